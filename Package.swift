@@ -1,0 +1,98 @@
+// swift-tools-version:6.1
+//
+// Custos: a tamper-evident lineage ledger and action-level approval gate on LMDB.
+//
+// The targets are layered as in DESIGN.md; a target depends only on targets below it:
+//
+//   custos (executable) -> CustosCLI -> CustosLedger -> LMDB -> CLMDB, CXXHash (system libraries)
+//
+// Benchmarks live in their own package under Benchmarks/ so that `make test` never builds them.
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Custos",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "custos", targets: ["custos"]),
+        .library(name: "LMDB", targets: ["LMDB"]),
+        .library(name: "CustosLedger", targets: ["CustosLedger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries, found with pkg-config; `make` installs the apt packages when missing.
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"]), .brew(["lmdb"])]
+        ),
+        .systemLibrary(
+            name: "CXXHash",
+            pkgConfig: "libxxhash",
+            providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]
+        ),
+
+        // A thin, safe Swift wrapper over LMDB.
+        .target(
+            name: "LMDB",
+            dependencies: ["CLMDB"],
+            swiftSettings: strictSwift
+        ),
+
+        // The log: events, canonical encoding, hash chain, Merkle tree, indexes, verification.
+        .target(
+            name: "CustosLedger",
+            dependencies: [
+                "LMDB",
+                "CXXHash",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // The command-line interface, as a library so that its pieces can be tested.
+        .target(
+            name: "CustosCLI",
+            dependencies: [
+                "CustosLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "custos",
+            dependencies: ["CustosCLI"],
+            swiftSettings: strictSwift
+        ),
+
+        .target(
+            name: "CustosTestSupport",
+            dependencies: ["CustosLedger"],
+            path: "Tests/CustosTestSupport",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "LMDBTests",
+            dependencies: ["LMDB"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CustosLedgerTests",
+            dependencies: ["CustosLedger", "LMDB", "CustosTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CustosCLITests",
+            dependencies: ["CustosCLI", "CustosLedger", "CustosTestSupport", "custos"],
+            swiftSettings: strictSwift
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

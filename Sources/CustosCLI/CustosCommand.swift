@@ -1,0 +1,33 @@
+public import ArgumentParser
+
+/// The `custos` command.
+public struct CustosCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "custos",
+        abstract: "A tamper-evident lineage ledger and action-level approval gate.",
+        discussion: """
+            Every command takes --store PATH (or the CUSTOS_STORE environment variable), \
+            defaulting to ./custos-data.
+
+            Exit codes: 0 success; 1 verification found problems; 64 bad usage; \
+            65 invalid input (nothing of the failing batch was written); 66 no store at the path; \
+            74 storage error; 75 temporarily overloaded, retry. See docs/CLI.md.
+            """,
+        version: CustosVersion.current,
+        subcommands: [
+            InitCommand.self,
+            AppendCommand.self,
+            GetCommand.self,
+            TailCommand.self,
+            VerifyCommand.self,
+            StatsCommand.self,
+        ]
+    )
+
+    public init() {}
+}
+
+/// The version of this build.
+public enum CustosVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import CustosLedger
+import Foundation
+
+/// The exit codes of `custos` (sysexits.h), documented in docs/CLI.md.
+enum CLIExit {
+    static let verificationFailed = ExitCode(1)
+    static let usage = ExitCode(64)
+    static let invalidInput = ExitCode(65)
+    static let noStore = ExitCode(66)
+    static let storage = ExitCode(74)
+    static let overloaded = ExitCode(75)
+
+    /// The exit code for an error, after printing it to standard error.
+    static func report(_ error: any Error) -> ExitCode {
+        if let exit = error as? ExitCode { return exit }
+        Terminal.standardError.writeLine("custos: error: \(error)")
+        if let cliError = error as? CLIError { return cliError.exitCode }
+        if error is ValidationError { return usage }
+        guard let ledgerError = error as? LedgerError else { return storage }
+        switch ledgerError {
+        case .noStore: return noStore
+        case .storeExists, .invalidEvent, .batchTooLarge, .idempotencyConflict: return invalidInput
+        case .overloaded: return overloaded
+        default: return storage
+        }
+    }
+}
+
+/// Runs a command body, turning errors into a message and an exit code.
+func runReportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        throw CLIExit.report(error)
+    }
+}

@@ -1,0 +1,115 @@
+/// The JSON Canonicalization Scheme of RFC 8785 (JCS).
+///
+/// The canonical form has no white space, object members sorted by their names compared as
+/// UTF-16 code units, strings with the minimal escapes of ECMAScript's `JSON.stringify`, and
+/// numbers in ECMAScript's shortest round-trip form. Any JCS implementation, in any
+/// language, produces the same bytes for the same value.
+public enum CanonicalJSON {
+    /// The canonical bytes of `value`.
+    public static func encode(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        append(value, to: &output)
+        return output
+    }
+
+    /// Appends the canonical bytes of `value` to `output`.
+    public static func append(_ value: JSONValue, to output: inout [UInt8]) {
+        switch value {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let number): appendNumber(number, to: &output)
+        case .string(let string): appendString(string, to: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                append(element, to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            appendObject(members, to: &output)
+        }
+    }
+
+    /// Appends an object with its members in canonical order.
+    public static func appendObject(_ members: [String: JSONValue], to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "{"))
+        var first = true
+        for key in sortedKeys(members) {
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            appendString(key, to: &output)
+            output.append(UInt8(ascii: ":"))
+            // The key comes from the dictionary itself.
+            if let value = members[key] { append(value, to: &output) }
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// Member names in RFC 8785 order: by UTF-16 code units.
+    public static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
+        members.keys.sorted(by: precedesInUTF16)
+    }
+
+    /// True when `a` sorts before `b` by UTF-16 code units, as RFC 8785 requires.
+    public static func precedesInUTF16(_ a: String, _ b: String) -> Bool {
+        // UTF-8 byte order equals code point order, which equals UTF-16 order except that
+        // code points above U+FFFF (surrogates in UTF-16) sort before U+E000...U+FFFF.
+        var left = a.utf8.makeIterator()
+        var right = b.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case let (x?, y?):
+                if x == y { continue }
+                if x < 0x80 && y < 0x80 { return x < y }
+                return a.utf16.lexicographicallyPrecedes(b.utf16)
+            }
+        }
+    }
+
+    /// Appends `string` quoted, with ECMAScript's minimal escapes.
+    public static func appendString(_ string: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if runStart < index { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                runStart = index + 1
+                output.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""): output.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\"))
+                case 0x08: output.append(UInt8(ascii: "b"))
+                case 0x09: output.append(UInt8(ascii: "t"))
+                case 0x0A: output.append(UInt8(ascii: "n"))
+                case 0x0C: output.append(UInt8(ascii: "f"))
+                case 0x0D: output.append(UInt8(ascii: "r"))
+                default:
+                    output.append(contentsOf: "u00".utf8)
+                    output.append(hexDigit(byte >> 4))
+                    output.append(hexDigit(byte & 0xF))
+                }
+            }
+            if runStart < bytes.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `number` as ECMAScript's `Number.prototype.toString` writes it.
+    /// Precondition: `number` is finite (the parser and the event model reject the rest).
+    public static func appendNumber(_ number: Double, to output: inout [UInt8]) {
+        output.append(contentsOf: ECMAScriptNumber.format(number).utf8)
+    }
+
+    @inline(__always)
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+}

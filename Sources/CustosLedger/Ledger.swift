@@ -1,0 +1,233 @@
+import Foundation
+import LMDB
+import Synchronization
+
+/// The ledger: an append-only, hash-chained event log in an LMDB store.
+///
+/// ```swift
+/// let ledger = try Ledger.open(at: "custos-data", createIfMissing: true)
+/// let receipt = try await ledger.append(Event(kind: .transform, actor: .agent("etl-bot"),
+///     inputs: [NodeID("dataset:pg://crm/public.customers")],
+///     outputs: [NodeID("dataset:pg://staging/customers")]))
+/// print(receipt.seq, receipt.leafHash)
+/// ```
+///
+/// - Appends from any number of tasks are batched into one durable commit (group commit);
+///   each append returns only after its events are on disk.
+/// - Reads run in their own snapshot and never wait for the writer.
+/// - Several processes may open the same store; LMDB serializes their writers.
+public final class Ledger: Sendable {
+    /// The store folder.
+    public let path: String
+    /// The log's origin: the name checkpoints are signed for (C2SP tlog-checkpoint).
+    public let origin: String
+    public let configuration: LedgerConfiguration
+    let environment: Environment
+    let schema: Schema
+    private let writerSlot = Mutex<GroupCommitWriter?>(nil)
+
+    /// The store format this version reads and writes.
+    public static let formatVersion = "1"
+
+    private init(path: String, environment: Environment, schema: Schema, origin: String, configuration: LedgerConfiguration) {
+        self.path = path
+        self.environment = environment
+        self.schema = schema
+        self.origin = origin
+        self.configuration = configuration
+    }
+
+    deinit {
+        writerSlot.withLock { $0?.requestStop() }
+    }
+
+    // MARK: Opening
+
+    /// Creates a new, empty store at `path` (a folder, created with mode 0700).
+    ///
+    /// - Parameter origin: the log's name in checkpoints, e.g. `example.com/custos/prod`;
+    ///   by default `custos/HOSTNAME/RANDOM`.
+    public static func create(at path: String, origin: String? = nil, configuration: LedgerConfiguration = LedgerConfiguration()) throws -> Ledger {
+        if FileManager.default.fileExists(atPath: path + "/data.mdb") { throw LedgerError.storeExists(path: path) }
+        return try open(at: path, configuration: configuration, createIfMissing: true, origin: origin)
+    }
+
+    /// Opens the store at `path`; with `createIfMissing`, creates it when there is none.
+    public static func open(
+        at path: String,
+        configuration: LedgerConfiguration = LedgerConfiguration(),
+        createIfMissing: Bool = false,
+        origin: String? = nil
+    ) throws -> Ledger {
+        let exists = FileManager.default.fileExists(atPath: path + "/data.mdb")
+        if !exists {
+            guard createIfMissing else { throw LedgerError.noStore(path: path) }
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw LedgerError.storage(.system(code: EACCES))
+            }
+        }
+        do {
+            let environment = try Environment(path: path, options: configuration.environmentOptions)
+            let schema = try Schema(environment: environment, create: !exists)
+            let storedOrigin = try environment.write { txn -> String in
+                if let format = try txn.value(forKey: MetaKey.format, in: schema.meta) {
+                    let found = String(decoding: format, as: UTF8.self)
+                    guard found == formatVersion else { throw LedgerError.incompatibleStore(path: path, found: found) }
+                    guard let origin = try txn.value(forKey: MetaKey.origin, in: schema.meta) else {
+                        throw LedgerError.corrupted("the store has no origin record")
+                    }
+                    return String(decoding: origin, as: UTF8.self)
+                }
+                let origin = origin ?? defaultOrigin()
+                try txn.put(Array(formatVersion.utf8), forKey: MetaKey.format, in: schema.meta)
+                try txn.put(Array(origin.utf8), forKey: MetaKey.origin, in: schema.meta)
+                try txn.put(Array(String(EdgeMapping.version).utf8), forKey: MetaKey.edgeMapping, in: schema.meta)
+                try txn.put(Array(Timestamp.now().description.utf8), forKey: MetaKey.created, in: schema.meta)
+                try txn.put(LogHead.empty.encoded, forKey: MetaKey.head, in: schema.meta)
+                return origin
+            }
+            return Ledger(path: path, environment: environment, schema: schema, origin: storedOrigin, configuration: configuration)
+        } catch let error as LedgerError {
+            throw error
+        } catch LMDBError.notFound {
+            throw LedgerError.corrupted("the store at \(path) is missing one of its databases")
+        } catch {
+            throw LedgerError.from(error, path: path, mapSize: configuration.mapSize)
+        }
+    }
+
+    private static func defaultOrigin() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let random = (0..<4).map { _ in UInt8.random(in: 0...255) }
+        return "custos/\(host.isEmpty ? "localhost" : host)/\(Hex.encode(random))"
+    }
+
+    /// Writes what is queued, stops the writer, and refuses further appends. Reads still work.
+    public func close() async {
+        let writer = writerSlot.withLock { $0 }
+        await writer?.close()
+    }
+
+    // MARK: Appending
+
+    /// Appends one event and returns once it is durable.
+    public func append(_ event: Event) async throws -> AppendReceipt {
+        let receipts = try await append(contentsOf: [event])
+        guard let receipt = receipts.first else { throw LedgerError.corrupted("the writer returned no receipt") }
+        return receipt
+    }
+
+    /// Appends events atomically, in order, and returns once they are durable: either all
+    /// are appended or, on error, none.
+    public func append(contentsOf events: [Event]) async throws -> [AppendReceipt] {
+        guard !events.isEmpty else { return [] }
+        guard events.count <= configuration.maxEventsPerAppend else {
+            throw LedgerError.batchTooLarge(count: events.count, limit: configuration.maxEventsPerAppend)
+        }
+        var prepared: [PreparedEvent] = []
+        prepared.reserveCapacity(events.count)
+        var contentByScope: [[UInt8]: (index: Int, hash: Hash256)] = [:]
+        for (index, event) in events.enumerated() {
+            let ready: PreparedEvent
+            do {
+                ready = try PreparedEvent(event, limits: configuration.limits, hasher: configuration.keyHasher)
+            } catch {
+                throw LedgerError.invalidEvent(index: index, error)
+            }
+            if let idempotency = ready.idempotency {
+                if let earlier = contentByScope[idempotency.scope], earlier.hash != idempotency.contentHash {
+                    throw LedgerError.invalidEvent(index: index, EventError(field: "clientEventId", reason: "repeats the id of event \(earlier.index) of this batch with different content"))
+                }
+                contentByScope[idempotency.scope] = (index, idempotency.contentHash)
+            }
+            prepared.append(ready)
+        }
+        return try await writer().submit(prepared)
+    }
+
+    private func writer() -> GroupCommitWriter {
+        writerSlot.withLock { slot in
+            if let writer = slot { return writer }
+            let writer = GroupCommitWriter(environment: environment, schema: schema, configuration: configuration)
+            slot = writer
+            return writer
+        }
+    }
+
+    /// The writer's counters (all zero before the first append).
+    public var writerStatistics: WriterStatistics {
+        writerSlot.withLock { $0?.currentStatistics } ?? WriterStatistics()
+    }
+
+    // MARK: Reading
+
+    /// The tip of the log as last committed.
+    public func head() throws -> LogHead {
+        try read { txn in try LogHead.read(in: txn, schema: schema) }
+    }
+
+    /// Runs `body` in a read snapshot, mapping storage errors to ``LedgerError``.
+    func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+        do {
+            return try environment.read(body)
+        } catch {
+            throw LedgerError.from(error, path: path, mapSize: environment.mapSize)
+        }
+    }
+
+    /// Calls `body` with the stored bytes of the entry at `seq`, valid only inside `body`.
+    public func withEntryBytes<R>(at seq: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try read { txn in
+            let result = try Keys.seq(seq).withUnsafeBytes { key in try txn.withValue(forKey: key, in: schema.entries, body) }
+            guard let result else { throw LedgerError.noSuchEntry(seq: seq, size: try LogHead.read(in: txn, schema: schema).size) }
+            return result
+        }
+    }
+
+    /// The entry at `seq`, decoded and checked.
+    public func entry(at seq: UInt64) throws -> LedgerEntry {
+        try withEntryBytes(at: seq) { bytes in
+            do { return try LedgerEntry(bytes: bytes) } catch { throw LedgerError.corrupted("the entry at seq \(seq): \(error)") }
+        }
+    }
+
+    /// Visits stored entries in order from `start` while `body` returns true, in one snapshot.
+    public func forEachEntry(from start: UInt64 = 0, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try read { txn in
+            try Keys.seq(start).withUnsafeBytes { startKey in
+                try txn.forEach(in: schema.entries, from: startKey) { key, value in
+                    guard key.count == 8 else { throw LedgerError.corrupted("an entry key is not 8 bytes") }
+                    return try body(key.loadBigEndianUInt64(at: 0), value)
+                }
+            }
+        }
+    }
+
+    /// Up to `limit` entries from `start`, decoded.
+    public func entries(from start: UInt64, limit: Int) throws -> [LedgerEntry] {
+        var result: [LedgerEntry] = []
+        guard limit > 0 else { return result }
+        try forEachEntry(from: start) { seq, bytes in
+            do { result.append(try LedgerEntry(bytes: bytes)) } catch { throw LedgerError.corrupted("the entry at seq \(seq): \(error)") }
+            return result.count < limit
+        }
+        return result
+    }
+
+    /// The leaf hash of the entry at `seq`, from the Merkle tree.
+    public func leafHash(at seq: UInt64) throws -> Hash256 {
+        try read { txn in
+            let size = try LogHead.read(in: txn, schema: schema).size
+            guard seq < size else { throw LedgerError.noSuchEntry(seq: seq, size: size) }
+            let hash = try Keys.tree(end: seq, level: 0).withUnsafeBytes { key in
+                try txn.withValue(forKey: key, in: schema.tree) { Hash256(bytes: $0) }
+            }
+            guard let hash, let hash else { throw LedgerError.corrupted("the leaf hash of seq \(seq) is missing from the Merkle tree") }
+            return hash
+        }
+    }
+}

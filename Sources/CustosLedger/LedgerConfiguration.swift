@@ -1,0 +1,40 @@
+public import LMDB
+
+/// How a ``Ledger`` stores and batches.
+public struct LedgerConfiguration: Sendable {
+    /// Initial memory-map size in bytes; the map grows automatically when it fills.
+    public var mapSize: Int = 1 << 30
+    /// The largest the map may grow to.
+    public var maxMapSize: Int = 1 << 40
+    /// LMDB reader slots (concurrent read transactions across all processes).
+    public var maxReaders: Int = 510
+    /// How commits reach the disk. Only `.full` keeps acknowledged events through a power loss.
+    public var durability: EnvironmentOptions.Durability = .full
+    /// Group commit: the writer stops adding appends to a commit once it holds this many
+    /// events. One append is never split across commits.
+    public var maxEventsPerCommit: Int = 10_000
+    /// The most events one `append(contentsOf:)` may carry.
+    public var maxEventsPerAppend: Int = 100_000
+    /// Group commit: how long the writer waits for more appends before committing a commit
+    /// that is not full, in microseconds. Zero commits at once; appends that arrive while a
+    /// commit is in flight still share the next one.
+    public var commitDelayMicroseconds: Int = 0
+    /// Appends beyond this many queued events fail with ``LedgerError/overloaded(queuedEvents:)``.
+    public var maxQueuedEvents: Int = 1_000_000
+    /// Bounds on each event.
+    public var limits: EventLimits = .standard
+    /// Interned-key hashing; tests replace it to force collisions.
+    var keyHasher: KeyHasher = .xxh3
+
+    public init() {}
+
+    var environmentOptions: EnvironmentOptions {
+        var options = EnvironmentOptions()
+        options.mapSize = mapSize
+        options.maxMapSize = maxMapSize
+        options.maxReaders = maxReaders
+        options.durability = durability
+        options.maxDatabases = 16
+        return options
+    }
+}

@@ -1,0 +1,74 @@
+public import LMDB
+
+/// What went wrong in the ledger, and what to do about it.
+public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No store exists at the path.
+    case noStore(path: String)
+    /// A store already exists at the path (from `create`).
+    case storeExists(path: String)
+    /// The store was written by a newer or different format.
+    case incompatibleStore(path: String, found: String)
+    /// An event was refused; nothing of its batch was written.
+    case invalidEvent(index: Int, EventError)
+    /// A batch had more events than one append may carry.
+    case batchTooLarge(count: Int, limit: Int)
+    /// The same client event id was appended before with different content.
+    case idempotencyConflict(clientEventID: String, seq: UInt64)
+    /// The writer's queue is full; retry after a short wait.
+    case overloaded(queuedEvents: Int)
+    /// The ledger was closed.
+    case closed
+    /// No entry at the seq.
+    case noSuchEntry(seq: UInt64, size: UInt64)
+    /// A stored record is damaged.
+    case corrupted(String)
+    /// The disk is full; nothing of the failed batch was committed.
+    case diskFull(path: String)
+    /// The map reached its configured maximum size.
+    case storeFull(path: String, mapSize: Int)
+    /// Any other storage error.
+    case storage(LMDBError)
+
+    public var description: String {
+        switch self {
+        case .noStore(let path):
+            return "no store at \(path): create one with `custos init --store \(path)`"
+        case .storeExists(let path):
+            return "a store already exists at \(path); open it instead, or pick another --store"
+        case .incompatibleStore(let path, let found):
+            return "the store at \(path) has format \(found), which this version of custos cannot read: upgrade custos"
+        case .invalidEvent(let index, let error):
+            return "event \(index): \(error); nothing of this batch was written"
+        case .batchTooLarge(let count, let limit):
+            return "a batch of \(count) events is over the limit of \(limit): split it"
+        case .idempotencyConflict(let id, let seq):
+            return "client event id \"\(preview(id))\" was already used for a different event at seq \(seq): use a new id for a new event; nothing of this batch was written"
+        case .overloaded(let queued):
+            return "the ledger is overloaded (\(queued) events waiting to be written): retry shortly"
+        case .closed:
+            return "the ledger is closed"
+        case .noSuchEntry(let seq, let size):
+            return size == 0 ? "no entry at seq \(seq): the log is empty" : "no entry at seq \(seq): the log holds seq 0 to \(size - 1)"
+        case .corrupted(let detail):
+            return "the store is damaged: \(detail); run `custos verify` and restore from a backup"
+        case .diskFull(let path):
+            return "the disk holding \(path) is full: free space and retry; nothing of the failed batch was committed"
+        case .storeFull(let path, let mapSize):
+            return "the store at \(path) reached its maximum map size of \(mapSize) bytes: raise maxMapSize"
+        case .storage(let error):
+            return "storage error: \(error)"
+        }
+    }
+
+    /// Wraps any error from the storage layer in the matching ledger error.
+    static func from(_ error: any Error, path: String, mapSize: Int) -> LedgerError {
+        if let error = error as? LedgerError { return error }
+        if let error = error as? LMDBError {
+            if error.isDiskFull { return .diskFull(path: path) }
+            if error == .mapFull { return .storeFull(path: path, mapSize: mapSize) }
+            if error.isCorruption { return .corrupted(error.description) }
+            return .storage(error)
+        }
+        return .corrupted("\(error)")
+    }
+}

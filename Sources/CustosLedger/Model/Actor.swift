@@ -1,0 +1,73 @@
+/// Who did something: a human, an agent, or a service, possibly on someone else's behalf.
+public struct Actor: Sendable, Hashable {
+    /// The three kinds of actor.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case human
+        case agent
+        case service
+    }
+
+    /// The actor's node id; its type is the actor kind (`human:alice@example.com`).
+    public let id: NodeID
+    /// Whom the actor acts for, if anyone: a `human:`, `agent:` or `service:` node.
+    public let onBehalfOf: NodeID?
+
+    /// The actor's kind, from the type of its id.
+    public var kind: Kind {
+        // The initializers only accept ids whose type is one of the kinds.
+        Kind(rawValue: String(id.type)) ?? .service
+    }
+
+    /// An actor from its id. When `id` has no `human:`, `agent:` or `service:` type, `kind`
+    /// must be given and the id becomes `kind:id`; when both are given they must agree.
+    public init(id: String, kind: Kind? = nil, onBehalfOf: String? = nil, limits: EventLimits = .standard) throws(EventError) {
+        let normalized: String
+        if let type = Actor.kindPrefix(of: id) {
+            if let kind, kind != type {
+                throw EventError(field: "type", reason: "the actor id \"\(preview(id))\" is a \(type.rawValue), but type says \(kind.rawValue)")
+            }
+            normalized = id
+        } else if let kind {
+            normalized = kind.rawValue + ":" + id
+        } else {
+            throw EventError(field: "id", reason: "the actor id \"\(preview(id))\" must start with human:, agent: or service:, or the actor must have a type")
+        }
+        do {
+            self.id = try NodeID(normalized, limits: limits)
+        } catch {
+            throw error.prefixed("id")
+        }
+        if let onBehalfOf {
+            guard Actor.kindPrefix(of: onBehalfOf) != nil else {
+                throw EventError(field: "onBehalfOf", reason: "\"\(preview(onBehalfOf))\" must be a human:, agent: or service: node id")
+            }
+            do {
+                self.onBehalfOf = try NodeID(onBehalfOf, limits: limits)
+            } catch {
+                throw error.prefixed("onBehalfOf")
+            }
+        } else {
+            self.onBehalfOf = nil
+        }
+    }
+
+    /// Shorthand for an agent.
+    public static func agent(_ name: String, onBehalfOf: String? = nil) throws(EventError) -> Actor {
+        try Actor(id: name, kind: .agent, onBehalfOf: onBehalfOf)
+    }
+
+    /// Shorthand for a human.
+    public static func human(_ name: String, onBehalfOf: String? = nil) throws(EventError) -> Actor {
+        try Actor(id: name, kind: .human, onBehalfOf: onBehalfOf)
+    }
+
+    /// Shorthand for a service.
+    public static func service(_ name: String, onBehalfOf: String? = nil) throws(EventError) -> Actor {
+        try Actor(id: name, kind: .service, onBehalfOf: onBehalfOf)
+    }
+
+    private static func kindPrefix(of id: String) -> Kind? {
+        for kind in Kind.allCases where id.hasPrefix(kind.rawValue + ":") { return kind }
+        return nil
+    }
+}

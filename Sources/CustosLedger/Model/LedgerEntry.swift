@@ -1,0 +1,127 @@
+/// An event as the ledger holds it: the client's event plus the members the ledger assigned.
+///
+/// `bytes` are the canonical (RFC 8785) JSON of the whole entry, exactly as stored and
+/// hashed; `leafHash` is `SHA-256(0x00 || bytes)`.
+public struct LedgerEntry: Sendable, Hashable {
+    /// The entry's position in the log, from 0.
+    public let seq: UInt64
+    /// When the ledger appended it. Never earlier than the entry before it.
+    public let time: Timestamp
+    /// The leaf hash of the entry before it; all zeros for seq 0.
+    public let prev: Hash256
+    /// What the client submitted.
+    public let event: Event
+    /// The canonical bytes.
+    public let bytes: [UInt8]
+
+    /// The RFC 9162 leaf hash, `SHA-256(0x00 || bytes)`.
+    public var leafHash: Hash256 { Hash256.leaf(bytes) }
+
+    /// The format version written in every entry (`"v":1`).
+    public static let formatVersion = 1
+
+    /// Decodes and checks stored entry bytes: they must be canonical JSON of an entry.
+    public init(bytes: UnsafeRawBufferPointer) throws(EntryDecodingError) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw .malformedJSON(error)
+        }
+        guard case .object(let members) = value else { throw .invalid("the entry is not a JSON object") }
+        guard case .number(let version)? = members["v"], version == Double(LedgerEntry.formatVersion) else {
+            throw .invalid("the entry has no \"v\":\(LedgerEntry.formatVersion) (format version)")
+        }
+        guard case .number(let seqNumber)? = members["seq"], seqNumber >= 0, seqNumber == seqNumber.rounded(),
+              seqNumber < 9_007_199_254_740_992
+        else { throw .invalid("the entry has no valid \"seq\"") }
+        guard case .string(let timeText)? = members["time"], let time = Timestamp(rfc3339: timeText),
+              time.description == timeText
+        else { throw .invalid("the entry has no valid \"time\" (YYYY-MM-DDTHH:MM:SS.ffffffZ)") }
+        guard case .string(let prevText)? = members["prev"], let prev = Hash256(hex: prevText), prev.hex == prevText else {
+            throw .invalid("the entry has no valid \"prev\" (64 lower-case hex digits)")
+        }
+        let event: Event
+        do {
+            event = try Event(members: members, allowAssigned: true, limits: .unbounded)
+        } catch {
+            throw .invalidEvent(error)
+        }
+        self.seq = UInt64(seqNumber)
+        self.time = time
+        self.prev = prev
+        self.event = event
+        self.bytes = Array(bytes)
+        let canonical = LedgerEntry.encode(content: event.canonicalContent(), prev: prev, seq: self.seq, time: time)
+        guard canonical == self.bytes else { throw .notCanonical }
+    }
+
+    /// Decodes and checks stored entry bytes.
+    public init(bytes: [UInt8]) throws(EntryDecodingError) {
+        do {
+            self = try bytes.withUnsafeBytes { try LedgerEntry(bytes: $0) }
+        } catch let error as EntryDecodingError {
+            throw error
+        } catch {
+            throw .invalid("\(error)")
+        }
+    }
+
+    /// The whole entry: the event's canonical content completed by the assigned members.
+    static func encode(content: [UInt8], prev: Hash256, seq: UInt64, time: Timestamp) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(content.count + 140)
+        bytes.append(contentsOf: content)
+        appendAssigned(prev: prev, seq: seq, time: time, to: &bytes)
+        return bytes
+    }
+
+    /// Appends `,"prev":"…","seq":N,"time":"…","v":1}`.
+    static func appendAssigned(prev: Hash256, seq: UInt64, time: Timestamp, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: #","prev":""#.utf8)
+        prev.appendHex(to: &bytes)
+        bytes.append(contentsOf: #"","seq":"#.utf8)
+        bytes.append(contentsOf: String(seq).utf8)
+        bytes.append(contentsOf: #","time":""#.utf8)
+        time.append(to: &bytes)
+        bytes.append(contentsOf: #"","v":1}"#.utf8)
+    }
+
+    /// Length of the assigned members' text for a given seq.
+    static func assignedLength(seq: UInt64) -> Int {
+        // ,"prev":" (9) + 64 + ","seq": (8) + digits + ,"time":" (9) + 27 + ","v":1} (8)
+        125 + String(seq).utf8.count
+    }
+}
+
+extension EventLimits {
+    /// No limits: for reading entries back, which were checked when they were appended.
+    static let unbounded: EventLimits = {
+        var limits = EventLimits()
+        limits.maxEntryBytes = .max
+        limits.maxNodes = .max
+        limits.maxEdges = .max
+        limits.maxNodeIDBytes = .max
+        limits.maxClientEventIDBytes = .max
+        limits.maxAttributeDepth = 1_000
+        return limits
+    }()
+}
+
+/// Why stored bytes are not a valid entry.
+public enum EntryDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformedJSON(JSONParseError)
+    case invalid(String)
+    case invalidEvent(EventError)
+    /// Valid, but not byte-for-byte the canonical form: the bytes were altered.
+    case notCanonical
+
+    public var description: String {
+        switch self {
+        case .malformedJSON(let error): return "the entry is not valid JSON: \(error)"
+        case .invalid(let reason): return reason
+        case .invalidEvent(let error): return "the entry's event is invalid: \(error)"
+        case .notCanonical: return "the entry is not in canonical form (RFC 8785)"
+        }
+    }
+}

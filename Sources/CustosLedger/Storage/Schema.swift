@@ -1,0 +1,131 @@
+import LMDB
+
+/// The named LMDB databases of a store, and their key layouts (docs/FORMAT.md, "Storage").
+///
+/// Every database is written in the same transaction as the entries it describes, so the
+/// indexes never diverge from the log.
+struct Schema: Sendable {
+    /// Store-wide facts: format version, origin, head, edge-mapping version.
+    let meta: Database
+    /// `seq` (8 bytes, big-endian) → the entry's canonical bytes.
+    let entries: Database
+    /// Merkle tree nodes: `end` (8) ‖ `level` (1) → 32-byte hash, where `end` is the last
+    /// leaf the node covers. Keys grow as entries are appended.
+    let tree: Database
+    /// Node key (16) → node id, the interned node ids.
+    let nodes: Database
+    /// Term key (16) → term, the interned kinds (which are also edge relations).
+    let terms: Database
+    /// Node key (16) ‖ role (1: 0 actor, 1 on behalf of) ‖ seq (8) → empty.
+    let byActor: Database
+    /// Term key (16) ‖ seq (8) → empty.
+    let byKind: Database
+    /// Microseconds (8) ‖ seq (8) → empty.
+    let byTime: Database
+    /// Node key (16) ‖ direction (1) ‖ relation key (16) ‖ other node key (16) → first seq (8).
+    let edges: Database
+    /// Idempotency key (16) → seq (8) ‖ content hash (32) ‖ leaf hash (32) ‖ time (8) ‖ scope.
+    let idempotency: Database
+
+    static let names = ["meta", "entries", "tree", "nodes", "terms", "by_actor", "by_kind", "by_time", "edges", "idempotency"]
+
+    init(environment: Environment, create: Bool) throws {
+        func open(_ name: String) throws -> Database {
+            try environment.openDatabase(named: name, create: create)
+        }
+        meta = try open("meta")
+        entries = try open("entries")
+        tree = try open("tree")
+        nodes = try open("nodes")
+        terms = try open("terms")
+        byActor = try open("by_actor")
+        byKind = try open("by_kind")
+        byTime = try open("by_time")
+        edges = try open("edges")
+        idempotency = try open("idempotency")
+    }
+
+    /// The index databases, with their names, for statistics and verification.
+    var indexes: [(name: String, database: Database)] {
+        [("nodes", nodes), ("terms", terms), ("by_actor", byActor), ("by_kind", byKind), ("by_time", byTime), ("edges", edges), ("idempotency", idempotency)]
+    }
+
+    /// Every database with its name.
+    var all: [(name: String, database: Database)] {
+        [("meta", meta), ("entries", entries), ("tree", tree)] + indexes
+    }
+}
+
+/// Keys of the `meta` database.
+enum MetaKey {
+    static let format = Array("format".utf8)
+    static let origin = Array("origin".utf8)
+    static let head = Array("head".utf8)
+    static let edgeMapping = Array("edge-mapping".utf8)
+    static let created = Array("created".utf8)
+}
+
+/// The direction byte of an edge key.
+enum EdgeDirection: UInt8, Sendable {
+    /// At the source of a data edge; the key's other node is the target.
+    case dataOut = 0
+    /// At the target of a data edge; the other node is the source.
+    case dataIn = 1
+    /// At an actor; the other node is what it acted on.
+    case actorOut = 2
+    /// At what an actor acted on; the other node is the actor.
+    case actorIn = 3
+}
+
+/// Builders for the fixed-layout keys.
+enum Keys {
+    @inline(__always)
+    static func seq(_ seq: UInt64) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(seq)
+        return key
+    }
+
+    @inline(__always)
+    static func tree(end: UInt64, level: UInt8) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(end)
+        key.append(level)
+        return key
+    }
+
+    @inline(__always)
+    static func actor(_ node: Key128, role: UInt8, seq: UInt64) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(node)
+        key.append(role)
+        key.append(seq)
+        return key
+    }
+
+    @inline(__always)
+    static func kind(_ term: Key128, seq: UInt64) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(term)
+        key.append(seq)
+        return key
+    }
+
+    @inline(__always)
+    static func time(_ time: Timestamp, seq: UInt64) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(UInt64(bitPattern: time.microseconds) ^ (1 << 63))  // sorts negative times first
+        key.append(seq)
+        return key
+    }
+
+    @inline(__always)
+    static func edge(_ node: Key128, _ direction: EdgeDirection, relation: Key128, other: Key128) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(node)
+        key.append(direction.rawValue)
+        key.append(relation)
+        key.append(other)
+        return key
+    }
+}

@@ -1,0 +1,519 @@
+import Dispatch
+import Foundation
+import LMDB
+import Synchronization
+
+/// How ``Ledger/verify(_:)`` checks a store.
+public struct VerificationOptions: Sendable {
+    /// Trust the log up to this entry and check from it on; nil checks from seq 0.
+    public var anchor: TrustedAnchor?
+    /// Also check that every index agrees with the entries.
+    public var checkIndexes = true
+    /// How many threads check entries at once.
+    public var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Called now and then with (entries checked, entries to check), from any thread.
+    public var progress: (@Sendable (UInt64, UInt64) -> Void)?
+
+    public init() {}
+}
+
+extension Ledger {
+    /// Checks the store for tampering and damage, in one consistent snapshot per thread.
+    ///
+    /// It recomputes every entry's hash and chain link, checks that entries are canonical,
+    /// in seq order, with no gaps, none beyond the head and none missing at the end, that
+    /// times never go backwards, that the Merkle tree's leaves are the entries' hashes and its
+    /// interior nodes their parents, and (unless turned off) that every index row is implied
+    /// by an entry and every entry has its rows. Problems name the first bad seq.
+    ///
+    /// Rewriting the entries *and* the tree, indexes and head consistently is detectable
+    /// only against something kept outside the store: a trusted anchor, or signed checkpoints.
+    public func verify(_ options: VerificationOptions = VerificationOptions()) throws -> VerificationReport {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var report = VerificationReport()
+        let head = try self.head()
+        report.headSize = head.size
+        report.checkedIndexes = options.checkIndexes
+        let start = options.anchor?.seq ?? 0
+        report.startSeq = start
+        if let anchor = options.anchor, anchor.seq >= head.size {
+            report.record(VerificationProblem(seq: anchor.seq, kind: .truncated, detail: "the trusted entry \(anchor.seq) is beyond the head (\(head.size) entries): the log was truncated"))
+        }
+
+        let workers = max(1, min(options.parallelism, Int((head.size - min(start, head.size)) / 10_000) + 1))
+        let span = head.size > start ? head.size - start : 0
+        let chunk = (span + UInt64(workers) - 1) / UInt64(max(workers, 1))
+        let results = Mutex<[Int: ChunkResult]>([:])
+        let treeResult = Mutex<TreeCheckResult?>(nil)
+        let failure = Mutex<(any Error)?>(nil)
+        let checked = Atomic<UInt64>(0)
+
+        DispatchQueue.concurrentPerform(iterations: workers + 1) { index in
+            do {
+                if index == workers {
+                    let result = try checkTree(headSize: head.size)
+                    treeResult.withLock { $0 = result }
+                    return
+                }
+                let lower = start + UInt64(index) * chunk
+                let upper = index == workers - 1 ? UInt64.max : min(start + UInt64(index + 1) * chunk, head.size)
+                let result = try checkEntries(
+                    lower..<max(lower, upper), headSize: head.size, options: options,
+                    counter: checked, total: span, reportsProgress: index == 0
+                )
+                results.withLock { $0[index] = result }
+            } catch {
+                failure.withLock { $0 = error }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        options.progress?(span, span)
+
+        let chunks = results.withLock { dictionary in (0..<workers).compactMap { dictionary[$0] } }
+        let tree = treeResult.withLock { $0 } ?? TreeCheckResult()
+        merge(chunks, tree: tree, head: head, start: start, options: options, into: &report)
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return report
+    }
+
+    // MARK: Entries
+
+    struct IndexCounts {
+        var byTime = 0
+        var byKind = 0
+        var byActor = 0
+        var edgeFirsts = 0
+        var idempotency = 0
+        var nodes = Set<Key128>()
+        var terms = Set<Key128>()
+
+        mutating func add(_ other: IndexCounts) {
+            byTime += other.byTime
+            byKind += other.byKind
+            byActor += other.byActor
+            edgeFirsts += other.edgeFirsts
+            idempotency += other.idempotency
+            nodes.formUnion(other.nodes)
+            terms.formUnion(other.terms)
+        }
+    }
+
+    struct ChunkResult {
+        var problems: [VerificationProblem] = []
+        /// Seqs k whose `prev` does not match the hash of entry k - 1.
+        var linkBreaks: [UInt64] = []
+        /// Seqs whose hash differs from the tree's leaf.
+        var leafMismatches = Set<UInt64>()
+        var missing: [Range<UInt64>] = []
+        var entriesChecked: UInt64 = 0
+        var lastLeaf: (seq: UInt64, hash: Hash256, time: Timestamp?)?
+        var counts = IndexCounts()
+    }
+
+    private func checkEntries(
+        _ range: Range<UInt64>, headSize: UInt64, options: VerificationOptions,
+        counter: borrowing Atomic<UInt64>, total: UInt64, reportsProgress: Bool
+    ) throws -> ChunkResult {
+        var result = ChunkResult()
+        let nodeInterner = Interner(database: schema.nodes, hasher: configuration.keyHasher)
+        let termInterner = Interner(database: schema.terms, hasher: configuration.keyHasher)
+        var keyCache: [String: Key128] = [:]
+        let anchor = options.anchor
+        try read { txn in
+            // The entry before the range links the first entry of the range.
+            var previousLeaf: Hash256?
+            var previousTime: Timestamp?
+            if range.lowerBound > 0 && range.lowerBound != anchor?.seq {
+                try Keys.seq(range.lowerBound - 1).withUnsafeBytes { key in
+                    try txn.withValue(forKey: key, in: schema.entries) { bytes in
+                        previousLeaf = Hash256.leaf(bytes)
+                        previousTime = try? LedgerEntry(bytes: bytes).time
+                    }
+                }
+            }
+            var expected = range.lowerBound
+            var sinceProgress: UInt64 = 0
+            try txn.withCursor(on: schema.entries) { cursor in
+                var found = try Keys.seq(range.lowerBound).withUnsafeBytes { try cursor.seek(atLeast: $0) }
+                while found {
+                    guard cursor.key.count == 8 else {
+                        result.problems.append(VerificationProblem(seq: nil, kind: .unexpectedEntry, detail: "the entries database has a key of \(cursor.key.count) bytes"))
+                        found = try cursor.next()
+                        continue
+                    }
+                    let seq = cursor.key.loadBigEndianUInt64(at: 0)
+                    if seq >= range.upperBound { break }
+                    if seq > expected {
+                        result.missing.append(expected..<min(seq, headSize))
+                        previousLeaf = nil
+                        previousTime = nil
+                    }
+                    expected = seq + 1
+                    if seq >= headSize {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .unexpectedEntry, detail: "an entry is stored beyond the head of the log (\(headSize) entries): it was inserted"))
+                        found = try cursor.next()
+                        continue
+                    }
+                    let bytes = cursor.value
+                    let leaf = Hash256.leaf(bytes)
+                    result.entriesChecked += 1
+                    if let anchor, anchor.seq == seq, anchor.leafHash != leaf {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .anchorMismatch, detail: "the entry's leaf hash \(leaf) is not the trusted \(anchor.leafHash)"))
+                    }
+                    let treeLeaf = try Keys.tree(end: seq, level: 0).withUnsafeBytes { key in
+                        try txn.withValue(forKey: key, in: schema.tree) { Hash256(bytes: $0) }
+                    }
+                    if let treeLeaf, let treeLeaf, treeLeaf != leaf {
+                        result.leafMismatches.insert(seq)
+                        result.problems.append(VerificationProblem(seq: seq, kind: .alteredEntry, detail: "the entry hashes to \(leaf), but the Merkle tree recorded \(treeLeaf) when it was appended"))
+                    }
+                    let entry: LedgerEntry
+                    do {
+                        entry = try LedgerEntry(bytes: bytes)
+                    } catch {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .malformedEntry, detail: "\(error)"))
+                        previousLeaf = leaf
+                        previousTime = nil
+                        found = try cursor.next()
+                        continue
+                    }
+                    if entry.seq != seq {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .misplacedEntry, detail: "the entry stored at seq \(seq) says it is seq \(entry.seq): entries were reordered"))
+                    }
+                    if seq == 0 && entry.prev != .zero {
+                        result.problems.append(VerificationProblem(seq: 0, kind: .brokenChain, detail: "the first entry's prev is not all zeros"))
+                    }
+                    if seq != anchor?.seq, let previousLeaf, entry.prev != previousLeaf {
+                        result.linkBreaks.append(seq)
+                    }
+                    if let previousTime, entry.time < previousTime {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .timeWentBackwards, detail: "the entry's time \(entry.time) is earlier than \(previousTime), the time of the entry before it"))
+                    }
+                    if options.checkIndexes {
+                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, result: &result, in: txn)
+                    }
+                    result.lastLeaf = (seq, leaf, entry.time)
+                    previousLeaf = leaf
+                    previousTime = entry.time
+                    sinceProgress += 1
+                    if sinceProgress == 4096 {
+                        let done = counter.add(sinceProgress, ordering: .relaxed).newValue
+                        sinceProgress = 0
+                        if reportsProgress { options.progress?(min(done, total), total) }
+                    }
+                    found = try cursor.next()
+                }
+            }
+            counter.add(sinceProgress, ordering: .relaxed)
+            let end = min(range.upperBound, headSize)
+            if expected < end { result.missing.append(expected..<end) }
+        }
+        return result
+    }
+
+    private func checkIndexRows(
+        of entry: LedgerEntry, seq: UInt64,
+        nodeInterner: Interner, termInterner: Interner, keyCache: inout [String: Key128],
+        result: inout ChunkResult, in txn: borrowing ReadTransaction
+    ) throws {
+        func missing(_ index: String, _ what: String) {
+            result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the \(index) index lacks \(what)"))
+        }
+        func exists(_ key: KeyBuffer, in database: Database) throws -> Bool {
+            try key.withUnsafeBytes { try txn.contains($0, in: database) }
+        }
+        func key(of name: String, interner: Interner) throws -> Key128? {
+            if let key = keyCache[name] { return key }
+            guard let key = try interner.lookup(name, in: txn) else { return nil }
+            if keyCache.count > 100_000 { keyCache.removeAll(keepingCapacity: true) }
+            keyCache[name] = key
+            return key
+        }
+
+        let event = entry.event
+        if try exists(Keys.time(entry.time, seq: seq), in: schema.byTime) { result.counts.byTime += 1 } else { missing("by_time", "the entry's row") }
+
+        guard let kindKey = try key(of: event.kind.rawValue, interner: termInterner) else {
+            missing("terms", "the kind \"\(event.kind)\"")
+            return
+        }
+        result.counts.terms.insert(kindKey)
+        if try exists(Keys.kind(kindKey, seq: seq), in: schema.byKind) { result.counts.byKind += 1 } else { missing("by_kind", "the entry's row") }
+
+        var nodeKeys: [NodeID: Key128] = [:]
+        for node in [event.actor.id] + (event.actor.onBehalfOf.map { [$0] } ?? []) + event.inputs + event.outputs where nodeKeys[node] == nil {
+            guard let nodeKey = try key(of: node.rawValue, interner: nodeInterner) else {
+                missing("nodes", "the node \(node)")
+                return
+            }
+            nodeKeys[node] = nodeKey
+            result.counts.nodes.insert(nodeKey)
+        }
+        guard let actorKey = nodeKeys[event.actor.id] else { return }
+        if try exists(Keys.actor(actorKey, role: 0, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the actor's row") }
+        if let onBehalfOf = event.actor.onBehalfOf, let principal = nodeKeys[onBehalfOf] {
+            if try exists(Keys.actor(principal, role: 1, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the on-behalf-of row") }
+        }
+
+        for edge in EdgeMapping.edges(of: event) {
+            guard let from = nodeKeys[edge.from], let to = nodeKeys[edge.to] else { continue }
+            let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
+            for edgeKey in [Keys.edge(from, outward, relation: kindKey, other: to), Keys.edge(to, inward, relation: kindKey, other: from)] {
+                let firstSeq = try edgeKey.withUnsafeBytes { k in
+                    try txn.withValue(forKey: k, in: schema.edges) { $0.count == 8 ? $0.loadBigEndianUInt64(at: 0) : UInt64.max }
+                }
+                guard let firstSeq else {
+                    missing("edges", "the edge \(edge.from) —\(edge.relation)→ \(edge.to)")
+                    continue
+                }
+                if firstSeq == seq {
+                    result.counts.edgeFirsts += 1
+                } else if firstSeq > seq {
+                    result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the edges index says \(edge.from) —\(edge.relation)→ \(edge.to) first appeared at seq \(firstSeq == .max ? "?" : String(firstSeq)), after this entry"))
+                }
+            }
+        }
+
+        if let clientEventID = event.clientEventID {
+            var scope = Array(event.actor.id.rawValue.utf8)
+            scope.append(0)
+            scope.append(contentsOf: clientEventID.utf8)
+            let record = try scope.withUnsafeBytes { scopeBytes -> IdempotencyRecord? in
+                for probe in 0..<Interner.maxProbes {
+                    var keyBytes = KeyBuffer()
+                    keyBytes.append(configuration.keyHasher.key(scopeBytes, probe))
+                    let stored = try keyBytes.withUnsafeBytes { k in
+                        try txn.withValue(forKey: k, in: schema.idempotency) { IdempotencyRecord(encoded: $0) }
+                    }
+                    guard let stored, let record = stored else { return nil }
+                    if record.scope.elementsEqual(scopeBytes) { return record }
+                }
+                return nil
+            }
+            if let record, record.receipt.seq == seq {
+                result.counts.idempotency += 1
+            } else if let record {
+                result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the idempotency index maps this entry's client event id to seq \(record.receipt.seq)"))
+            } else {
+                missing("idempotency", "the entry's client event id")
+            }
+        }
+    }
+
+    // MARK: The Merkle tree
+
+    struct TreeCheckResult {
+        var problems: [VerificationProblem] = []
+        var leaves: UInt64 = 0
+        var root: Hash256?
+    }
+
+    /// Replays the appends over the stored leaves and compares every stored interior node.
+    private func checkTree(headSize: UInt64) throws -> TreeCheckResult {
+        var result = TreeCheckResult()
+        try read { txn in
+            var frontier = MerkleFrontier()
+            var expected: [(level: UInt8, hash: Hash256)] = []  // nodes the last leaf completed, still to see
+            var expectedEnd: UInt64 = 0
+            var bad = false
+            try txn.forEach(in: schema.tree) { key, value in
+                guard key.count == 9, let hash = Hash256(bytes: value) else {
+                    result.problems.append(VerificationProblem(seq: nil, kind: .treeMismatch, detail: "the tree database has a malformed row"))
+                    bad = true
+                    return true
+                }
+                let end = key.loadBigEndianUInt64(at: 0)
+                let level = key[8]
+                if level == 0 {
+                    if let missing = expected.first {
+                        result.problems.append(VerificationProblem(seq: expectedEnd, kind: .treeMismatch, detail: "the Merkle tree node at level \(missing.level) ending at seq \(expectedEnd) is missing"))
+                        bad = true
+                    }
+                    guard end == frontier.size else {
+                        result.problems.append(VerificationProblem(seq: min(end, frontier.size), kind: .treeMismatch, detail: "the Merkle tree's leaves jump from seq \(Int64(frontier.size) - 1) to \(end)"))
+                        bad = true
+                        return false
+                    }
+                    expected = []
+                    frontier.append(leaf: hash) { node in
+                        if node.level > 0 { expected.append((node.level, node.hash)) }
+                    }
+                    expectedEnd = end
+                    result.leaves += 1
+                } else {
+                    guard end == expectedEnd, let next = expected.first, next.level == level else {
+                        result.problems.append(VerificationProblem(seq: end, kind: .treeMismatch, detail: "the Merkle tree has an unexpected node at level \(level) ending at seq \(end)"))
+                        bad = true
+                        return true
+                    }
+                    expected.removeFirst()
+                    if next.hash != hash {
+                        result.problems.append(VerificationProblem(seq: end, kind: .treeMismatch, detail: "the Merkle tree node at level \(level) ending at seq \(end) does not match the hash of its children"))
+                        bad = true
+                    }
+                }
+                return true
+            }
+            if let missing = expected.first {
+                result.problems.append(VerificationProblem(seq: expectedEnd, kind: .treeMismatch, detail: "the Merkle tree node at level \(missing.level) ending at seq \(expectedEnd) is missing"))
+                bad = true
+            }
+            if frontier.size != headSize {
+                result.problems.append(VerificationProblem(seq: min(frontier.size, headSize), kind: .treeMismatch, detail: "the Merkle tree has \(frontier.size) leaves but the head records \(headSize) entries"))
+                bad = true
+            }
+            if !bad { result.root = frontier.root }
+        }
+        return result
+    }
+
+    // MARK: Putting it together
+
+    private func merge(_ chunks: [ChunkResult], tree: TreeCheckResult, head: LogHead, start: UInt64, options: VerificationOptions, into report: inout VerificationReport) {
+        var problems: [VerificationProblem] = []
+        var leafMismatches = Set<UInt64>()
+        var linkBreaks = Set<UInt64>()
+        var missing: [Range<UInt64>] = []
+        var counts = IndexCounts()
+        var last: (seq: UInt64, hash: Hash256, time: Timestamp?)?
+        for chunk in chunks {
+            problems += chunk.problems
+            leafMismatches.formUnion(chunk.leafMismatches)
+            linkBreaks.formUnion(chunk.linkBreaks)
+            missing += chunk.missing
+            counts.add(chunk.counts)
+            report.entriesChecked += chunk.entriesChecked
+            if let candidate = chunk.lastLeaf, candidate.seq >= (last?.seq ?? 0) { last = candidate }
+        }
+        problems += tree.problems
+        report.treeRoot = tree.root
+
+        // A broken link k-1 → k means entry k-1 was altered (its hash changed) or entry k's
+        // prev was. The tree's leaf tells which when it is intact; otherwise an altered entry
+        // k also breaks the link k → k+1.
+        for seq in linkBreaks.sorted() {
+            if leafMismatches.contains(seq - 1) { continue }
+            let culprit = linkBreaks.contains(seq + 1) || leafMismatches.contains(seq) ? seq : seq - 1
+            problems.append(VerificationProblem(seq: culprit, kind: .brokenChain, detail: "the chain breaks between seq \(seq - 1) and \(seq): entry \(seq)'s prev is not the hash of entry \(seq - 1)"))
+        }
+
+        // Merge adjacent missing ranges; a range that reaches the head is a truncation.
+        let merged = missing.sorted { $0.lowerBound < $1.lowerBound }.reduce(into: [Range<UInt64>]()) { ranges, range in
+            if let lastRange = ranges.last, lastRange.upperBound >= range.lowerBound {
+                ranges[ranges.count - 1] = lastRange.lowerBound..<max(lastRange.upperBound, range.upperBound)
+            } else if !range.isEmpty {
+                ranges.append(range)
+            }
+        }
+        for range in merged {
+            if range.upperBound >= head.size {
+                problems.append(VerificationProblem(seq: range.lowerBound, kind: .truncated, detail: "the head records \(head.size) entries, but entries from seq \(range.lowerBound) on are missing: the log was truncated"))
+            } else {
+                problems.append(VerificationProblem(seq: range.lowerBound, kind: .missingEntry, detail: range.count == 1 ? "the entry is missing: it was removed" : "entries \(range.lowerBound) to \(range.upperBound - 1) are missing: they were removed"))
+            }
+        }
+
+        if let last, last.seq == head.size - 1, head.size > 0 {
+            if last.hash != head.lastLeafHash {
+                problems.append(VerificationProblem(seq: last.seq, kind: .headMismatch, detail: "the head records the last leaf hash \(head.lastLeafHash), but the last entry hashes to \(last.hash)"))
+            }
+            if let time = last.time, time != head.lastTime {
+                problems.append(VerificationProblem(seq: last.seq, kind: .headMismatch, detail: "the head records the last time \(head.lastTime), but the last entry's time is \(time)"))
+            }
+        }
+
+        // Rows the entries do not imply: compare counts over a full, otherwise clean pass.
+        if options.checkIndexes && start == 0 && problems.isEmpty {
+            problems += findExtraIndexRows(counts: counts, headSize: head.size)
+        }
+
+        for problem in problems.sorted(by: { ($0.seq ?? .max, $0.kind.rawValue) < ($1.seq ?? .max, $1.kind.rawValue) }) {
+            report.record(problem)
+        }
+    }
+
+    private func findExtraIndexRows(counts: IndexCounts, headSize: UInt64) -> [VerificationProblem] {
+        var problems: [VerificationProblem] = []
+        do {
+            try read { txn in
+                let expected: [(String, Database, Int)] = [
+                    ("by_time", schema.byTime, counts.byTime), ("by_kind", schema.byKind, counts.byKind),
+                    ("by_actor", schema.byActor, counts.byActor), ("edges", schema.edges, counts.edgeFirsts),
+                    ("idempotency", schema.idempotency, counts.idempotency), ("nodes", schema.nodes, counts.nodes.count),
+                    ("terms", schema.terms, counts.terms.count),
+                ]
+                for (name, database, count) in expected {
+                    let found = try txn.statistics(of: database).entries
+                    guard found != count else { continue }
+                    let seq = try firstSeqOfExtraRow(in: name, database: database, headSize: headSize, txn: txn)
+                    problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the \(name) index has \(found) rows, but the entries imply \(count)\(seq.map { ": the row for seq \($0) is not implied by its entry" } ?? "")"))
+                }
+            }
+        } catch {
+            problems.append(VerificationProblem(seq: nil, kind: .indexMismatch, detail: "the indexes could not be read: \(error)"))
+        }
+        return problems
+    }
+
+    /// The seq an extra row claims, for the indexes whose rows name one; nil otherwise.
+    private func firstSeqOfExtraRow(in name: String, database: Database, headSize: UInt64, txn: borrowing ReadTransaction) throws -> UInt64? {
+        var culprit: UInt64?
+        var cache: [UInt64: LedgerEntry] = [:]
+        func entry(_ seq: UInt64) throws -> LedgerEntry? {
+            if let entry = cache[seq] { return entry }
+            let entry = try Keys.seq(seq).withUnsafeBytes { key in
+                try txn.withValue(forKey: key, in: schema.entries) { try? LedgerEntry(bytes: $0) }
+            } ?? nil
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[seq] = entry
+            return entry
+        }
+        let nodeInterner = Interner(database: schema.nodes, hasher: configuration.keyHasher)
+        let termInterner = Interner(database: schema.terms, hasher: configuration.keyHasher)
+        try txn.forEach(in: database) { key, value in
+            let seq: UInt64
+            let implied: Bool
+            switch name {
+            case "by_time":
+                seq = key.loadBigEndianUInt64(at: 8)
+                let micros = Int64(bitPattern: key.loadBigEndianUInt64(at: 0) ^ (1 << 63))
+                implied = try entry(seq)?.time.microseconds == micros
+            case "by_kind":
+                seq = key.loadBigEndianUInt64(at: 16)
+                let kind = try entry(seq)?.event.kind.rawValue
+                implied = try kind.flatMap { try termInterner.lookup($0, in: txn) } == Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16]))
+            case "by_actor":
+                seq = key.loadBigEndianUInt64(at: 17)
+                let actor = try entry(seq)?.event.actor
+                let node = key[16] == 0 ? actor?.id : actor?.onBehalfOf
+                implied = try node.flatMap { try nodeInterner.lookup($0.rawValue, in: txn) } == Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16]))
+            case "edges":
+                guard value.count == 8 else { culprit = nil; return false }
+                seq = value.loadBigEndianUInt64(at: 0)
+                guard let event = try entry(seq)?.event else { implied = false; break }
+                let relation = try termInterner.lookup(event.kind.rawValue, in: txn)
+                var keys = Set<[UInt8]>()
+                for edge in EdgeMapping.edges(of: event) {
+                    guard let relation, let from = try nodeInterner.lookup(edge.from.rawValue, in: txn),
+                          let to = try nodeInterner.lookup(edge.to.rawValue, in: txn) else { continue }
+                    let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
+                    keys.insert(Keys.edge(from, outward, relation: relation, other: to).bytes)
+                    keys.insert(Keys.edge(to, inward, relation: relation, other: from).bytes)
+                }
+                implied = keys.contains(Array(key))
+            case "idempotency":
+                guard let record = IdempotencyRecord(encoded: value) else { culprit = nil; return false }
+                seq = record.receipt.seq
+                implied = try entry(seq)?.event.clientEventID != nil
+            default:
+                return false
+            }
+            if !implied || seq >= headSize {
+                culprit = seq
+                return false
+            }
+            return true
+        }
+        return culprit
+    }
+}

@@ -1,0 +1,280 @@
+import LMDB
+
+/// Writes one group commit: every pending append, in order, inside one write transaction.
+///
+/// The transaction may run more than once (LMDB grows the map and retries), so this type
+/// changes nothing outside the transaction: it returns the new head, frontier and the
+/// names it interned, and the caller adopts them after the commit succeeded.
+struct BatchWriter {
+    let schema: Schema
+    let hasher: KeyHasher
+    let nodeInterner: Interner
+    let termInterner: Interner
+
+    init(schema: Schema, hasher: KeyHasher) {
+        self.schema = schema
+        self.hasher = hasher
+        nodeInterner = Interner(database: schema.nodes, hasher: hasher)
+        termInterner = Interner(database: schema.terms, hasher: hasher)
+    }
+
+    /// The state that outlives a commit.
+    struct Tip {
+        var head: LogHead
+        var frontier: MerkleFrontier
+    }
+
+    struct Outcome {
+        var tip: Tip
+        /// Per append: its receipts, or why it was refused.
+        var results: [Result<[AppendReceipt], LedgerError>]
+        /// Names now known to be interned, with their keys.
+        var interned: [String: Key128]
+        var appended: Int
+        var duplicates: Int
+    }
+
+    /// Names known to be interned already, so the writer can skip their B-tree lookups.
+    typealias InternCache = [String: Key128]
+
+    func write(
+        _ appends: [[PreparedEvent]],
+        cachedTip: Tip?,
+        internCache: InternCache,
+        now: Timestamp,
+        in txn: borrowing WriteTransaction
+    ) throws -> Outcome {
+        let head = try LogHead.read(in: txn, schema: schema)
+        var tip: Tip
+        if let cachedTip, cachedTip.head == head {
+            tip = cachedTip
+        } else {
+            // First commit of this process, or another process appended since.
+            tip = Tip(head: head, frontier: try MerkleFrontier.load(size: head.size, tree: schema.tree, in: txn))
+        }
+        let time = max(now, tip.head.lastTime)
+        var outcome = Outcome(tip: tip, results: [], interned: [:], appended: 0, duplicates: 0)
+        // Idempotency keys written in this commit: key → receipt.
+        var fresh: [Key128: (receipt: AppendReceipt, contentHash: Hash256, scope: [UInt8])] = [:]
+
+        for events in appends {
+            // Phase 1: resolve client event ids, so that a conflict refuses the whole append
+            // before anything of it is written.
+            var duplicateOf: [Int: AppendReceipt] = [:]
+            var sameAppend: [Int: Int] = [:]  // event index → index of the earlier event with its id
+            var firstInAppend: [[UInt8]: Int] = [:]
+            var conflict: LedgerError?
+            for (index, event) in events.enumerated() {
+                guard let idempotency = event.idempotency else { continue }
+                if let earlier = firstInAppend[idempotency.scope] {
+                    // Same content: `Ledger` refused differing repeats before they got here.
+                    sameAppend[index] = earlier
+                    continue
+                }
+                firstInAppend[idempotency.scope] = index
+                if let found = try findIdempotent(idempotency, fresh: fresh, in: txn) {
+                    guard found.contentHash == idempotency.contentHash else {
+                        conflict = .idempotencyConflict(clientEventID: idempotency.clientEventID, seq: found.receipt.seq)
+                        break
+                    }
+                    duplicateOf[index] = found.receipt
+                }
+            }
+            if let conflict {
+                outcome.results.append(.failure(conflict))
+                continue
+            }
+
+            // Phase 2: write.
+            var receipts: [AppendReceipt] = []
+            receipts.reserveCapacity(events.count)
+            for (index, event) in events.enumerated() {
+                if let receipt = duplicateOf[index] {
+                    receipts.append(AppendReceipt(seq: receipt.seq, leafHash: receipt.leafHash, time: receipt.time, isDuplicate: true))
+                    outcome.duplicates += 1
+                    continue
+                }
+                if let earlier = sameAppend[index] {
+                    let receipt = receipts[earlier]
+                    receipts.append(AppendReceipt(seq: receipt.seq, leafHash: receipt.leafHash, time: receipt.time, isDuplicate: true))
+                    outcome.duplicates += 1
+                    continue
+                }
+                let receipt = try append(event, time: time, tip: &tip, internCache: internCache, interned: &outcome.interned, in: txn)
+                if let idempotency = event.idempotency {
+                    let key = try storeIdempotency(idempotency, receipt: receipt, in: txn)
+                    fresh[key] = (receipt, idempotency.contentHash, idempotency.scope)
+                }
+                receipts.append(receipt)
+                outcome.appended += 1
+            }
+            outcome.results.append(.success(receipts))
+        }
+
+        try txn.put(tip.head.encoded, forKey: MetaKey.head, in: schema.meta)
+        outcome.tip = tip
+        return outcome
+    }
+
+    /// Appends one entry and its index rows.
+    private func append(
+        _ event: PreparedEvent,
+        time: Timestamp,
+        tip: inout Tip,
+        internCache: InternCache,
+        interned: inout [String: Key128],
+        in txn: borrowing WriteTransaction
+    ) throws -> AppendReceipt {
+        let seq = tip.head.size
+        var bytes = event.content
+        LedgerEntry.appendAssigned(prev: tip.head.lastLeafHash, seq: seq, time: time, to: &bytes)
+        let leaf = bytes.withUnsafeBytes { Hash256.leaf($0) }
+
+        let seqKey = Keys.seq(seq)
+        try seqKey.withUnsafeBytes { key in
+            try bytes.withUnsafeBytes { value in try txn.put(value, forKey: key, in: schema.entries, append: true) }
+        }
+        try tip.frontier.append(leaf: leaf) { node in
+            try Keys.tree(end: seq, level: node.level).withUnsafeBytes { key in
+                try node.hash.withUnsafeBytes { value in try txn.put(value, forKey: key, in: schema.tree, append: true) }
+            }
+        }
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        try Keys.time(time, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byTime, append: true) }
+
+        let kindKey = try intern(event.kind, interner: termInterner, cache: internCache, interned: &interned, in: txn)
+        try Keys.kind(kindKey, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byKind) }
+
+        var nodeKeys: [Key128] = []
+        nodeKeys.reserveCapacity(event.nodes.count)
+        for node in event.nodes {
+            nodeKeys.append(try intern(node, interner: nodeInterner, cache: internCache, interned: &interned, in: txn))
+        }
+        try Keys.actor(nodeKeys[0], role: 0, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byActor) }
+        if let onBehalfOf = event.onBehalfOf {
+            try Keys.actor(nodeKeys[onBehalfOf], role: 1, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byActor) }
+        }
+
+        try seqKey.withUnsafeBytes { firstSeq in
+            for edge in event.edges {
+                let from = nodeKeys[edge.from]
+                let to = nodeKeys[edge.to]
+                let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
+                try Keys.edge(from, outward, relation: kindKey, other: to).withUnsafeBytes { key in
+                    _ = try txn.insert(firstSeq, forKey: key, in: schema.edges) { _ in () }
+                }
+                try Keys.edge(to, inward, relation: kindKey, other: from).withUnsafeBytes { key in
+                    _ = try txn.insert(firstSeq, forKey: key, in: schema.edges) { _ in () }
+                }
+            }
+        }
+
+        tip.head = LogHead(size: seq + 1, lastLeafHash: leaf, lastTime: time)
+        return AppendReceipt(seq: seq, leafHash: leaf, time: time, isDuplicate: false)
+    }
+
+    private func intern(
+        _ node: PreparedEvent.Node,
+        interner: Interner,
+        cache: InternCache,
+        interned: inout [String: Key128],
+        in txn: borrowing WriteTransaction
+    ) throws -> Key128 {
+        if let key = cache[node.name] ?? interned[node.name] { return key }
+        let key = try interner.intern(node.name, firstKey: node.firstKey, in: txn)
+        interned[node.name] = key
+        return key
+    }
+
+    // MARK: Idempotency
+
+    private struct Found {
+        var receipt: AppendReceipt
+        var contentHash: Hash256
+    }
+
+    /// The entry already appended under this client event id, if any.
+    private func findIdempotent(
+        _ idempotency: PreparedEvent.Idempotency,
+        fresh: [Key128: (receipt: AppendReceipt, contentHash: Hash256, scope: [UInt8])],
+        in txn: borrowing WriteTransaction
+    ) throws -> Found? {
+        try idempotency.scope.withUnsafeBytes { scope in
+            for seed in 0..<Interner.maxProbes {
+                let key = hasher.key(scope, seed)
+                if let entry = fresh[key] {
+                    if entry.scope == idempotency.scope { return Found(receipt: entry.receipt, contentHash: entry.contentHash) }
+                    continue
+                }
+                var keyBytes = KeyBuffer()
+                keyBytes.append(key)
+                let stored = try keyBytes.withUnsafeBytes { k in
+                    try txn.withValue(forKey: k, in: schema.idempotency) { IdempotencyRecord(encoded: $0) }
+                }
+                guard let stored else { return nil }  // an empty slot: never appended
+                guard let record = stored else { throw LedgerError.corrupted("an idempotency record is malformed") }
+                if record.scope.elementsEqual(scope) {
+                    return Found(receipt: record.receipt, contentHash: record.contentHash)
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Stores the idempotency record of a new entry in the first free slot; returns its key.
+    private func storeIdempotency(
+        _ idempotency: PreparedEvent.Idempotency,
+        receipt: AppendReceipt,
+        in txn: borrowing WriteTransaction
+    ) throws -> Key128 {
+        let record = IdempotencyRecord(receipt: receipt, contentHash: idempotency.contentHash, scope: idempotency.scope).encoded
+        return try idempotency.scope.withUnsafeBytes { scope in
+            for seed in 0..<Interner.maxProbes {
+                let key = hasher.key(scope, seed)
+                var keyBytes = KeyBuffer()
+                keyBytes.append(key)
+                let occupied = try keyBytes.withUnsafeBytes { k in
+                    try record.withUnsafeBytes { v in try txn.insert(v, forKey: k, in: schema.idempotency) { _ in true } }
+                }
+                if occupied == nil { return key }
+            }
+            throw LedgerError.corrupted("could not store an idempotency record after \(Interner.maxProbes) hash collisions")
+        }
+    }
+}
+
+/// The value of an idempotency row: seq (8) ‖ content hash (32) ‖ leaf hash (32) ‖
+/// time (8) ‖ scope (actor id ‖ 0x00 ‖ client event id).
+struct IdempotencyRecord {
+    var receipt: AppendReceipt
+    var contentHash: Hash256
+    var scope: [UInt8]
+
+    var encoded: [UInt8] {
+        var bytes = Keys.seq(receipt.seq).bytes
+        bytes.append(contentsOf: contentHash.bytes)
+        bytes.append(contentsOf: receipt.leafHash.bytes)
+        bytes.append(contentsOf: Keys.seq(UInt64(bitPattern: receipt.time.microseconds)).bytes)
+        bytes.append(contentsOf: scope)
+        return bytes
+    }
+
+    init(receipt: AppendReceipt, contentHash: Hash256, scope: [UInt8]) {
+        self.receipt = receipt
+        self.contentHash = contentHash
+        self.scope = scope
+    }
+
+    init?(encoded: UnsafeRawBufferPointer) {
+        guard encoded.count > 80,
+              let content = Hash256(bytes: UnsafeRawBufferPointer(rebasing: encoded[8..<40])),
+              let leaf = Hash256(bytes: UnsafeRawBufferPointer(rebasing: encoded[40..<72]))
+        else { return nil }
+        receipt = AppendReceipt(
+            seq: encoded.loadBigEndianUInt64(at: 0), leafHash: leaf,
+            time: Timestamp(microseconds: Int64(bitPattern: encoded.loadBigEndianUInt64(at: 72))), isDuplicate: true
+        )
+        contentHash = content
+        scope = Array(encoded[80...])
+    }
+}

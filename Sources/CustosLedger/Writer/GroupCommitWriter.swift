@@ -1,0 +1,196 @@
+import Dispatch
+import Foundation
+import LMDB
+import Synchronization
+
+/// The ledger's single writer: a dedicated thread that gathers concurrent appends into
+/// one durable LMDB commit (group commit) and answers each caller once its events are on
+/// disk.
+///
+/// Callers never touch the write transaction: they enqueue prepared events and suspend.
+/// The thread takes everything queued (up to ``LedgerConfiguration/maxEventsPerCommit``),
+/// writes it in one transaction, commits, and resumes the callers in order.
+final class GroupCommitWriter: Sendable {
+    private struct Pending {
+        var events: [PreparedEvent]
+        var continuation: CheckedContinuation<[AppendReceipt], any Error>
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var queuedEvents = 0
+        var closed = false
+        var stopped: CheckedContinuation<Void, Never>?
+        var hasStopped = false
+    }
+
+    /// State only the writer thread uses, kept in a mutex so that the type stays `Sendable`;
+    /// it is taken once per commit and never contended.
+    private struct WriterState {
+        var tip: BatchWriter.Tip?
+        var internCache: BatchWriter.InternCache = [:]
+    }
+
+    private static let internCacheLimit = 200_000
+
+    private let environment: Environment
+    private let batchWriter: BatchWriter
+    private let configuration: LedgerConfiguration
+    private let queue = Mutex(Queue())
+    private let writerState = Mutex(WriterState())
+    private let statistics = Mutex(WriterStatistics())
+    private let wakeup = DispatchSemaphore(value: 0)
+
+    init(environment: Environment, schema: Schema, configuration: LedgerConfiguration) {
+        self.environment = environment
+        self.batchWriter = BatchWriter(schema: schema, hasher: configuration.keyHasher)
+        self.configuration = configuration
+        let thread = Thread { [self] in self.run() }
+        thread.name = "custos-writer"
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    /// Queues `events` as one append and waits until they are durable.
+    func submit(_ events: [PreparedEvent]) async throws -> [AppendReceipt] {
+        try await withCheckedThrowingContinuation { continuation in
+            let refusal: LedgerError? = queue.withLock { queue in
+                if queue.closed { return .closed }
+                if queue.queuedEvents + events.count > configuration.maxQueuedEvents && queue.queuedEvents > 0 {
+                    return .overloaded(queuedEvents: queue.queuedEvents)
+                }
+                queue.pending.append(Pending(events: events, continuation: continuation))
+                queue.queuedEvents += events.count
+                return nil
+            }
+            if let refusal {
+                continuation.resume(throwing: refusal)
+            } else {
+                wakeup.signal()
+            }
+        }
+    }
+
+    /// Stops taking appends, writes what is queued, and ends the thread.
+    func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = queue.withLock { queue -> Bool in
+                queue.closed = true
+                if queue.hasStopped { return true }
+                queue.stopped = continuation
+                return false
+            }
+            if done { continuation.resume() } else { wakeup.signal() }
+        }
+    }
+
+    /// Stops taking appends without waiting; the thread writes what is queued, then ends.
+    func requestStop() {
+        queue.withLock { $0.closed = true }
+        wakeup.signal()
+    }
+
+    /// A snapshot of the counters.
+    var currentStatistics: WriterStatistics {
+        var snapshot = statistics.withLock { $0 }
+        snapshot.queuedEvents = queue.withLock { $0.queuedEvents }
+        return snapshot
+    }
+
+    // MARK: The writer thread
+
+    private func run() {
+        while true {
+            var batch = takeBatch()
+            if batch.isEmpty {
+                let stop = queue.withLock { queue -> CheckedContinuation<Void, Never>?? in
+                    guard queue.closed && queue.pending.isEmpty else { return nil }
+                    queue.hasStopped = true
+                    return .some(queue.stopped)
+                }
+                if let stop {
+                    stop?.resume()
+                    return
+                }
+                wakeup.wait()
+                continue
+            }
+            if configuration.commitDelayMicroseconds > 0 {
+                batch += lingerForMore(already: batch.reduce(0) { $0 + $1.events.count })
+            }
+            commit(batch)
+        }
+    }
+
+    /// Takes queued appends, in order, until the commit would hold enough events.
+    private func takeBatch(limit: Int? = nil) -> [Pending] {
+        let limit = limit ?? configuration.maxEventsPerCommit
+        return queue.withLock { queue in
+            var taken = 0
+            var count = 0
+            for pending in queue.pending {
+                if count > 0 && count + pending.events.count > limit { break }
+                count += pending.events.count
+                taken += 1
+            }
+            let batch = Array(queue.pending.prefix(taken))
+            queue.pending.removeFirst(taken)
+            queue.queuedEvents -= count
+            return batch
+        }
+    }
+
+    private func lingerForMore(already: Int) -> [Pending] {
+        var extra: [Pending] = []
+        var count = already
+        let deadline = DispatchTime.now() + .microseconds(configuration.commitDelayMicroseconds)
+        while count < configuration.maxEventsPerCommit {
+            if wakeup.wait(timeout: deadline) == .timedOut { break }
+            let more = takeBatch(limit: configuration.maxEventsPerCommit - count)
+            extra += more
+            count += more.reduce(0) { $0 + $1.events.count }
+        }
+        return extra
+    }
+
+    private func commit(_ batch: [Pending]) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let (tip, cache) = writerState.withLock { ($0.tip, $0.internCache) }
+        let outcome: Result<BatchWriter.Outcome, LedgerError>
+        do {
+            outcome = .success(try environment.write { txn in
+                try batchWriter.write(batch.map(\.events), cachedTip: tip, internCache: cache, now: Timestamp.now(), in: txn)
+            })
+        } catch {
+            outcome = .failure(LedgerError.from(error, path: environment.path, mapSize: environment.mapSize))
+        }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+
+        switch outcome {
+        case .success(let written):
+            writerState.withLock { state in
+                state.tip = written.tip
+                if state.internCache.count + written.interned.count > GroupCommitWriter.internCacheLimit {
+                    state.internCache.removeAll(keepingCapacity: true)
+                }
+                state.internCache.merge(written.interned) { old, _ in old }
+            }
+            statistics.withLock { stats in
+                stats.commits += 1
+                stats.entriesAppended += written.appended
+                stats.duplicates += written.duplicates
+                stats.largestCommit = max(stats.largestCommit, written.appended)
+                stats.commitNanoseconds += elapsed
+                stats.failedAppends += written.results.filter { if case .failure = $0 { return true } else { return false } }.count
+            }
+            for (pending, result) in zip(batch, written.results) {
+                pending.continuation.resume(with: result.mapError { $0 as any Error })
+            }
+        case .failure(let error):
+            // Nothing was committed; the cached tip may be stale.
+            writerState.withLock { $0.tip = nil }
+            statistics.withLock { $0.failedAppends += batch.count }
+            for pending in batch { pending.continuation.resume(throwing: error) }
+        }
+    }
+}

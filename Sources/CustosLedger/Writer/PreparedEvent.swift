@@ -1,0 +1,68 @@
+/// An event made ready for the writer by the appending task, off the writer's thread:
+/// validated, its canonical content encoded and every key hashed. The writer only has to
+/// add seq, time and prev, hash, and store.
+struct PreparedEvent: Sendable {
+    struct Node: Sendable {
+        var name: String
+        /// `XXH3-128(name, seed 0)`; the interner confirms it (or probes on a collision).
+        var firstKey: Key128
+    }
+
+    struct EdgeRef: Sendable {
+        /// Indexes into ``nodes``.
+        var from: Int
+        var to: Int
+        var role: Edge.Role
+    }
+
+    struct Idempotency: Sendable {
+        var clientEventID: String
+        /// actor id ‖ 0x00 ‖ client event id: what the key stands for.
+        var scope: [UInt8]
+        var contentHash: Hash256
+    }
+
+    /// The canonical content, without the members the ledger assigns (``Event/canonicalContent()``).
+    let content: [UInt8]
+    let kind: Node
+    /// Distinct nodes: the actor first, then on-behalf-of (if any), then inputs and outputs.
+    let nodes: [Node]
+    /// Index in ``nodes`` of the on-behalf-of actor.
+    let onBehalfOf: Int?
+    let edges: [EdgeRef]
+    let idempotency: Idempotency?
+
+    init(_ event: Event, limits: EventLimits, hasher: KeyHasher) throws(EventError) {
+        try event.validate(limits: limits)
+        content = event.canonicalContent()
+        // The assigned members add at most 150 bytes.
+        guard content.count + 150 <= limits.maxEntryBytes else {
+            throw EventError(field: "", reason: "the event is \(content.count) bytes in canonical form; the limit is \(limits.maxEntryBytes - 150): move bulky data out of attributes")
+        }
+        kind = Node(name: event.kind.rawValue, firstKey: hasher.key(event.kind.rawValue))
+
+        var nodes: [Node] = []
+        var indexOf: [String: Int] = [:]
+        func add(_ id: NodeID) -> Int {
+            if let index = indexOf[id.rawValue] { return index }
+            nodes.append(Node(name: id.rawValue, firstKey: hasher.key(id.rawValue)))
+            indexOf[id.rawValue] = nodes.count - 1
+            return nodes.count - 1
+        }
+        _ = add(event.actor.id)
+        onBehalfOf = event.actor.onBehalfOf.map(add)
+        for node in event.inputs { _ = add(node) }
+        for node in event.outputs { _ = add(node) }
+        edges = EdgeMapping.edges(of: event).map { EdgeRef(from: add($0.from), to: add($0.to), role: $0.role) }
+        self.nodes = nodes
+
+        if let clientEventID = event.clientEventID {
+            var scope = Array(event.actor.id.rawValue.utf8)
+            scope.append(0)
+            scope.append(contentsOf: clientEventID.utf8)
+            idempotency = Idempotency(clientEventID: clientEventID, scope: scope, contentHash: Hash256.sha256(content))
+        } else {
+            idempotency = nil
+        }
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the system libraries Custos links against (LMDB, xxHash) when they are missing.
+# Used by `make run`, `make test` and CI; safe to run again.
+set -euo pipefail
+
+packages=(liblmdb-dev libxxhash-dev pkg-config)
+
+have_all() {
+    command -v pkg-config >/dev/null 2>&1 && pkg-config --exists lmdb libxxhash
+}
+
+if have_all; then
+    exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "custos: LMDB and xxHash development files are missing, and this system has no apt-get." >&2
+    echo "Install them with your package manager (Debian/Ubuntu: ${packages[*]}; Homebrew: lmdb xxhash pkg-config), then retry." >&2
+    exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo=(sudo -n)
+else
+    echo "custos: ${packages[*]} are missing and installing them needs root." >&2
+    echo "Run: sudo apt-get update && sudo apt-get install -y ${packages[*]}" >&2
+    exit 1
+fi
+
+echo "custos: installing ${packages[*]} with apt-get..." >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! "${sudo[@]}" apt-get update -qq >/dev/null || ! "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null; then
+    echo "custos: apt-get could not install ${packages[*]}; check the network and the apt sources, then retry." >&2
+    exit 1
+fi
+have_all || { echo "custos: the packages installed, but pkg-config still cannot find lmdb and libxxhash." >&2; exit 1; }
