@@ -93,6 +93,7 @@ public final class Environment: @unchecked Sendable {
     /// If `body` throws, nothing it wrote is kept. If the map fills, the transaction is
     /// aborted, the map grows, and `body` runs again: keep side effects outside the store
     /// until this function returns.
+    @discardableResult
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         if options.readOnly { throw LMDBError.system(code: EACCES) }
         while true {

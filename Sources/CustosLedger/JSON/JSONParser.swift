@@ -264,7 +264,10 @@ public struct JSONParser {
         guard let value = Double(text), value.isFinite else {
             throw error("the number \(text) is outside the range of a double", at: start)
         }
-        if isInteger && abs(value) > 9_007_199_254_740_992 {
+        // A large integer is accepted only if storing it as a double keeps its digits: the
+        // canonical form then writes back the very same text. Otherwise digits would change
+        // silently, which an audit log must not do.
+        if isInteger && abs(value) > 9_007_199_254_740_992 && ECMAScriptNumber.format(value) != text {
             throw error("the integer \(text) is too large to be held exactly (more than 2^53); send it as a string", at: start)
         }
         return value

@@ -1,0 +1,33 @@
+# Custos: the two commands a new machine needs are `make run` and `make test`.
+SWIFT ?= swift
+STORE ?= custos-data
+
+.PHONY: all deps build release run test bench clean
+
+all: build
+
+# System libraries (LMDB, xxHash): installed with apt-get when missing.
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product custos
+
+# Builds, creates a local store if there is none, and shows what to try.
+run: release
+	@./scripts/run.sh "$(STORE)"
+
+# The whole test suite (debug build; the crash tests kill real processes).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+# Benchmarks live in their own package so that `make test` never builds them.
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+
+clean:
+	rm -rf .build Benchmarks/.build
