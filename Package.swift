@@ -6,8 +6,11 @@
 //
 //   custos (executable) -> CustosCLI -> CustosLedger -> LMDB -> CLMDB, CXXHash (system libraries)
 //
-// Benchmarks live in their own package under Benchmarks/ so that `make test` never builds them.
+// The benchmarks (Benchmarks/, ordo-one/benchmark) are part of the package only when
+// CUSTOS_BENCHMARKS is set, as Hummingbird does, so that `make test` never builds them.
 import PackageDescription
+
+import class Foundation.ProcessInfo
 
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -96,3 +99,30 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+if ProcessInfo.processInfo.environment["CUSTOS_BENCHMARKS"] != nil {
+    package.dependencies += [
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ]
+    package.targets += [
+        // The same-run reference: plain C doing what the C figures in the issues describe.
+        .systemLibrary(name: "CLibCrypto", path: "Benchmarks/CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CReference", dependencies: ["CLMDB", "CLibCrypto"], path: "Benchmarks/CReference"),
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: ["CustosLedger", "CustosTestSupport"],
+            path: "Benchmarks/BenchmarkSupport",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "LedgerBenchmarks",
+            dependencies: [
+                "CustosLedger", "BenchmarkSupport", "CReference",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/LedgerBenchmarks",
+            swiftSettings: strictSwift,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+}

@@ -16,15 +16,18 @@ if [ ! -f "$store/data.mdb" ]; then
 EVENTS
 fi
 
-cat <<EOF
+entries=$("$custos" stats --store "$store" | sed -n 's/^entries *//p')
+cat <<TRY
 
-Custos store: $store ($("$custos" stats --store "$store" | sed -n 's/^entries *//p') entries)
+Custos store: $store ($entries entries)
 The HTTP server arrives with the server milestone; until then, try the command line:
 
   $custos tail --store $store              # the last entries, as stored and hashed
   $custos verify --store $store            # check every hash, link, tree node and index
   $custos get 5 --store $store --pretty    # one entry, indented
-  echo '{"kind":"read","actor":"human:carol@example.com","inputs":["dataset:s3://lake/masked/customers"]}' \\
+  echo '{"kind":"read","actor":"human:carol@example.com","inputs":["dataset:s3://lake/masked/customers"]}' \
       | $custos append --store $store      # append an event; prints its receipt
   $custos tail -f --store $store           # follow new entries (Ctrl-C to stop)
 
+TRY
+"$custos" verify --store "$store"

@@ -128,25 +128,47 @@ public final class Ledger: Sendable {
         guard events.count <= configuration.maxEventsPerAppend else {
             throw LedgerError.batchTooLarge(count: events.count, limit: configuration.maxEventsPerAppend)
         }
-        var prepared: [PreparedEvent] = []
-        prepared.reserveCapacity(events.count)
+        let prepared = try await prepare(events)
         var contentByScope: [[UInt8]: (index: Int, hash: Hash256)] = [:]
-        for (index, event) in events.enumerated() {
-            let ready: PreparedEvent
-            do {
-                ready = try PreparedEvent(event, limits: configuration.limits, hasher: configuration.keyHasher)
-            } catch {
-                throw LedgerError.invalidEvent(index: index, error)
+        for (index, ready) in prepared.enumerated() {
+            guard let idempotency = ready.idempotency else { continue }
+            if let earlier = contentByScope[idempotency.scope], earlier.hash != idempotency.contentHash {
+                throw LedgerError.invalidEvent(index: index, EventError(field: "clientEventId", reason: "repeats the id of event \(earlier.index) of this batch with different content"))
             }
-            if let idempotency = ready.idempotency {
-                if let earlier = contentByScope[idempotency.scope], earlier.hash != idempotency.contentHash {
-                    throw LedgerError.invalidEvent(index: index, EventError(field: "clientEventId", reason: "repeats the id of event \(earlier.index) of this batch with different content"))
-                }
-                contentByScope[idempotency.scope] = (index, idempotency.contentHash)
-            }
-            prepared.append(ready)
+            contentByScope[idempotency.scope] = (index, idempotency.contentHash)
         }
         return try await writer().submit(prepared)
+    }
+
+    /// Validates, encodes and hashes events off the writer's thread; large batches are split
+    /// across the cores.
+    private func prepare(_ events: [Event]) async throws -> [PreparedEvent] {
+        let limits = configuration.limits
+        let hasher = configuration.keyHasher
+        func prepareSlice(_ range: Range<Int>) throws -> [PreparedEvent] {
+            var prepared: [PreparedEvent] = []
+            prepared.reserveCapacity(range.count)
+            for index in range {
+                do {
+                    prepared.append(try PreparedEvent(events[index], limits: limits, hasher: hasher))
+                } catch {
+                    throw LedgerError.invalidEvent(index: index, error)
+                }
+            }
+            return prepared
+        }
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, events.count / 1_000)
+        guard workers > 1 else { return try prepareSlice(0..<events.count) }
+        let chunk = (events.count + workers - 1) / workers
+        return try await withThrowingTaskGroup(of: (Int, [PreparedEvent]).self) { group in
+            for worker in 0..<workers {
+                let range = worker * chunk..<min(events.count, (worker + 1) * chunk)
+                group.addTask { (worker, try prepareSlice(range)) }
+            }
+            var slices = [[PreparedEvent]](repeating: [], count: workers)
+            for try await (worker, slice) in group { slices[worker] = slice }
+            return slices.flatMap { $0 }
+        }
     }
 
     private func writer() -> GroupCommitWriter {

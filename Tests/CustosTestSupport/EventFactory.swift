@@ -16,8 +16,7 @@ public struct EventFactory: Sendable {
             "rows": .number(Double(1_000 + index % 9_000)),
             "job": .string("nightly-load-\(index % 31)"),
             "durationMs": .number(Double(index % 977)),
-            "engine": "spark-3.5",
-            "note": .string("incremental load of partition \(index % 365) from the CRM replica"),
+            "note": .string("partition \(index % 365)"),
         ]
         // Every value here is valid by construction.
         return try! Event(

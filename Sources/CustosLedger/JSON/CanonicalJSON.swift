@@ -36,13 +36,12 @@ public enum CanonicalJSON {
     public static func appendObject(_ members: [String: JSONValue], to output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
         var first = true
-        for key in sortedKeys(members) {
+        for (key, value) in members.sorted(by: { precedesInUTF16($0.key, $1.key) }) {
             if !first { output.append(UInt8(ascii: ",")) }
             first = false
             appendString(key, to: &output)
             output.append(UInt8(ascii: ":"))
-            // The key comes from the dictionary itself.
-            if let value = members[key] { append(value, to: &output) }
+            append(value, to: &output)
         }
         output.append(UInt8(ascii: "}"))
     }

@@ -12,11 +12,8 @@ public struct Actor: Sendable, Hashable {
     /// Whom the actor acts for, if anyone: a `human:`, `agent:` or `service:` node.
     public let onBehalfOf: NodeID?
 
-    /// The actor's kind, from the type of its id.
-    public var kind: Kind {
-        // The initializers only accept ids whose type is one of the kinds.
-        Kind(rawValue: String(id.type)) ?? .service
-    }
+    /// The actor's kind: the type of its id.
+    public let kind: Kind
 
     /// An actor from its id. When `id` has no `human:`, `agent:` or `service:` type, `kind`
     /// must be given and the id becomes `kind:id`; when both are given they must agree.
@@ -27,8 +24,10 @@ public struct Actor: Sendable, Hashable {
                 throw EventError(field: "type", reason: "the actor id \"\(preview(id))\" is a \(type.rawValue), but type says \(kind.rawValue)")
             }
             normalized = id
+            self.kind = type
         } else if let kind {
             normalized = kind.rawValue + ":" + id
+            self.kind = kind
         } else {
             throw EventError(field: "id", reason: "the actor id \"\(preview(id))\" must start with human:, agent: or service:, or the actor must have a type")
         }

@@ -37,34 +37,45 @@ public enum EdgeMapping {
 
     /// The distinct edges `event` adds, data edges first.
     public static func edges(of event: Event) -> [Edge] {
-        var edges: [Edge] = []
-        edges.reserveCapacity(event.inputs.count * event.outputs.count + max(event.outputs.count, event.inputs.count))
-        for input in event.inputs {
-            for output in event.outputs where input != output {
-                edges.append(Edge(from: input, relation: event.kind, to: output, role: .data))
+        var nodes: [NodeID] = [event.actor.id]
+        func position(_ node: NodeID) -> Int {
+            if let index = nodes.firstIndex(of: node) { return index }
+            nodes.append(node)
+            return nodes.count - 1
+        }
+        let inputs = event.inputs.map(position)
+        let outputs = event.outputs.map(position)
+        return edgePositions(actor: 0, inputs: inputs, outputs: outputs).map {
+            Edge(from: nodes[$0.from], relation: event.kind, to: nodes[$0.to], role: $0.role)
+        }
+    }
+
+    /// The mapping itself, over positions in a table of distinct nodes (equal ids have equal
+    /// positions): the distinct edges, data edges first.
+    static func edgePositions(actor: Int, inputs: [Int], outputs: [Int]) -> [(from: Int, to: Int, role: Edge.Role)] {
+        var edges: [(from: Int, to: Int, role: Edge.Role)] = []
+        edges.reserveCapacity(inputs.count * outputs.count + max(inputs.count, outputs.count))
+        for input in inputs {
+            for output in outputs where input != output {
+                edges.append((input, output, .data))
             }
         }
-        let targets = event.outputs.isEmpty ? event.inputs : event.outputs
-        for target in targets where target != event.actor.id {
-            edges.append(Edge(from: event.actor.id, relation: event.kind, to: target, role: .actor))
+        for target in outputs.isEmpty ? inputs : outputs where target != actor {
+            edges.append((actor, target, .actor))
         }
-        return deduplicated(edges)
+        guard edges.count > 1 else { return edges }
+        // Repeated inputs or outputs repeat edges: keep the first of each.
+        struct Key: Hashable {
+            var from: Int
+            var to: Int
+            var isData: Bool
+        }
+        var seen = Set<Key>(minimumCapacity: edges.count)
+        return edges.filter { seen.insert(Key(from: $0.from, to: $0.to, isData: $0.role == .data)).inserted }
     }
 
     /// An upper bound on the number of edges of `event`, cheap to compute.
     public static func edgeCount(of event: Event) -> Int {
         event.inputs.count * event.outputs.count + max(event.outputs.count, event.inputs.count)
-    }
-
-    private static func deduplicated(_ edges: [Edge]) -> [Edge] {
-        guard edges.count > 1 else { return edges }
-        if edges.count <= 16 {
-            var unique: [Edge] = []
-            unique.reserveCapacity(edges.count)
-            for edge in edges where !unique.contains(edge) { unique.append(edge) }
-            return unique
-        }
-        var seen = Set<Edge>(minimumCapacity: edges.count)
-        return edges.filter { seen.insert($0).inserted }
     }
 }

@@ -81,10 +81,28 @@ public struct LedgerEntry: Sendable, Hashable {
         bytes.append(contentsOf: #","prev":""#.utf8)
         prev.appendHex(to: &bytes)
         bytes.append(contentsOf: #"","seq":"#.utf8)
-        bytes.append(contentsOf: String(seq).utf8)
+        appendDecimal(seq, to: &bytes)
         bytes.append(contentsOf: #","time":""#.utf8)
         time.append(to: &bytes)
         bytes.append(contentsOf: #"","v":1}"#.utf8)
+    }
+
+    /// Appends the decimal digits of `value`.
+    @inline(__always)
+    static func appendDecimal(_ value: UInt64, to bytes: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// The canonical size of `event` once appended at `seq`.
+    public static func encodedSize(of event: Event, seq: UInt64) -> Int {
+        event.canonicalContent().count + assignedLength(seq: seq)
     }
 
     /// Length of the assigned members' text for a given seq.

@@ -58,16 +58,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         output.append(UInt8(ascii: "Z"))
     }
 
+    @inline(__always)
     private func appendDigits(_ value: Int64, _ width: Int, _ output: inout [UInt8]) {
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
         var rest = value
-        var index = width - 1
-        while index >= 0 {
-            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-            index -= 1
+        while divisor > 0 {
+            output.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
         }
-        output.append(contentsOf: digits)
     }
 
     /// Parses RFC 3339 (`2026-11-22T07:41:51Z`, `2026-11-22T09:41:51.5+02:00`, …).

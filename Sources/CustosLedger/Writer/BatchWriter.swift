@@ -28,19 +28,16 @@ struct BatchWriter {
         var tip: Tip
         /// Per append: its receipts, or why it was refused.
         var results: [Result<[AppendReceipt], LedgerError>]
-        /// Names now known to be interned, with their keys.
-        var interned: [String: Key128]
+        /// What the transaction learned about the store, for the ``WriterCache``.
+        var learned: WriterCache
         var appended: Int
         var duplicates: Int
     }
 
-    /// Names known to be interned already, so the writer can skip their B-tree lookups.
-    typealias InternCache = [String: Key128]
-
     func write(
         _ appends: [[PreparedEvent]],
         cachedTip: Tip?,
-        internCache: InternCache,
+        cache: WriterCache,
         now: Timestamp,
         in txn: borrowing WriteTransaction
     ) throws -> Outcome {
@@ -53,7 +50,9 @@ struct BatchWriter {
             tip = Tip(head: head, frontier: try MerkleFrontier.load(size: head.size, tree: schema.tree, in: txn))
         }
         let time = max(now, tip.head.lastTime)
-        var outcome = Outcome(tip: tip, results: [], interned: [:], appended: 0, duplicates: 0)
+        var outcome = Outcome(tip: tip, results: [], learned: WriterCache(), appended: 0, duplicates: 0)
+        var suffix: [UInt8] = []
+        suffix.reserveCapacity(192)
         // Idempotency keys written in this commit: key → receipt.
         var fresh: [Key128: (receipt: AppendReceipt, contentHash: Hash256, scope: [UInt8])] = [:]
 
@@ -100,7 +99,7 @@ struct BatchWriter {
                     outcome.duplicates += 1
                     continue
                 }
-                let receipt = try append(event, time: time, tip: &tip, internCache: internCache, interned: &outcome.interned, in: txn)
+                let receipt = try append(event, time: time, tip: &tip, cache: cache, learned: &outcome.learned, suffix: &suffix, in: txn)
                 if let idempotency = event.idempotency {
                     let key = try storeIdempotency(idempotency, receipt: receipt, in: txn)
                     fresh[key] = (receipt, idempotency.contentHash, idempotency.scope)
@@ -121,18 +120,25 @@ struct BatchWriter {
         _ event: PreparedEvent,
         time: Timestamp,
         tip: inout Tip,
-        internCache: InternCache,
-        interned: inout [String: Key128],
+        cache: WriterCache,
+        learned: inout WriterCache,
+        suffix: inout [UInt8],
         in txn: borrowing WriteTransaction
     ) throws -> AppendReceipt {
         let seq = tip.head.size
-        var bytes = event.content
-        LedgerEntry.appendAssigned(prev: tip.head.lastLeafHash, seq: seq, time: time, to: &bytes)
-        let leaf = bytes.withUnsafeBytes { Hash256.leaf($0) }
-
+        // The entry is the prepared content plus the assigned members, written straight into
+        // the page LMDB reserves for it and hashed from there.
+        suffix.removeAll(keepingCapacity: true)
+        LedgerEntry.appendAssigned(prev: tip.head.lastLeafHash, seq: seq, time: time, to: &suffix)
         let seqKey = Keys.seq(seq)
+        var leaf = Hash256.zero
         try seqKey.withUnsafeBytes { key in
-            try bytes.withUnsafeBytes { value in try txn.put(value, forKey: key, in: schema.entries, append: true) }
+            try txn.put(reserving: event.content.count + suffix.count, forKey: key, in: schema.entries, append: true) { slot in
+                let content = UnsafeMutableRawBufferPointer(rebasing: slot[0..<event.content.count])
+                content.copyBytes(from: event.content)
+                UnsafeMutableRawBufferPointer(rebasing: slot[event.content.count...]).copyBytes(from: suffix)
+                leaf = Hash256.leaf(UnsafeRawBufferPointer(slot))
+            }
         }
         try tip.frontier.append(leaf: leaf) { node in
             try Keys.tree(end: seq, level: node.level).withUnsafeBytes { key in
@@ -142,13 +148,25 @@ struct BatchWriter {
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         try Keys.time(time, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byTime, append: true) }
 
-        let kindKey = try intern(event.kind, interner: termInterner, cache: internCache, interned: &interned, in: txn)
+        let kindKey: Key128
+        if let known = cache.term(event.kind) ?? learned.term(event.kind) {
+            kindKey = known
+        } else {
+            kindKey = try termInterner.intern(event.kind.name, firstKey: event.kind.firstKey, in: txn)
+            learned.addTerm(event.kind, key: kindKey)
+        }
         try Keys.kind(kindKey, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byKind) }
 
         var nodeKeys: [Key128] = []
         nodeKeys.reserveCapacity(event.nodes.count)
         for node in event.nodes {
-            nodeKeys.append(try intern(node, interner: nodeInterner, cache: internCache, interned: &interned, in: txn))
+            if let known = cache.node(node) ?? learned.node(node) {
+                nodeKeys.append(known)
+            } else {
+                let key = try nodeInterner.intern(node.name, firstKey: node.firstKey, in: txn)
+                learned.addNode(node, key: key)
+                nodeKeys.append(key)
+            }
         }
         try Keys.actor(nodeKeys[0], role: 0, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byActor) }
         if let onBehalfOf = event.onBehalfOf {
@@ -160,30 +178,20 @@ struct BatchWriter {
                 let from = nodeKeys[edge.from]
                 let to = nodeKeys[edge.to]
                 let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
-                try Keys.edge(from, outward, relation: kindKey, other: to).withUnsafeBytes { key in
-                    _ = try txn.insert(firstSeq, forKey: key, in: schema.edges) { _ in () }
-                }
-                try Keys.edge(to, inward, relation: kindKey, other: from).withUnsafeBytes { key in
-                    _ = try txn.insert(firstSeq, forKey: key, in: schema.edges) { _ in () }
+                for row in [
+                    WriterCache.EdgeRow(node: from, direction: outward.rawValue, relation: kindKey, other: to),
+                    WriterCache.EdgeRow(node: to, direction: inward.rawValue, relation: kindKey, other: from),
+                ] where !cache.contains(row) && !learned.contains(row) {
+                    try Keys.edge(row.node, EdgeDirection(rawValue: row.direction) ?? outward, relation: row.relation, other: row.other).withUnsafeBytes { key in
+                        _ = try txn.insert(firstSeq, forKey: key, in: schema.edges) { _ in () }
+                    }
+                    learned.add(row)
                 }
             }
         }
 
         tip.head = LogHead(size: seq + 1, lastLeafHash: leaf, lastTime: time)
         return AppendReceipt(seq: seq, leafHash: leaf, time: time, isDuplicate: false)
-    }
-
-    private func intern(
-        _ node: PreparedEvent.Node,
-        interner: Interner,
-        cache: InternCache,
-        interned: inout [String: Key128],
-        in txn: borrowing WriteTransaction
-    ) throws -> Key128 {
-        if let key = cache[node.name] ?? interned[node.name] { return key }
-        let key = try interner.intern(node.name, firstKey: node.firstKey, in: txn)
-        interned[node.name] = key
-        return key
     }
 
     // MARK: Idempotency

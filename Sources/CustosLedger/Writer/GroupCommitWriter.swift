@@ -28,10 +28,8 @@ final class GroupCommitWriter: Sendable {
     /// it is taken once per commit and never contended.
     private struct WriterState {
         var tip: BatchWriter.Tip?
-        var internCache: BatchWriter.InternCache = [:]
+        var cache = WriterCache()
     }
-
-    private static let internCacheLimit = 200_000
 
     private let environment: Environment
     private let batchWriter: BatchWriter
@@ -155,11 +153,16 @@ final class GroupCommitWriter: Sendable {
 
     private func commit(_ batch: [Pending]) {
         let started = DispatchTime.now().uptimeNanoseconds
-        let (tip, cache) = writerState.withLock { ($0.tip, $0.internCache) }
+        // Move the cache out, so that merging into it later mutates it in place, uncopied.
+        var (tip, cache) = writerState.withLock { state in
+            let taken = (state.tip, state.cache)
+            state.cache = WriterCache()
+            return taken
+        }
         let outcome: Result<BatchWriter.Outcome, LedgerError>
         do {
             outcome = .success(try environment.write { txn in
-                try batchWriter.write(batch.map(\.events), cachedTip: tip, internCache: cache, now: Timestamp.now(), in: txn)
+                try batchWriter.write(batch.map(\.events), cachedTip: tip, cache: cache, now: Timestamp.now(), in: txn)
             })
         } catch {
             outcome = .failure(LedgerError.from(error, path: environment.path, mapSize: environment.mapSize))
@@ -168,12 +171,11 @@ final class GroupCommitWriter: Sendable {
 
         switch outcome {
         case .success(let written):
+            tip = written.tip
+            cache.merge(written.learned)
             writerState.withLock { state in
-                state.tip = written.tip
-                if state.internCache.count + written.interned.count > GroupCommitWriter.internCacheLimit {
-                    state.internCache.removeAll(keepingCapacity: true)
-                }
-                state.internCache.merge(written.interned) { old, _ in old }
+                state.tip = tip
+                state.cache = cache
             }
             statistics.withLock { stats in
                 stats.commits += 1
@@ -187,8 +189,11 @@ final class GroupCommitWriter: Sendable {
                 pending.continuation.resume(with: result.mapError { $0 as any Error })
             }
         case .failure(let error):
-            // Nothing was committed; the cached tip may be stale.
-            writerState.withLock { $0.tip = nil }
+            // Nothing was committed; the cached tip may be stale, the cache is still true.
+            writerState.withLock { state in
+                state.tip = nil
+                state.cache = cache
+            }
             statistics.withLock { $0.failedAppends += batch.count }
             for pending in batch { pending.continuation.resume(throwing: error) }
         }

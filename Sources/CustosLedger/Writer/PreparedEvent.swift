@@ -41,19 +41,25 @@ struct PreparedEvent: Sendable {
         }
         kind = Node(name: event.kind.rawValue, firstKey: hasher.key(event.kind.rawValue))
 
+        // Distinct nodes by position; events name few nodes, so a linear search beats hashing.
         var nodes: [Node] = []
-        var indexOf: [String: Int] = [:]
+        nodes.reserveCapacity(2 + event.inputs.count + event.outputs.count)
+        var indexOf: [String: Int]? = event.inputs.count + event.outputs.count > 16 ? [:] : nil
         func add(_ id: NodeID) -> Int {
-            if let index = indexOf[id.rawValue] { return index }
+            if let found = indexOf?[id.rawValue] ?? (indexOf == nil ? nodes.firstIndex { $0.name == id.rawValue } : nil) {
+                return found
+            }
             nodes.append(Node(name: id.rawValue, firstKey: hasher.key(id.rawValue)))
-            indexOf[id.rawValue] = nodes.count - 1
+            indexOf?[id.rawValue] = nodes.count - 1
             return nodes.count - 1
         }
-        _ = add(event.actor.id)
+        let actor = add(event.actor.id)
         onBehalfOf = event.actor.onBehalfOf.map(add)
-        for node in event.inputs { _ = add(node) }
-        for node in event.outputs { _ = add(node) }
-        edges = EdgeMapping.edges(of: event).map { EdgeRef(from: add($0.from), to: add($0.to), role: $0.role) }
+        let inputs = event.inputs.map(add)
+        let outputs = event.outputs.map(add)
+        edges = EdgeMapping.edgePositions(actor: actor, inputs: inputs, outputs: outputs).map {
+            EdgeRef(from: $0.from, to: $0.to, role: $0.role)
+        }
         self.nodes = nodes
 
         if let clientEventID = event.clientEventID {

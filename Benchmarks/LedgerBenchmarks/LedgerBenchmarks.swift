@@ -1,0 +1,138 @@
+import Benchmark
+import BenchmarkSupport
+import CReference
+import CustosLedger
+import CustosTestSupport
+import Foundation
+
+// Durable appends and verification of the ledger, with a plain-C reference in the same run.
+// Run with `make bench`; the figures and the machine go into BENCHMARKS.md.
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput],
+        warmupIterations: 2,
+        maxDuration: .seconds(15),
+        maxIterations: 10_000
+    )
+
+    // MARK: Durable appends
+
+    let single = FixtureSlot<BenchmarkFixture>()
+    Benchmark(
+        "Append durable batch 1",
+        configuration: .init(warmupIterations: 20, maxDuration: .seconds(10), maxIterations: 5_000),
+        closure: { benchmark in
+            guard let fixture = single.get() else { return }
+            var index = 0
+            for _ in benchmark.scaledIterations {
+                index += 1
+                blackHole(try await fixture.ledger.append(fixture.factory.transform(index)))
+            }
+        },
+        setup: { single.set(try BenchmarkFixture()) },
+        teardown: { single.set(nil) }
+    )
+
+    let hundred = FixtureSlot<BenchmarkFixture>()
+    Benchmark(
+        "Append durable batch 100",
+        configuration: .init(scalingFactor: .kilo, maxDuration: .seconds(10), maxIterations: 500),
+        closure: { benchmark in
+            guard let fixture = hundred.get() else { return }
+            for round in 0..<10 {
+                blackHole(try await fixture.ledger.append(contentsOf: fixture.factory.transforms(100, startingAt: round * 100)))
+            }
+        },
+        setup: { hundred.set(try BenchmarkFixture()) },
+        teardown: { hundred.set(nil) }
+    )
+
+    // One iteration is one durable commit of 10,000 events: events/s = throughput × 10,000.
+    let tenThousand = FixtureSlot<(BenchmarkFixture, [[Event]])>()
+    Benchmark(
+        "Append durable batch 10000",
+        configuration: .init(maxDuration: .seconds(15), maxIterations: 60),
+        closure: { benchmark in
+            guard let (fixture, batches) = tenThousand.get() else { return }
+            for _ in benchmark.scaledIterations {
+                let batch = batches[Int.random(in: 0..<batches.count)]
+                blackHole(try await fixture.ledger.append(contentsOf: batch))
+            }
+        },
+        setup: {
+            let fixture = try BenchmarkFixture()
+            // Events are built before measuring; the ledger still encodes, hashes and indexes them.
+            let batches = (0..<4).map { fixture.factory.transforms(10_000, startingAt: $0 * 10_000) }
+            print("event size: \(fixture.eventBytes) canonical bytes")
+            tenThousand.set((fixture, batches))
+        },
+        teardown: {
+            if let (fixture, _) = tenThousand.get() {
+                let stats = fixture.ledger.writerStatistics
+                print("writer: \(stats.commits) commits, \(stats.commitNanoseconds / UInt64(max(stats.commits, 1)) / 1000) µs per commit on average")
+            }
+            tenThousand.set(nil)
+        }
+    )
+
+    let reference = FixtureSlot<ReferenceStore>()
+    Benchmark(
+        "C reference durable batch 10000",
+        configuration: .init(maxDuration: .seconds(15), maxIterations: 60),
+        closure: { benchmark in
+            guard let store = reference.get() else { return }
+            for _ in benchmark.scaledIterations {
+                let code = custos_reference_append(store.handle, 10_000)
+                if code != 0 { benchmark.error("LMDB error \(code)") }
+            }
+        },
+        setup: {
+            reference.set(try ReferenceStore(eventBytes: try BenchmarkFixture().eventBytes))
+        },
+        teardown: { reference.set(nil) }
+    )
+
+    // MARK: Verification
+
+    // One iteration verifies the whole store: entries/s = 1,000,000 × throughput.
+    let verified = FixtureSlot<BenchmarkFixture>()
+    Benchmark(
+        "Verify 1M entries with indexes",
+        configuration: .init(warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 3),
+        closure: { benchmark in
+            guard let fixture = verified.get() else { return }
+            let report = try fixture.ledger.verify()
+            if !report.isValid { benchmark.error("verification failed: \(report.problems.prefix(3))") }
+            blackHole(report)
+        },
+        setup: { verified.set(try await BenchmarkFixture.filled(count: 1_000_000)) }
+    )
+    Benchmark(
+        "Verify 1M entries chain and tree only",
+        configuration: .init(warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 3),
+        closure: { benchmark in
+            guard let fixture = verified.get() else { return }
+            var options = VerificationOptions()
+            options.checkIndexes = false
+            let report = try fixture.ledger.verify(options)
+            if !report.isValid { benchmark.error("verification failed") }
+            blackHole(report)
+        },
+        teardown: { verified.set(nil) }
+    )
+}
+
+/// The C reference's LMDB environment, closed when released.
+final class ReferenceStore: @unchecked Sendable {
+    // @unchecked: the handle is used by one benchmark closure at a time, as the runner calls them.
+    let folder = TemporaryDirectory("custos-cref")
+    let handle: OpaquePointer
+
+    init(eventBytes: Int) throws {
+        guard let handle = custos_reference_open(folder.path, eventBytes) else { throw CocoaError(.fileWriteUnknown) }
+        self.handle = handle
+    }
+
+    deinit { custos_reference_close(handle) }
+}
