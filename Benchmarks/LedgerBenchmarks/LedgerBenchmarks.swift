@@ -106,7 +106,8 @@ let benchmarks: @Sendable () -> Void = {
             if !report.isValid { benchmark.error("verification failed: \(report.problems.prefix(3))") }
             blackHole(report)
         },
-        setup: { verified.set(try await BenchmarkFixture.filled(count: 1_000_000)) }
+        setup: { verified.set(try await BenchmarkFixture.filled(count: 1_000_000)) },
+        teardown: { verified.set(nil) }
     )
     Benchmark(
         "Verify 1M entries chain and tree only",
@@ -119,6 +120,7 @@ let benchmarks: @Sendable () -> Void = {
             if !report.isValid { benchmark.error("verification failed") }
             blackHole(report)
         },
+        setup: { verified.set(try await BenchmarkFixture.filled(count: 1_000_000)) },
         teardown: { verified.set(nil) }
     )
 }

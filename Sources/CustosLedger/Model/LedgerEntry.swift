@@ -20,40 +20,15 @@ public struct LedgerEntry: Sendable, Hashable {
     /// The format version written in every entry (`"v":1`).
     public static let formatVersion = 1
 
-    /// Decodes and checks stored entry bytes: they must be canonical JSON of an entry.
+    /// Decodes and checks stored entry bytes: they must be exactly the canonical JSON of an
+    /// entry (docs/FORMAT.md); anything else was not written by the ledger.
     public init(bytes: UnsafeRawBufferPointer) throws(EntryDecodingError) {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes)
-        } catch {
-            throw .malformedJSON(error)
-        }
-        guard case .object(let members) = value else { throw .invalid("the entry is not a JSON object") }
-        guard case .number(let version)? = members["v"], version == Double(LedgerEntry.formatVersion) else {
-            throw .invalid("the entry has no \"v\":\(LedgerEntry.formatVersion) (format version)")
-        }
-        guard case .number(let seqNumber)? = members["seq"], seqNumber >= 0, seqNumber == seqNumber.rounded(),
-              seqNumber < 9_007_199_254_740_992
-        else { throw .invalid("the entry has no valid \"seq\"") }
-        guard case .string(let timeText)? = members["time"], let time = Timestamp(rfc3339: timeText),
-              time.description == timeText
-        else { throw .invalid("the entry has no valid \"time\" (YYYY-MM-DDTHH:MM:SS.ffffffZ)") }
-        guard case .string(let prevText)? = members["prev"], let prev = Hash256(hex: prevText), prev.hex == prevText else {
-            throw .invalid("the entry has no valid \"prev\" (64 lower-case hex digits)")
-        }
-        let event: Event
-        do {
-            event = try Event(members: members, allowAssigned: true, limits: .unbounded)
-        } catch {
-            throw .invalidEvent(error)
-        }
-        self.seq = UInt64(seqNumber)
-        self.time = time
-        self.prev = prev
-        self.event = event
+        let view = try EntryView(bytes)
+        self.seq = view.seq
+        self.time = view.time
+        self.prev = view.prev
+        self.event = try view.event()
         self.bytes = Array(bytes)
-        let canonical = LedgerEntry.encode(content: event.canonicalContent(), prev: prev, seq: self.seq, time: time)
-        guard canonical == self.bytes else { throw .notCanonical }
     }
 
     /// Decodes and checks stored entry bytes.

@@ -34,23 +34,25 @@ struct Interner: Sendable {
     /// The key of `name`, or nil when it was never interned.
     func lookup(_ name: String, in txn: borrowing some TransactionReading & ~Copyable) throws -> Key128? {
         var name = name
-        return try name.withUTF8 { utf8 in
-            let bytes = UnsafeRawBufferPointer(utf8)
-            for seed in 0..<Interner.maxProbes {
-                let key = hasher.key(bytes, seed)
-                var keyBytes = KeyBuffer()
-                keyBytes.append(key)
-                let match = try keyBytes.withUnsafeBytes { keyPointer in
-                    try txn.withValue(forKey: keyPointer, in: database) { $0.elementsEqual(bytes) }
-                }
-                switch match {
-                case nil: return nil
-                case true?: return key
-                case false?: continue
-                }
+        return try name.withUTF8 { try lookup(bytes: UnsafeRawBufferPointer($0), in: txn) }
+    }
+
+    /// The key of the name whose UTF-8 is `bytes`, or nil when it was never interned.
+    func lookup(bytes: UnsafeRawBufferPointer, in txn: borrowing some TransactionReading & ~Copyable) throws -> Key128? {
+        for seed in 0..<Interner.maxProbes {
+            let key = hasher.key(bytes, seed)
+            var keyBytes = KeyBuffer()
+            keyBytes.append(key)
+            let match = try keyBytes.withUnsafeBytes { keyPointer in
+                try txn.withValue(forKey: keyPointer, in: database) { $0.elementsEqual(bytes) }
             }
-            return nil
+            switch match {
+            case nil: return nil
+            case true?: return key
+            case false?: continue
+            }
         }
+        return nil
     }
 
     /// The name behind `key`, or nil.

@@ -117,7 +117,7 @@ extension Ledger {
         var result = ChunkResult()
         let nodeInterner = Interner(database: schema.nodes, hasher: configuration.keyHasher)
         let termInterner = Interner(database: schema.terms, hasher: configuration.keyHasher)
-        var keyCache: [String: Key128] = [:]
+        var keyCache = VerifierKeyCache()
         let anchor = options.anchor
         try read { txn in
             // The entry before the range links the first entry of the range.
@@ -127,7 +127,7 @@ extension Ledger {
                 try Keys.seq(range.lowerBound - 1).withUnsafeBytes { key in
                     try txn.withValue(forKey: key, in: schema.entries) { bytes in
                         previousLeaf = Hash256.leaf(bytes)
-                        previousTime = try? LedgerEntry(bytes: bytes).time
+                        previousTime = try? EntryView(bytes).time
                     }
                 }
             }
@@ -167,9 +167,9 @@ extension Ledger {
                         result.leafMismatches.insert(seq)
                         result.problems.append(VerificationProblem(seq: seq, kind: .alteredEntry, detail: "the entry hashes to \(leaf), but the Merkle tree recorded \(treeLeaf) when it was appended"))
                     }
-                    let entry: LedgerEntry
+                    let entry: EntryView
                     do {
-                        entry = try LedgerEntry(bytes: bytes)
+                        entry = try EntryView(bytes)
                     } catch {
                         result.problems.append(VerificationProblem(seq: seq, kind: .malformedEntry, detail: "\(error)"))
                         previousLeaf = leaf
@@ -212,8 +212,8 @@ extension Ledger {
     }
 
     private func checkIndexRows(
-        of entry: LedgerEntry, seq: UInt64,
-        nodeInterner: Interner, termInterner: Interner, keyCache: inout [String: Key128],
+        of entry: EntryView, seq: UInt64,
+        nodeInterner: Interner, termInterner: Interner, keyCache: inout VerifierKeyCache,
         result: inout ChunkResult, in txn: borrowing ReadTransaction
     ) throws {
         func missing(_ index: String, _ what: String) {
@@ -222,62 +222,68 @@ extension Ledger {
         func exists(_ key: KeyBuffer, in database: Database) throws -> Bool {
             try key.withUnsafeBytes { try txn.contains($0, in: database) }
         }
-        func key(of name: String, interner: Interner) throws -> Key128? {
-            if let key = keyCache[name] { return key }
-            guard let key = try interner.lookup(name, in: txn) else { return nil }
-            if keyCache.count > 100_000 { keyCache.removeAll(keepingCapacity: true) }
-            keyCache[name] = key
-            return key
+        func key(of field: EntryView.StringRef, interner: Interner) throws -> Key128? {
+            try entry.withUTF8(field) { name in
+                let first = configuration.keyHasher.key(name, 0)
+                if let known = keyCache.key(first: first, name: name) { return known }
+                guard let key = try interner.lookup(bytes: name, in: txn) else { return nil }
+                keyCache.add(first: first, name: name, key: key)
+                return key
+            }
         }
 
-        let event = entry.event
         if try exists(Keys.time(entry.time, seq: seq), in: schema.byTime) { result.counts.byTime += 1 } else { missing("by_time", "the entry's row") }
 
-        guard let kindKey = try key(of: event.kind.rawValue, interner: termInterner) else {
-            missing("terms", "the kind \"\(event.kind)\"")
+        guard let kindKey = try key(of: entry.kind, interner: termInterner) else {
+            missing("terms", "the kind \"\(entry.string(entry.kind))\"")
             return
         }
         result.counts.terms.insert(kindKey)
         if try exists(Keys.kind(kindKey, seq: seq), in: schema.byKind) { result.counts.byKind += 1 } else { missing("by_kind", "the entry's row") }
 
-        var nodeKeys: [NodeID: Key128] = [:]
-        for node in [event.actor.id] + (event.actor.onBehalfOf.map { [$0] } ?? []) + event.inputs + event.outputs where nodeKeys[node] == nil {
-            guard let nodeKey = try key(of: node.rawValue, interner: nodeInterner) else {
-                missing("nodes", "the node \(node)")
+        let nodes = entry.nodes
+        var nodeKeys: [Key128] = []
+        nodeKeys.reserveCapacity(nodes.count)
+        for node in nodes {
+            guard let nodeKey = try key(of: node, interner: nodeInterner) else {
+                missing("nodes", "the node \(entry.string(node))")
                 return
             }
-            nodeKeys[node] = nodeKey
+            nodeKeys.append(nodeKey)
             result.counts.nodes.insert(nodeKey)
         }
-        guard let actorKey = nodeKeys[event.actor.id] else { return }
-        if try exists(Keys.actor(actorKey, role: 0, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the actor's row") }
-        if let onBehalfOf = event.actor.onBehalfOf, let principal = nodeKeys[onBehalfOf] {
+        if try exists(Keys.actor(nodeKeys[0], role: 0, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the actor's row") }
+        if entry.onBehalfOf != nil {
+            // On-behalf-of is the second distinct node, unless it is the actor itself.
+            let principal = nodes.count > 1 && entry.equal(nodes[1], entry.onBehalfOf ?? nodes[0]) ? nodeKeys[1] : nodeKeys[0]
             if try exists(Keys.actor(principal, role: 1, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the on-behalf-of row") }
         }
 
-        for edge in EdgeMapping.edges(of: event) {
-            guard let from = nodeKeys[edge.from], let to = nodeKeys[edge.to] else { continue }
+        for edge in entry.edgePositions(nodes: nodes) {
+            let from = nodeKeys[edge.from]
+            let to = nodeKeys[edge.to]
             let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
             for edgeKey in [Keys.edge(from, outward, relation: kindKey, other: to), Keys.edge(to, inward, relation: kindKey, other: from)] {
                 let firstSeq = try edgeKey.withUnsafeBytes { k in
                     try txn.withValue(forKey: k, in: schema.edges) { $0.count == 8 ? $0.loadBigEndianUInt64(at: 0) : UInt64.max }
                 }
+                let description = "the edge \(entry.string(nodes[edge.from])) —\(entry.string(entry.kind))→ \(entry.string(nodes[edge.to]))"
                 guard let firstSeq else {
-                    missing("edges", "the edge \(edge.from) —\(edge.relation)→ \(edge.to)")
+                    missing("edges", description)
                     continue
                 }
                 if firstSeq == seq {
                     result.counts.edgeFirsts += 1
                 } else if firstSeq > seq {
-                    result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the edges index says \(edge.from) —\(edge.relation)→ \(edge.to) first appeared at seq \(firstSeq == .max ? "?" : String(firstSeq)), after this entry"))
+                    result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the edges index says \(description) first appeared at seq \(firstSeq == .max ? "?" : String(firstSeq)), after this entry"))
                 }
             }
         }
 
-        if let clientEventID = event.clientEventID {
-            var scope = Array(event.actor.id.rawValue.utf8)
+        if let clientEventID = entry.clientEventID {
+            var scope = entry.withUTF8(entry.actorID) { Array($0) }
             scope.append(0)
-            scope.append(contentsOf: clientEventID.utf8)
+            entry.withUTF8(clientEventID) { scope.append(contentsOf: $0) }
             let record = try scope.withUnsafeBytes { scopeBytes -> IdempotencyRecord? in
                 for probe in 0..<Interner.maxProbes {
                     var keyBytes = KeyBuffer()
@@ -515,5 +521,21 @@ extension Ledger {
             return true
         }
         return culprit
+    }
+}
+
+/// Keys the verifier has already looked up, by the key of their first probe; the full name is
+/// kept and compared, so a collision never gives a wrong key. Bounded.
+struct VerifierKeyCache {
+    private var entries: [Key128: (name: [UInt8], key: Key128)] = [:]
+
+    func key(first: Key128, name: UnsafeRawBufferPointer) -> Key128? {
+        guard let found = entries[first], found.name.elementsEqual(name) else { return nil }
+        return found.key
+    }
+
+    mutating func add(first: Key128, name: UnsafeRawBufferPointer, key: Key128) {
+        if entries.count >= 100_000 { entries.removeAll(keepingCapacity: true) }
+        entries[first] = (Array(name), key)
     }
 }

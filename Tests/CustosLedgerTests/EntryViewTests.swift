@@ -1,0 +1,72 @@
+import CustosTestSupport
+import Testing
+
+@testable import CustosLedger
+
+/// The fast canonical-entry reader must accept exactly what the slow, obvious definition
+/// accepts: bytes that parse as an entry and re-encode to themselves.
+@Suite("Entry view: the fast canonical reader")
+struct EntryViewTests {
+    /// The definition: parse, decode as an entry, re-encode, compare.
+    static func referenceAccepts(_ bytes: [UInt8]) -> Bool {
+        guard let value = try? JSONParser.parse(bytes), case .object(let members) = value,
+              case .number(let version)? = members["v"], version == 1,
+              case .number(let seq)? = members["seq"], seq >= 0, seq == seq.rounded(), seq < 9_007_199_254_740_992,
+              case .string(let timeText)? = members["time"], let time = Timestamp(rfc3339: timeText), time.description == timeText,
+              case .string(let prevText)? = members["prev"], let prev = Hash256(hex: prevText), prev.hex == prevText,
+              let event = try? Event(members: members, allowAssigned: true, limits: .unbounded)
+        else { return false }
+        return LedgerEntry.encode(content: event.canonicalContent(), prev: prev, seq: UInt64(seq), time: time) == bytes
+    }
+
+    static func entries() throws -> [[UInt8]] {
+        var events = try EventFactory.sampleLines.map { try Event(json: $0) }
+        events += EventFactory().transforms(20)
+        events.append(try Event(
+            kind: "odd.kind-1", actor: Actor(id: "human:o\"brien\\x", onBehalfOf: "service:\u{e9}t\u{e9}"),
+            inputs: [NodeID("dataset:back\\slash"), NodeID("dataset:\u{1F600}")], outputs: [],
+            attributes: ["z": 1e21, "a": -0.5, "\u{e9}": [true, false, nil], "nested": ["b": "\u{1}\n", "a": 12345678901234567]],
+            clientEventID: "id \"quoted\"", clientTime: "2026-01-01T00:00:00+01:00"
+        ))
+        return events.enumerated().map { index, event in
+            LedgerEntry.encode(content: event.canonicalContent(), prev: Hash256.sha256([UInt8(index)]), seq: UInt64(index * 977), time: Timestamp(microseconds: 1_790_000_000_000_000 + Int64(index)))
+        }
+    }
+
+    @Test("valid entries are read, fields and all")
+    func validEntries() throws {
+        for bytes in try Self.entries() {
+            #expect(Self.referenceAccepts(bytes))
+            let view = try bytes.withUnsafeBytes { try EntryView($0) }
+            let entry = try LedgerEntry(bytes: bytes)
+            #expect(entry.bytes == bytes)
+            #expect(view.seq == entry.seq)
+            #expect(view.nodes.count >= 1)
+            #expect(bytes.withUnsafeBytes { raw in Array(UnsafeRawBufferPointer(rebasing: raw[0..<(try! EntryView(raw)).content.count])) } == entry.event.canonicalContent())
+        }
+    }
+
+    @Test("mutated entries are refused exactly when the definition refuses them")
+    func differential() throws {
+        var generator = SplitMix64(seed: 2026)
+        let alphabet = Array(#"{}[]",:\0123456789.eE-+ntfu"abzé"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xFF]
+        var accepted = 0
+        var refused = 0
+        for bytes in try Self.entries() {
+            for _ in 0..<600 {
+                var mutated = bytes
+                let position = Int(generator.next() % UInt64(mutated.count))
+                switch generator.next() % 3 {
+                case 0: mutated[position] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                case 1: mutated.remove(at: position)
+                default: mutated.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
+                }
+                let fast = (try? mutated.withUnsafeBytes { try EntryView($0) }) != nil
+                let reference = Self.referenceAccepts(mutated)
+                #expect(fast == reference, "\(String(decoding: mutated, as: UTF8.self))")
+                if fast { accepted += 1 } else { refused += 1 }
+            }
+        }
+        #expect(accepted > 100 && refused > 1_000)
+    }
+}
