@@ -19,6 +19,7 @@ public struct CustosCommand: AsyncParsableCommand {
             AppendCommand.self,
             GetCommand.self,
             TailCommand.self,
+            ExportCommand.self,
             VerifyCommand.self,
             StatsCommand.self,
         ]

@@ -23,6 +23,13 @@ public struct CommandResult: Sendable {
     public var standardError: String
     /// True when the process ended by a signal rather than by exiting.
     public var wasSignaled: Bool
+
+    public init(status: Int32, standardOutput: String, standardError: String, wasSignaled: Bool) {
+        self.status = status
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+        self.wasSignaled = wasSignaled
+    }
 }
 
 /// A running child process with piped standard input, output and error.
