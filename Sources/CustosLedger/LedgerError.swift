@@ -20,6 +20,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case closed
     /// No entry at the seq.
     case noSuchEntry(seq: UInt64, size: UInt64)
+    /// A proof or root was asked for sizes or seqs the log cannot prove.
+    case invalidProofRange(String)
     /// A stored record is damaged.
     case corrupted(String)
     /// The disk is full; nothing of the failed batch was committed.
@@ -49,6 +51,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the ledger is closed"
         case .noSuchEntry(let seq, let size):
             return size == 0 ? "no entry at seq \(seq): the log is empty" : "no entry at seq \(seq): the log holds seq 0 to \(size - 1)"
+        case .invalidProofRange(let reason):
+            return reason
         case .corrupted(let detail):
             return "the store is damaged: \(detail); run `custos verify` and restore from a backup"
         case .diskFull(let path):
