@@ -21,6 +21,10 @@ public struct CustosCommand: AsyncParsableCommand {
             TailCommand.self,
             ExportCommand.self,
             VerifyCommand.self,
+            CheckpointCommand.self,
+            CheckpointsCommand.self,
+            ProveCommand.self,
+            VerifyProofCommand.self,
             StatsCommand.self,
         ]
     )

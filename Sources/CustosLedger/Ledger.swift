@@ -22,6 +22,8 @@ public final class Ledger: Sendable {
     /// The log's origin: the name checkpoints are signed for (C2SP tlog-checkpoint).
     public let origin: String
     public let configuration: LedgerConfiguration
+    /// The public key that checks this log's checkpoints (from `checkpoint.pub` in the store).
+    public let verifierKey: NoteVerifierKey?
     let environment: Environment
     let schema: Schema
     private let writerSlot = Mutex<GroupCommitWriter?>(nil)
@@ -29,12 +31,18 @@ public final class Ledger: Sendable {
     /// The store format this version reads and writes.
     public static let formatVersion = "1"
 
-    private init(path: String, environment: Environment, schema: Schema, origin: String, configuration: LedgerConfiguration) {
+    /// The file holding the checkpoint signing key (mode 0600), in the store folder.
+    public var signingKeyPath: String { path + "/checkpoint.key" }
+    /// The file holding the public key that checks checkpoints, in the store folder.
+    public var verifierKeyPath: String { path + "/checkpoint.pub" }
+
+    private init(path: String, environment: Environment, schema: Schema, origin: String, configuration: LedgerConfiguration, verifierKey: NoteVerifierKey?) {
         self.path = path
         self.environment = environment
         self.schema = schema
         self.origin = origin
         self.configuration = configuration
+        self.verifierKey = verifierKey
     }
 
     deinit {
@@ -47,8 +55,13 @@ public final class Ledger: Sendable {
     ///
     /// - Parameter origin: the log's name in checkpoints, e.g. `example.com/custos/prod`;
     ///   by default `custos/HOSTNAME/RANDOM`.
+    /// Creates the checkpoint signing key (`checkpoint.key`, mode 0600) and its public key
+    /// (`checkpoint.pub`) in the store folder, named after the origin.
     public static func create(at path: String, origin: String? = nil, configuration: LedgerConfiguration = LedgerConfiguration()) throws -> Ledger {
         if FileManager.default.fileExists(atPath: path + "/data.mdb") { throw LedgerError.storeExists(path: path) }
+        if let origin {
+            do { try NoteVerifierKey.checkName(origin) } catch { throw LedgerError.invalidOrigin(origin) }
+        }
         return try open(at: path, configuration: configuration, createIfMissing: true, origin: origin)
     }
 
@@ -70,7 +83,7 @@ public final class Ledger: Sendable {
         }
         do {
             let environment = try Environment(path: path, options: configuration.environmentOptions)
-            let schema = try Schema(environment: environment, create: !exists)
+            let schema = try Schema(environment: environment, create: !configuration.environmentOptions.readOnly)
             let storedOrigin = try environment.write { txn -> String in
                 if let format = try txn.value(forKey: MetaKey.format, in: schema.meta) {
                     let found = String(decoding: format, as: UTF8.self)
@@ -88,9 +101,20 @@ public final class Ledger: Sendable {
                 try txn.put(LogHead.empty.encoded, forKey: MetaKey.head, in: schema.meta)
                 return origin
             }
-            return Ledger(path: path, environment: environment, schema: schema, origin: storedOrigin, configuration: configuration)
+            if !exists {
+                let signer = try NoteSigner.generate(name: storedOrigin)
+                try signer.write(toNewFile: path + "/checkpoint.key")
+                try (signer.verifierKey.description + "\n").write(toFile: path + "/checkpoint.pub", atomically: true, encoding: .utf8)
+            }
+            var verifierKey: NoteVerifierKey?
+            if let text = try? String(contentsOfFile: path + "/checkpoint.pub", encoding: .utf8) {
+                do { verifierKey = try NoteVerifierKey(parsing: text) } catch { throw LedgerError.corrupted("\(path)/checkpoint.pub: \(error)") }
+            }
+            return Ledger(path: path, environment: environment, schema: schema, origin: storedOrigin, configuration: configuration, verifierKey: verifierKey)
         } catch let error as LedgerError {
             throw error
+        } catch let error as NoteError {
+            throw LedgerError.noSigningKey("\(error)")
         } catch LMDBError.notFound {
             throw LedgerError.corrupted("the store at \(path) is missing one of its databases")
         } catch {
@@ -171,13 +195,25 @@ public final class Ledger: Sendable {
         }
     }
 
-    private func writer() -> GroupCommitWriter {
+    func writer() -> GroupCommitWriter {
         writerSlot.withLock { slot in
             if let writer = slot { return writer }
-            let writer = GroupCommitWriter(environment: environment, schema: schema, configuration: configuration)
+            let writer = GroupCommitWriter(environment: environment, schema: schema, configuration: configuration, signing: signing())
             slot = writer
             return writer
         }
+    }
+
+    /// How the writer signs checkpoints: with the key file, when it is there and private.
+    private func signing() -> BatchWriter.Signing {
+        var signing = BatchWriter.Signing(origin: origin, signer: nil, unavailable: "", policy: configuration.checkpointPolicy)
+        do {
+            signing.signer = try NoteSigner.read(from: signingKeyPath)
+        } catch {
+            signing.unavailable = FileManager.default.fileExists(atPath: signingKeyPath)
+                ? "\(error)" : "no signing key at \(signingKeyPath); a store made by `custos init` has one"
+        }
+        return signing
     }
 
     /// The writer's counters (all zero before the first append).

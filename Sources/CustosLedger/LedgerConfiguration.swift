@@ -21,6 +21,8 @@ public struct LedgerConfiguration: Sendable {
     public var commitDelayMicroseconds: Int = 0
     /// Appends beyond this many queued events fail with ``LedgerError/overloaded(queuedEvents:)``.
     public var maxQueuedEvents: Int = 1_000_000
+    /// When checkpoints are signed without being asked for.
+    public var checkpointPolicy = CheckpointPolicy()
     /// Bounds on each event.
     public var limits: EventLimits = .standard
     /// Interned-key hashing; tests replace it to force collisions.

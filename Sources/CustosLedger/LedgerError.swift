@@ -22,6 +22,10 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchEntry(seq: UInt64, size: UInt64)
     /// A proof or root was asked for sizes or seqs the log cannot prove.
     case invalidProofRange(String)
+    /// The origin cannot name a log.
+    case invalidOrigin(String)
+    /// Checkpoints cannot be signed: the reason says why and what to do.
+    case noSigningKey(String)
     /// A stored record is damaged.
     case corrupted(String)
     /// The disk is full; nothing of the failed batch was committed.
@@ -53,6 +57,10 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return size == 0 ? "no entry at seq \(seq): the log is empty" : "no entry at seq \(seq): the log holds seq 0 to \(size - 1)"
         case .invalidProofRange(let reason):
             return reason
+        case .invalidOrigin(let origin):
+            return "the origin \"\(preview(origin))\" cannot name a log: use a non-empty name without spaces or '+', e.g. example.com/custos/prod"
+        case .noSigningKey(let reason):
+            return "cannot sign checkpoints: \(reason)"
         case .corrupted(let detail):
             return "the store is damaged: \(detail); run `custos verify` and restore from a backup"
         case .diskFull(let path):

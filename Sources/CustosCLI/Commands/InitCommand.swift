@@ -14,13 +14,10 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            if let origin {
-                guard !origin.isEmpty, !origin.contains("\n"), origin.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value != 0x7F || $0 == " " }) else {
-                    throw ValidationError("--origin must be one line of printable text, e.g. example.com/custos/prod")
-                }
-            }
             let ledger = try Ledger.create(at: storeOptions.path, origin: origin)
             Terminal.standardOutput.writeLine("Created an empty store at \(ledger.path) (origin \(ledger.origin)).")
+            Terminal.standardOutput.writeLine("Checkpoint signing key: \(ledger.signingKeyPath) (mode 0600; keep it secret, back it up).")
+            Terminal.standardOutput.writeLine("Public key for auditors: \(ledger.verifierKey?.description ?? "-") (also in \(ledger.verifierKeyPath)).")
             Terminal.standardOutput.flush()
         }
     }

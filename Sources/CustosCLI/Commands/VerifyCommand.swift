@@ -57,6 +57,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let range = report.headSize == 0 ? "the log is empty" : "seq \(report.startSeq) to \(report.headSize - 1)"
             output.writeLine("OK: \(report.entriesChecked) entries verified (\(range)), \(report.checkedIndexes ? "indexes checked" : "indexes not checked"), in \(String(format: "%.2f", report.seconds)) s (\(String(format: "%.0f", rate)) entries/s).")
             if let root = report.treeRoot { output.writeLine("Merkle root at size \(report.headSize): \(root.hex)") }
+            output.writeLine("Signed checkpoints checked: \(report.checkpointsChecked).")
         } else {
             for problem in report.problems { output.writeLine(problem.description) }
             if report.problemCount > report.problems.count {
@@ -76,6 +77,7 @@ struct VerifyCommand: AsyncParsableCommand {
             "startSeq": .number(Double(report.startSeq)),
             "indexesChecked": .bool(report.checkedIndexes),
             "problemCount": .number(Double(report.problemCount)),
+            "checkpointsChecked": .number(Double(report.checkpointsChecked)),
             "seconds": .number((report.seconds * 1000).rounded() / 1000),
             "problems": .array(report.problems.map { problem in
                 var fields: [String: JSONValue] = ["kind": .string(problem.kind.rawValue), "detail": .string(problem.detail)]

@@ -17,10 +17,11 @@ enum CLIExit {
         Terminal.standardError.writeLine("custos: error: \(error)")
         if let cliError = error as? CLIError { return cliError.exitCode }
         if error is ValidationError { return usage }
+        if error is NoteError { return invalidInput }
         guard let ledgerError = error as? LedgerError else { return storage }
         switch ledgerError {
         case .noStore: return noStore
-        case .storeExists, .invalidEvent, .batchTooLarge, .idempotencyConflict: return invalidInput
+        case .storeExists, .invalidEvent, .batchTooLarge, .idempotencyConflict, .invalidOrigin, .invalidProofRange: return invalidInput
         case .overloaded: return overloaded
         default: return storage
         }

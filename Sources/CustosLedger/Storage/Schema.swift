@@ -26,8 +26,8 @@ struct Schema: Sendable {
     let edges: Database
     /// Idempotency key (16) → seq (8) ‖ content hash (32) ‖ leaf hash (32) ‖ time (8) ‖ scope.
     let idempotency: Database
-
-    static let names = ["meta", "entries", "tree", "nodes", "terms", "by_actor", "by_kind", "by_time", "edges", "idempotency"]
+    /// Tree size (8) → signing time in µs (8) ‖ the signed checkpoint note.
+    let checkpoints: Database
 
     init(environment: Environment, create: Bool) throws {
         func open(_ name: String) throws -> Database {
@@ -43,6 +43,7 @@ struct Schema: Sendable {
         byTime = try open("by_time")
         edges = try open("edges")
         idempotency = try open("idempotency")
+        checkpoints = try open("checkpoints")
     }
 
     /// The index databases, with their names, for statistics and verification.
@@ -52,7 +53,7 @@ struct Schema: Sendable {
 
     /// Every database with its name.
     var all: [(name: String, database: Database)] {
-        [("meta", meta), ("entries", entries), ("tree", tree)] + indexes
+        [("meta", meta), ("entries", entries), ("tree", tree)] + indexes + [("checkpoints", checkpoints)]
     }
 }
 

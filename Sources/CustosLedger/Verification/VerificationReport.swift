@@ -62,6 +62,8 @@ public struct VerificationReport: Sendable {
     public var problems: [VerificationProblem] = []
     /// All problems found, including those not kept.
     public var problemCount = 0
+    /// Stored checkpoints checked against the key and the tree.
+    public var checkpointsChecked = 0
     /// The Merkle root over the stored leaf hashes, when the tree is intact.
     public var treeRoot: Hash256?
     /// Wall time, in seconds.

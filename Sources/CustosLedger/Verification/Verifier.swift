@@ -393,6 +393,7 @@ extension Ledger {
         }
         problems += tree.problems
         report.treeRoot = tree.root
+        problems += checkCheckpoints(headSize: head.size, report: &report)
 
         // A broken link k-1 → k means entry k-1 was altered (its hash changed) or entry k's
         // prev was. The tree's leaf tells which when it is intact; otherwise an altered entry
@@ -436,6 +437,45 @@ extension Ledger {
         for problem in problems.sorted(by: { ($0.seq ?? .max, $0.kind.rawValue) < ($1.seq ?? .max, $1.kind.rawValue) }) {
             report.record(problem)
         }
+    }
+
+    /// Every stored checkpoint must be signed by the store's key and match the tree.
+    private func checkCheckpoints(headSize: UInt64, report: inout VerificationReport) -> [VerificationProblem] {
+        var problems: [VerificationProblem] = []
+        let reader = TreeReader(tree: schema.tree)
+        do {
+            try read { txn in
+                try txn.forEach(in: schema.checkpoints) { key, value in
+                    report.checkpointsChecked += 1
+                    let label = key.count == 8 ? "the checkpoint at size \(key.loadBigEndianUInt64(at: 0))" : "a checkpoint"
+                    let stored: StoredCheckpoint
+                    do {
+                        stored = try StoredCheckpoint(encoded: value)
+                    } catch {
+                        problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "\(label) is malformed: \(error)"))
+                        return true
+                    }
+                    if key.count != 8 || key.loadBigEndianUInt64(at: 0) != stored.size || stored.signed.checkpoint.origin != origin {
+                        problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "\(label) is for size \(stored.size) of \(stored.signed.checkpoint.origin), not this log at that size"))
+                    }
+                    if let verifierKey, !stored.signed.isSigned(by: verifierKey) {
+                        problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "\(label) is not signed by \(verifierKey.name)+\(String(format: "%08x", verifierKey.keyID))"))
+                    }
+                    guard stored.size <= headSize else {
+                        problems.append(VerificationProblem(seq: headSize, kind: .truncated, detail: "\(label) was signed when the log held \(stored.size) entries, but it holds \(headSize): the log was truncated"))
+                        return true
+                    }
+                    let root = try? reader.root(size: stored.size, in: txn)
+                    if root != stored.rootHash {
+                        problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "the first \(stored.size) entries do not hash to the root signed in \(label): entries before seq \(stored.size) were rewritten"))
+                    }
+                    return true
+                }
+            }
+        } catch {
+            problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "the checkpoints could not be read: \(error)"))
+        }
+        return problems
     }
 
     private func findExtraIndexRows(counts: IndexCounts, headSize: UInt64) -> [VerificationProblem] {

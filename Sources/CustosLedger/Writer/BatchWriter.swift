@@ -24,20 +24,46 @@ struct BatchWriter {
         var frontier: MerkleFrontier
     }
 
+    /// What one caller asked for.
+    enum Request {
+        case append([PreparedEvent])
+        case checkpoint
+    }
+
+    /// What it got.
+    enum Answer {
+        case receipts([AppendReceipt])
+        case checkpoint(StoredCheckpoint)
+    }
+
+    /// How checkpoints get signed in this store.
+    struct Signing {
+        var origin: String
+        /// Nil when the store has no usable signing key; `unavailable` says why.
+        var signer: NoteSigner?
+        var unavailable: String
+        var policy: CheckpointPolicy
+    }
+
     struct Outcome {
         var tip: Tip
-        /// Per append: its receipts, or why it was refused.
-        var results: [Result<[AppendReceipt], LedgerError>]
+        /// Per request: its answer, or why it was refused.
+        var results: [Result<Answer, LedgerError>]
         /// What the transaction learned about the store, for the ``WriterCache``.
         var learned: WriterCache
         var appended: Int
         var duplicates: Int
+        var checkpointsSigned: Int
     }
 
+    /// Idempotency records written in this commit, by key.
+    private typealias Fresh = [Key128: (receipt: AppendReceipt, contentHash: Hash256, scope: [UInt8])]
+
     func write(
-        _ appends: [[PreparedEvent]],
+        _ requests: [Request],
         cachedTip: Tip?,
         cache: WriterCache,
+        signing: Signing,
         now: Timestamp,
         in txn: borrowing WriteTransaction
     ) throws -> Outcome {
@@ -50,69 +76,116 @@ struct BatchWriter {
             tip = Tip(head: head, frontier: try MerkleFrontier.load(size: head.size, tree: schema.tree, in: txn))
         }
         let time = max(now, tip.head.lastTime)
-        var outcome = Outcome(tip: tip, results: [], learned: WriterCache(), appended: 0, duplicates: 0)
+        var outcome = Outcome(tip: tip, results: [], learned: WriterCache(), appended: 0, duplicates: 0, checkpointsSigned: 0)
         var suffix: [UInt8] = []
         suffix.reserveCapacity(192)
-        // Idempotency keys written in this commit: key → receipt.
-        var fresh: [Key128: (receipt: AppendReceipt, contentHash: Hash256, scope: [UInt8])] = [:]
+        var fresh: Fresh = [:]
+        var lastCheckpoint = try StoredCheckpoint.latest(in: txn, schema: schema)
 
-        for events in appends {
-            // Phase 1: resolve client event ids, so that a conflict refuses the whole append
-            // before anything of it is written.
-            var duplicateOf: [Int: AppendReceipt] = [:]
-            var sameAppend: [Int: Int] = [:]  // event index → index of the earlier event with its id
-            var firstInAppend: [[UInt8]: Int] = [:]
-            var conflict: LedgerError?
-            for (index, event) in events.enumerated() {
-                guard let idempotency = event.idempotency else { continue }
-                if let earlier = firstInAppend[idempotency.scope] {
-                    // Same content: `Ledger` refused differing repeats before they got here.
-                    sameAppend[index] = earlier
+        for request in requests {
+            switch request {
+            case .append(let events):
+                outcome.results.append(try append(events, time: time, tip: &tip, cache: cache, fresh: &fresh, outcome: &outcome, suffix: &suffix, in: txn).map(Answer.receipts))
+            case .checkpoint:
+                guard let signer = signing.signer else {
+                    outcome.results.append(.failure(.noSigningKey(signing.unavailable)))
                     continue
                 }
-                firstInAppend[idempotency.scope] = index
-                if let found = try findIdempotent(idempotency, fresh: fresh, in: txn) {
-                    guard found.contentHash == idempotency.contentHash else {
-                        conflict = .idempotencyConflict(clientEventID: idempotency.clientEventID, seq: found.receipt.seq)
-                        break
-                    }
-                    duplicateOf[index] = found.receipt
-                }
+                let checkpoint = try signCheckpoint(tip: tip, last: lastCheckpoint, origin: signing.origin, signer: signer, now: time, in: txn)
+                if checkpoint != lastCheckpoint { outcome.checkpointsSigned += 1 }
+                lastCheckpoint = checkpoint
+                outcome.results.append(.success(.checkpoint(checkpoint)))
             }
-            if let conflict {
-                outcome.results.append(.failure(conflict))
-                continue
-            }
-
-            // Phase 2: write.
-            var receipts: [AppendReceipt] = []
-            receipts.reserveCapacity(events.count)
-            for (index, event) in events.enumerated() {
-                if let receipt = duplicateOf[index] {
-                    receipts.append(AppendReceipt(seq: receipt.seq, leafHash: receipt.leafHash, time: receipt.time, isDuplicate: true))
-                    outcome.duplicates += 1
-                    continue
-                }
-                if let earlier = sameAppend[index] {
-                    let receipt = receipts[earlier]
-                    receipts.append(AppendReceipt(seq: receipt.seq, leafHash: receipt.leafHash, time: receipt.time, isDuplicate: true))
-                    outcome.duplicates += 1
-                    continue
-                }
-                let receipt = try append(event, time: time, tip: &tip, cache: cache, learned: &outcome.learned, suffix: &suffix, in: txn)
-                if let idempotency = event.idempotency {
-                    let key = try storeIdempotency(idempotency, receipt: receipt, in: txn)
-                    fresh[key] = (receipt, idempotency.contentHash, idempotency.scope)
-                }
-                receipts.append(receipt)
-                outcome.appended += 1
-            }
-            outcome.results.append(.success(receipts))
+        }
+        if let signer = signing.signer, signing.policy.isDue(size: tip.head.size, now: time, last: lastCheckpoint) {
+            _ = try signCheckpoint(tip: tip, last: lastCheckpoint, origin: signing.origin, signer: signer, now: time, in: txn)
+            outcome.checkpointsSigned += 1
         }
 
         try txn.put(tip.head.encoded, forKey: MetaKey.head, in: schema.meta)
         outcome.tip = tip
         return outcome
+    }
+
+    /// One caller's events, all or nothing.
+    private func append(
+        _ events: [PreparedEvent],
+        time: Timestamp,
+        tip: inout Tip,
+        cache: WriterCache,
+        fresh: inout Fresh,
+        outcome: inout Outcome,
+        suffix: inout [UInt8],
+        in txn: borrowing WriteTransaction
+    ) throws -> Result<[AppendReceipt], LedgerError> {
+        // Phase 1: resolve client event ids, so that a conflict refuses the whole append
+        // before anything of it is written.
+        var duplicateOf: [Int: AppendReceipt] = [:]
+        var sameAppend: [Int: Int] = [:]  // event index → index of the earlier event with its id
+        var firstInAppend: [[UInt8]: Int] = [:]
+        for (index, event) in events.enumerated() {
+            guard let idempotency = event.idempotency else { continue }
+            if let earlier = firstInAppend[idempotency.scope] {
+                // Same content: `Ledger` refused differing repeats before they got here.
+                sameAppend[index] = earlier
+                continue
+            }
+            firstInAppend[idempotency.scope] = index
+            if let found = try findIdempotent(idempotency, fresh: fresh, in: txn) {
+                guard found.contentHash == idempotency.contentHash else {
+                    return .failure(.idempotencyConflict(clientEventID: idempotency.clientEventID, seq: found.receipt.seq))
+                }
+                duplicateOf[index] = found.receipt
+            }
+        }
+
+        // Phase 2: write.
+        var receipts: [AppendReceipt] = []
+        receipts.reserveCapacity(events.count)
+        for (index, event) in events.enumerated() {
+            if let receipt = duplicateOf[index] ?? sameAppend[index].map({ receipts[$0] }) {
+                receipts.append(AppendReceipt(seq: receipt.seq, leafHash: receipt.leafHash, time: receipt.time, isDuplicate: true))
+                outcome.duplicates += 1
+                continue
+            }
+            let receipt = try append(event, time: time, tip: &tip, cache: cache, learned: &outcome.learned, suffix: &suffix, in: txn)
+            if let idempotency = event.idempotency {
+                let key = try storeIdempotency(idempotency, receipt: receipt, in: txn)
+                fresh[key] = (receipt, idempotency.contentHash, idempotency.scope)
+            }
+            receipts.append(receipt)
+            outcome.appended += 1
+        }
+        return .success(receipts)
+    }
+
+    /// Signs and stores a checkpoint of the tip, after checking that the log is consistent
+    /// with the last checkpoint signed: the ledger never signs two views of history.
+    private func signCheckpoint(
+        tip: Tip, last: StoredCheckpoint?, origin: String, signer: NoteSigner, now: Timestamp,
+        in txn: borrowing WriteTransaction
+    ) throws -> StoredCheckpoint {
+        let size = tip.head.size
+        let root = tip.frontier.root
+        if let last {
+            guard last.size <= size else {
+                throw LedgerError.corrupted("a checkpoint was signed at size \(last.size), but the log holds \(size) entries: it was truncated; refusing to sign")
+            }
+            if last.size == size {
+                guard last.rootHash == root else {
+                    throw LedgerError.corrupted("the log's root at size \(size) is not the one signed before: it was rewritten; refusing to sign")
+                }
+                return last
+            }
+            let hashes = try TreeReader(tree: schema.tree).consistencyProof(first: last.size, second: size, in: txn)
+            guard ConsistencyProof(firstSize: last.size, secondSize: size, hashes: hashes).verify(firstRoot: last.rootHash, secondRoot: root) else {
+                throw LedgerError.corrupted("the log is not consistent with the checkpoint signed at size \(last.size): it was rewritten; refusing to sign")
+            }
+        }
+        let signed = try SignedCheckpoint(signing: Checkpoint(origin: origin, size: size, rootHash: root), with: signer)
+        let stored = StoredCheckpoint(signed: signed, signedAt: now)
+        try txn.put(stored.encoded, forKey: Keys.seq(size).bytes, in: schema.checkpoints)
+        return stored
     }
 
     /// Appends one entry and its index rows.
@@ -204,7 +277,7 @@ struct BatchWriter {
     /// The entry already appended under this client event id, if any.
     private func findIdempotent(
         _ idempotency: PreparedEvent.Idempotency,
-        fresh: [Key128: (receipt: AppendReceipt, contentHash: Hash256, scope: [UInt8])],
+        fresh: Fresh,
         in txn: borrowing WriteTransaction
     ) throws -> Found? {
         try idempotency.scope.withUnsafeBytes { scope in

@@ -11,9 +11,37 @@ import Synchronization
 /// The thread takes everything queued (up to ``LedgerConfiguration/maxEventsPerCommit``),
 /// writes it in one transaction, commits, and resumes the callers in order.
 final class GroupCommitWriter: Sendable {
-    private struct Pending {
-        var events: [PreparedEvent]
-        var continuation: CheckedContinuation<[AppendReceipt], any Error>
+    private enum Pending {
+        case append([PreparedEvent], CheckedContinuation<[AppendReceipt], any Error>)
+        case checkpoint(CheckedContinuation<StoredCheckpoint, any Error>)
+
+        var eventCount: Int {
+            if case .append(let events, _) = self { return events.count }
+            return 0
+        }
+
+        var request: BatchWriter.Request {
+            switch self {
+            case .append(let events, _): return .append(events)
+            case .checkpoint: return .checkpoint
+            }
+        }
+
+        func resume(with result: Result<BatchWriter.Answer, LedgerError>) {
+            switch (self, result) {
+            case (.append(_, let continuation), .success(.receipts(let receipts))): continuation.resume(returning: receipts)
+            case (.checkpoint(let continuation), .success(.checkpoint(let checkpoint))): continuation.resume(returning: checkpoint)
+            case (_, .failure(let error)): fail(error)
+            default: fail(LedgerError.corrupted("the writer answered a request with the wrong kind of result"))
+            }
+        }
+
+        func fail(_ error: LedgerError) {
+            switch self {
+            case .append(_, let continuation): continuation.resume(throwing: error)
+            case .checkpoint(let continuation): continuation.resume(throwing: error)
+            }
+        }
     }
 
     private struct Queue {
@@ -34,15 +62,17 @@ final class GroupCommitWriter: Sendable {
     private let environment: Environment
     private let batchWriter: BatchWriter
     private let configuration: LedgerConfiguration
+    private let signing: BatchWriter.Signing
     private let queue = Mutex(Queue())
     private let writerState = Mutex(WriterState())
     private let statistics = Mutex(WriterStatistics())
     private let wakeup = DispatchSemaphore(value: 0)
 
-    init(environment: Environment, schema: Schema, configuration: LedgerConfiguration) {
+    init(environment: Environment, schema: Schema, configuration: LedgerConfiguration, signing: BatchWriter.Signing) {
         self.environment = environment
         self.batchWriter = BatchWriter(schema: schema, hasher: configuration.keyHasher)
         self.configuration = configuration
+        self.signing = signing
         let thread = Thread { [self] in self.run() }
         thread.name = "custos-writer"
         thread.stackSize = 4 << 20
@@ -52,20 +82,31 @@ final class GroupCommitWriter: Sendable {
     /// Queues `events` as one append and waits until they are durable.
     func submit(_ events: [PreparedEvent]) async throws -> [AppendReceipt] {
         try await withCheckedThrowingContinuation { continuation in
-            let refusal: LedgerError? = queue.withLock { queue in
-                if queue.closed { return .closed }
-                if queue.queuedEvents + events.count > configuration.maxQueuedEvents && queue.queuedEvents > 0 {
-                    return .overloaded(queuedEvents: queue.queuedEvents)
-                }
-                queue.pending.append(Pending(events: events, continuation: continuation))
-                queue.queuedEvents += events.count
-                return nil
+            enqueue(.append(events, continuation))
+        }
+    }
+
+    /// Asks for a checkpoint of the log as it stands after everything queued before.
+    func checkpoint() async throws -> StoredCheckpoint {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.checkpoint(continuation))
+        }
+    }
+
+    private func enqueue(_ pending: Pending) {
+        let refusal: LedgerError? = queue.withLock { queue in
+            if queue.closed { return .closed }
+            if queue.queuedEvents + pending.eventCount > configuration.maxQueuedEvents && queue.queuedEvents > 0 {
+                return .overloaded(queuedEvents: queue.queuedEvents)
             }
-            if let refusal {
-                continuation.resume(throwing: refusal)
-            } else {
-                wakeup.signal()
-            }
+            queue.pending.append(pending)
+            queue.queuedEvents += pending.eventCount
+            return nil
+        }
+        if let refusal {
+            pending.fail(refusal)
+        } else {
+            wakeup.signal()
         }
     }
 
@@ -114,7 +155,7 @@ final class GroupCommitWriter: Sendable {
                 continue
             }
             if configuration.commitDelayMicroseconds > 0 {
-                batch += lingerForMore(already: batch.reduce(0) { $0 + $1.events.count })
+                batch += lingerForMore(already: batch.reduce(0) { $0 + $1.eventCount })
             }
             commit(batch)
         }
@@ -127,8 +168,8 @@ final class GroupCommitWriter: Sendable {
             var taken = 0
             var count = 0
             for pending in queue.pending {
-                if count > 0 && count + pending.events.count > limit { break }
-                count += pending.events.count
+                if count > 0 && count + pending.eventCount > limit { break }
+                count += pending.eventCount
                 taken += 1
             }
             let batch = Array(queue.pending.prefix(taken))
@@ -146,7 +187,7 @@ final class GroupCommitWriter: Sendable {
             if wakeup.wait(timeout: deadline) == .timedOut { break }
             let more = takeBatch(limit: configuration.maxEventsPerCommit - count)
             extra += more
-            count += more.reduce(0) { $0 + $1.events.count }
+            count += more.reduce(0) { $0 + $1.eventCount }
         }
         return extra
     }
@@ -162,7 +203,7 @@ final class GroupCommitWriter: Sendable {
         let outcome: Result<BatchWriter.Outcome, LedgerError>
         do {
             outcome = .success(try environment.write { txn in
-                try batchWriter.write(batch.map(\.events), cachedTip: tip, cache: cache, now: Timestamp.now(), in: txn)
+                try batchWriter.write(batch.map(\.request), cachedTip: tip, cache: cache, signing: signing, now: Timestamp.now(), in: txn)
             })
         } catch {
             outcome = .failure(LedgerError.from(error, path: environment.path, mapSize: environment.mapSize))
@@ -184,9 +225,10 @@ final class GroupCommitWriter: Sendable {
                 stats.largestCommit = max(stats.largestCommit, written.appended)
                 stats.commitNanoseconds += elapsed
                 stats.failedAppends += written.results.filter { if case .failure = $0 { return true } else { return false } }.count
+                stats.checkpointsSigned += written.checkpointsSigned
             }
             for (pending, result) in zip(batch, written.results) {
-                pending.continuation.resume(with: result.mapError { $0 as any Error })
+                pending.resume(with: result)
             }
         case .failure(let error):
             // Nothing was committed; the cached tip may be stale, the cache is still true.
@@ -195,7 +237,7 @@ final class GroupCommitWriter: Sendable {
                 state.cache = cache
             }
             statistics.withLock { $0.failedAppends += batch.count }
-            for pending in batch { pending.continuation.resume(throwing: error) }
+            for pending in batch { pending.fail(error) }
         }
     }
 }

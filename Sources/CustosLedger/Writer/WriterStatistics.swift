@@ -8,6 +8,8 @@ public struct WriterStatistics: Sendable, Equatable {
     public var duplicates: Int = 0
     /// Appends refused by the writer (conflicts, storage errors).
     public var failedAppends: Int = 0
+    /// Checkpoints signed, on request or by policy.
+    public var checkpointsSigned: Int = 0
     /// The most entries in one commit.
     public var largestCommit: Int = 0
     /// Total time spent in commits, in nanoseconds.
