@@ -5,6 +5,14 @@ set -euo pipefail
 
 packages=(liblmdb-dev libxxhash-dev pkg-config)
 
+# The offline-verification tests check Ed25519 with Python's `cryptography`, as an auditor would.
+python_ready() {
+    python3 -c 'import cryptography' >/dev/null 2>&1
+}
+if command -v python3 >/dev/null 2>&1 && ! python_ready; then
+    python3 -m pip install --quiet cryptography >/dev/null 2>&1 || echo "custos: could not install Python's cryptography package; the offline-verification test will fail" >&2
+fi
+
 have_all() {
     command -v pkg-config >/dev/null 2>&1 && pkg-config --exists lmdb libxxhash
 }

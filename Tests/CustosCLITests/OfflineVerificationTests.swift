@@ -35,6 +35,7 @@ struct OfflineVerificationTests {
         ))
         _ = try await ledger.append(contentsOf: events)
         let root = try ledger.statistics().treeRoot
+        let signed = try await ledger.signCheckpoint()
         await ledger.close()
 
         let export = try runCustos(["export", "--store", store])
@@ -45,6 +46,17 @@ struct OfflineVerificationTests {
         #expect(checked.status == 0, "\(checked.standardOutput)")
         #expect(checked.standardOutput.contains("OK: \(events.count) entries"))
         #expect(checked.standardOutput.contains(root.hex))
+
+        // The signed checkpoint checks with the public key, with Python's own Ed25519.
+        try signed.signed.text.write(toFile: folder.file("checkpoint.txt"), atomically: true, encoding: .utf8)
+        let anchored = try python([path, "--checkpoint", folder.file("checkpoint.txt"), "--key", store + "/checkpoint.pub"])
+        #expect(anchored.status == 0, "\(anchored.standardOutput)")
+        #expect(anchored.standardOutput.contains("is signed by"))
+        let forged = signed.signed.text.replacingOccurrences(of: "\n\(signed.size)\n", with: "\n\(signed.size - 1)\n")
+        try forged.write(toFile: folder.file("forged.txt"), atomically: true, encoding: .utf8)
+        let refused = try python([path, "--checkpoint", folder.file("forged.txt"), "--key", store + "/checkpoint.pub"])
+        #expect(refused.status == 1)
+        #expect(refused.standardOutput.contains("does not verify"), "\(refused.standardOutput)")
 
         // Change one digit inside entry 150: the script names the broken link at 151.
         var lines = export.standardOutput.split(separator: "\n").map(String.init)

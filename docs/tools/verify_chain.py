@@ -4,15 +4,20 @@
 Usage:
     custos export --store STORE > entries.ndjson
     python3 verify_chain.py entries.ndjson [--expect-root HEX]
+                                           [--checkpoint CHECKPOINT.txt --key KEY.pub]
 
 Each line must be one entry exactly as stored (docs/FORMAT.md). The script checks that
 every line is the RFC 8785 canonical JSON of an entry, that seqs count up by one, that each
 entry's "prev" is the leaf hash of the line before, and that times never go back. When the
 export starts at seq 0 it prints the RFC 9162 Merkle root over all leaves, which must equal
-the root in a signed checkpoint of the same size. Exits 0 when everything holds, 1 otherwise.
+the root in a signed checkpoint of the same size. With --checkpoint and --key it checks that
+the checkpoint (a C2SP signed note) is signed by the key, and that the export's first SIZE
+entries hash to its root (this needs the `cryptography` package for Ed25519). Exits 0 when
+everything holds, 1 otherwise.
 
 Written from the specification alone, with the Python standard library only.
 """
+import base64
 import hashlib
 import json
 import math
@@ -89,11 +94,51 @@ def merkle_root(leaves):
     return level[0]
 
 
+def check_checkpoint(note_path, key_text, leaves):
+    """Checks a signed checkpoint against the log's public key and the exported leaves."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    name, key_id_hex, key_b64 = key_text.strip().split("+", 2)
+    raw_key = base64.b64decode(key_b64)
+    if len(raw_key) != 33 or raw_key[0] != 1:
+        return "the key is not an Ed25519 signed-note key"
+    public = raw_key[1:]
+    key_id = hashlib.sha256(name.encode() + b"\n\x01" + public).digest()[:4]
+    if key_id.hex() != key_id_hex:
+        return "the key id does not match the key"
+    note = open(note_path, "rb").read().decode("utf-8")
+    text, _, signatures = note.rpartition("\n\n")
+    text += "\n"
+    for line in signatures.splitlines():
+        if not line.startswith("\u2014 "):
+            return "a signature line does not start with an em dash"
+        signer, _, blob = line[2:].partition(" ")
+        raw = base64.b64decode(blob)
+        if signer == name and raw[:4] == key_id:
+            try:
+                Ed25519PublicKey.from_public_bytes(public).verify(raw[4:], text.encode())
+            except Exception:
+                return "the checkpoint's signature does not verify"
+            break
+    else:
+        return "the checkpoint has no signature by this key"
+    origin, size, root, *_ = text.split("\n")
+    size = int(size)
+    if size > len(leaves):
+        return f"the checkpoint is for {size} entries, the export has {len(leaves)}"
+    if merkle_root(leaves[:size]) != base64.b64decode(root):
+        return f"the first {size} entries do not hash to the checkpoint's root"
+    print(f"checkpoint: {origin} at size {size} is signed by {name} and matches the export")
+    return None
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     expect_root = argv[argv.index("--expect-root") + 1] if "--expect-root" in argv else None
+    checkpoint = argv[argv.index("--checkpoint") + 1] if "--checkpoint" in argv else None
+    key = open(argv[argv.index("--key") + 1]).read() if "--key" in argv else None
     leaves, previous, previous_time, first_seq, problems = [], None, None, None, []
     with open(argv[1], "rb") as handle:
         for number, line in enumerate(handle, 1):
@@ -136,6 +181,14 @@ def main(argv):
         print(f"Merkle root at size {len(leaves)}: {root}")
         if expect_root and root != expect_root:
             print(f"FAILED: expected root {expect_root}")
+            return 1
+    if checkpoint:
+        if first_seq not in (0, None) or not key:
+            print("FAILED: a checkpoint needs --key and an export from seq 0")
+            return 1
+        problem = check_checkpoint(checkpoint, key, leaves)
+        if problem:
+            print(f"FAILED: {problem}")
             return 1
     return 0
 
