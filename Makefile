@@ -25,9 +25,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-# Benchmarks live in their own package so that `make test` never builds them.
+# Benchmarks join the package only with CUSTOS_BENCHMARKS set, so `make test` never builds them.
+# The C reference needs libssl-dev. BENCH_FILTER picks benchmarks (a regex on whole names).
+BENCH_FILTER ?= .*
 bench: deps
-	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
+	@pkg-config --exists libcrypto || ./scripts/install-deps.sh libssl-dev
+	CUSTOS_BENCHMARKS=1 $(SWIFT) package benchmark --filter '$(BENCH_FILTER)' --no-progress
 
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build

@@ -4,6 +4,8 @@
 set -euo pipefail
 
 packages=(liblmdb-dev libxxhash-dev pkg-config)
+# Extra packages may be asked for by name (the benchmarks' C reference needs libssl-dev).
+extra=("$@")
 
 # The offline-verification tests check Ed25519 with Python's `cryptography`, as an auditor would.
 python_ready() {
@@ -14,8 +16,9 @@ if command -v python3 >/dev/null 2>&1 && ! python_ready; then
 fi
 
 have_all() {
-    command -v pkg-config >/dev/null 2>&1 && pkg-config --exists lmdb libxxhash
+    command -v pkg-config >/dev/null 2>&1 && pkg-config --exists lmdb libxxhash && [ ${#extra[@]} -eq 0 ]
 }
+packages+=("${extra[@]}")
 
 if have_all; then
     exit 0

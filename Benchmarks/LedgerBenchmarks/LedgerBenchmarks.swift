@@ -123,6 +123,51 @@ let benchmarks: @Sendable () -> Void = {
         setup: { verified.set(try await BenchmarkFixture.filled(count: 1_000_000)) },
         teardown: { verified.set(nil) }
     )
+
+    // MARK: The Merkle tree
+
+    // The tree alone, as the ledger maintains it: 10,000 leaves per durable commit.
+    let treeOnly = FixtureSlot<TreeFixture>()
+    Benchmark(
+        "Merkle tree append batch 10000",
+        configuration: .init(maxDuration: .seconds(10), maxIterations: 200),
+        closure: { benchmark in
+            guard let fixture = treeOnly.get() else { return }
+            for _ in benchmark.scaledIterations {
+                try fixture.store.append(fixture.leaves)
+            }
+        },
+        setup: { treeOnly.set(try TreeFixture(leaves: 0)) },
+        teardown: { treeOnly.set(nil) }
+    )
+
+    // Proofs in a tree of 10,000,000 leaves, built once by whichever runs first (the runner
+    // goes in name order: consistency, then inclusion, which removes it).
+    let bigTree = FixtureSlot<TreeFixture>()
+    Benchmark(
+        "Proof inclusion at 10M leaves",
+        configuration: .init(metrics: [.wallClock, .throughput], warmupIterations: 1_000, maxDuration: .seconds(10), maxIterations: 100_000),
+        closure: { benchmark in
+            guard let fixture = bigTree.get() else { return }
+            for _ in benchmark.scaledIterations {
+                blackHole(try fixture.store.inclusionProof(index: UInt64.random(in: 0..<fixture.size), size: fixture.size))
+            }
+        },
+        setup: { if bigTree.get() == nil { bigTree.set(try TreeFixture(leaves: 10_000_000)) } },
+        teardown: { bigTree.set(nil) }
+    )
+    Benchmark(
+        "Proof consistency at 10M leaves",
+        configuration: .init(metrics: [.wallClock, .throughput], warmupIterations: 1_000, maxDuration: .seconds(10), maxIterations: 100_000),
+        closure: { benchmark in
+            guard let fixture = bigTree.get() else { return }
+            for _ in benchmark.scaledIterations {
+                blackHole(try fixture.store.consistencyProof(first: UInt64.random(in: 1...fixture.size), second: fixture.size))
+            }
+        },
+        setup: { if bigTree.get() == nil { bigTree.set(try TreeFixture(leaves: 10_000_000)) } }
+    )
+
 }
 
 /// The C reference's LMDB environment, closed when released.
@@ -137,4 +182,25 @@ final class ReferenceStore: @unchecked Sendable {
     }
 
     deinit { custos_reference_close(handle) }
+}
+
+/// A tree-only store (as the ledger keeps its tree) with `leaves` leaves.
+final class TreeFixture: Sendable {
+    let folder = TemporaryDirectory("custos-tree")
+    let store: MerkleTreeStore
+    let size: UInt64
+    /// 10,000 leaf hashes to append in the append benchmark.
+    let leaves: [Hash256]
+
+    init(leaves count: Int) throws {
+        store = try MerkleTreeStore(path: folder.file("tree"), mapSize: 8 << 30)
+        leaves = (0..<10_000).map { Hash256.sha256(Array("leaf \($0)".utf8)) }
+        var appended = 0
+        while appended < count {
+            let batch = min(100_000, count - appended)
+            try store.append((appended..<appended + batch).map { Hash256.sha256(Array("leaf \($0)".utf8)) })
+            appended += batch
+        }
+        size = UInt64(count)
+    }
 }

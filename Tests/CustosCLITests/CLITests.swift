@@ -48,9 +48,14 @@ struct CLITests {
         #expect(statsJSON["entries"] == .number(6))
         #expect(statsJSON["origin"] == .string("example.com/custos/test"))
 
+        // Input that ends exactly at a batch boundary.
+        let exact = try runCustos(["append", "--store", store, "--batch-size", "3", "--concurrency", "1"], input: EventFactory.sampleLines.joined(separator: "\n") + "\n")
+        #expect(exact.status == 0, "\(exact.standardError)")
+        #expect(exact.standardOutput.split(separator: "\n").count == 6)
+
         // CUSTOS_STORE stands in for --store.
         let viaEnvironment = try runCustos(["stats"], environment: ["CUSTOS_STORE": store])
-        #expect(viaEnvironment.standardOutput.contains("entries     6"))
+        #expect(viaEnvironment.standardOutput.contains("entries     11"))
     }
 
     @Test("errors are clear and exit with the documented codes")

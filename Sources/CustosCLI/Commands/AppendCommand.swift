@@ -117,7 +117,7 @@ struct AppendCommand: AsyncParsableCommand {
                 let events = batch
                 inFlight.append((firstLine, Task { try await ledger.append(contentsOf: events) }))
             }
-            if inFlight.count >= concurrency || invalid != nil || batch.count < batchSize {
+            if !inFlight.isEmpty && (inFlight.count >= concurrency || invalid != nil || batch.count < batchSize) {
                 await settle(inFlight.removeFirst())
             }
             progress.update(done: totalBytes == nil ? UInt64(appended + duplicates) : reader.bytesRead, total: totalBytes, unit: totalBytes == nil ? "events" : "bytes")
