@@ -212,14 +212,7 @@ public struct JSONParser {
         guard position + 4 <= bytes.count else { throw error("truncated \\u escape", at: escapeStart) }
         var value: UInt16 = 0
         for _ in 0..<4 {
-            let byte = bytes[position]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw error("invalid hex digit in a \\u escape", at: escapeStart)
-            }
+            guard let digit = Hex.value(bytes[position]) else { throw error("invalid hex digit in a \\u escape", at: escapeStart) }
             value = value << 4 | UInt16(digit)
             position += 1
         }

@@ -36,6 +36,17 @@ struct MerkleFrontier: Sendable, Equatable {
         size += 1
     }
 
+    /// Appends a leaf and stores every node it completes in `tree`, keyed by (the new leaf's
+    /// index, level): keys that only grow, so the puts append.
+    mutating func append(leaf: Hash256, storingIn tree: Database, txn: borrowing WriteTransaction) throws {
+        let end = size
+        try append(leaf: leaf) { node in
+            try Keys.tree(end: end, level: node.level).withUnsafeBytes { key in
+                try node.hash.withUnsafeBytes { value in try txn.put(value, forKey: key, in: tree, append: true) }
+            }
+        }
+    }
+
     /// The root hash of the tree (RFC 9162 MTH); the hash of the empty string when empty.
     var root: Hash256 {
         guard var hash = subtrees.last?.hash else { return Hash256.sha256([]) }

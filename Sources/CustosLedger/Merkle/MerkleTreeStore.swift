@@ -35,12 +35,7 @@ public final class MerkleTreeStore: Sendable {
             let size = try Self.readSize(txn, meta)
             var frontier = try MerkleFrontier.load(size: size, tree: tree, in: txn)
             for leaf in leaves {
-                let end = frontier.size
-                try frontier.append(leaf: leaf) { node in
-                    try Keys.tree(end: end, level: node.level).withUnsafeBytes { key in
-                        try node.hash.withUnsafeBytes { try txn.put($0, forKey: key, in: tree, append: true) }
-                    }
-                }
+                try frontier.append(leaf: leaf, storingIn: tree, txn: txn)
             }
             try txn.put(Keys.seq(frontier.size).bytes, forKey: Self.sizeKey, in: meta)
         }

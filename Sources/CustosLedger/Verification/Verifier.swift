@@ -281,21 +281,10 @@ extension Ledger {
         }
 
         if let clientEventID = entry.clientEventID {
-            var scope = entry.withUTF8(entry.actorID) { Array($0) }
-            scope.append(0)
-            entry.withUTF8(clientEventID) { scope.append(contentsOf: $0) }
-            let record = try scope.withUnsafeBytes { scopeBytes -> IdempotencyRecord? in
-                for probe in 0..<Interner.maxProbes {
-                    var keyBytes = KeyBuffer()
-                    keyBytes.append(configuration.keyHasher.key(scopeBytes, probe))
-                    let stored = try keyBytes.withUnsafeBytes { k in
-                        try txn.withValue(forKey: k, in: schema.idempotency) { IdempotencyRecord(encoded: $0) }
-                    }
-                    guard let stored, let record = stored else { return nil }
-                    if record.scope.elementsEqual(scopeBytes) { return record }
-                }
-                return nil
+            let scope = entry.withUTF8(entry.actorID) { actor in
+                entry.withUTF8(clientEventID) { IdempotencyIndex.scope(actor: actor, clientEventID: $0) }
             }
+            let record = try IdempotencyIndex(database: schema.idempotency, hasher: configuration.keyHasher).find(scope: scope, in: txn)
             if let record, record.receipt.seq == seq {
                 result.counts.idempotency += 1
             } else if let record {

@@ -10,12 +10,14 @@ struct BatchWriter {
     let hasher: KeyHasher
     let nodeInterner: Interner
     let termInterner: Interner
+    let idempotencyIndex: IdempotencyIndex
 
     init(schema: Schema, hasher: KeyHasher) {
         self.schema = schema
         self.hasher = hasher
         nodeInterner = Interner(database: schema.nodes, hasher: hasher)
         termInterner = Interner(database: schema.terms, hasher: hasher)
+        idempotencyIndex = IdempotencyIndex(database: schema.idempotency, hasher: hasher)
     }
 
     /// The state that outlives a commit.
@@ -56,9 +58,6 @@ struct BatchWriter {
         var checkpointsSigned: Int
     }
 
-    /// Idempotency records written in this commit, by key.
-    private typealias Fresh = [Key128: (receipt: AppendReceipt, contentHash: Hash256, scope: [UInt8])]
-
     func write(
         _ requests: [Request],
         cachedTip: Tip?,
@@ -79,13 +78,12 @@ struct BatchWriter {
         var outcome = Outcome(tip: tip, results: [], learned: WriterCache(), appended: 0, duplicates: 0, checkpointsSigned: 0)
         var suffix: [UInt8] = []
         suffix.reserveCapacity(192)
-        var fresh: Fresh = [:]
         var lastCheckpoint = try StoredCheckpoint.latest(in: txn, schema: schema)
 
         for request in requests {
             switch request {
             case .append(let events):
-                outcome.results.append(try append(events, time: time, tip: &tip, cache: cache, fresh: &fresh, outcome: &outcome, suffix: &suffix, in: txn).map(Answer.receipts))
+                outcome.results.append(try append(events, time: time, tip: &tip, cache: cache, outcome: &outcome, suffix: &suffix, in: txn).map(Answer.receipts))
             case .checkpoint:
                 guard let signer = signing.signer else {
                     outcome.results.append(.failure(.noSigningKey(signing.unavailable)))
@@ -113,7 +111,6 @@ struct BatchWriter {
         time: Timestamp,
         tip: inout Tip,
         cache: WriterCache,
-        fresh: inout Fresh,
         outcome: inout Outcome,
         suffix: inout [UInt8],
         in txn: borrowing WriteTransaction
@@ -131,7 +128,8 @@ struct BatchWriter {
                 continue
             }
             firstInAppend[idempotency.scope] = index
-            if let found = try findIdempotent(idempotency, fresh: fresh, in: txn) {
+            // The transaction sees its own writes: ids appended earlier in this commit are found too.
+            if let found = try idempotencyIndex.find(scope: idempotency.scope, in: txn) {
                 guard found.contentHash == idempotency.contentHash else {
                     return .failure(.idempotencyConflict(clientEventID: idempotency.clientEventID, seq: found.receipt.seq))
                 }
@@ -150,8 +148,7 @@ struct BatchWriter {
             }
             let receipt = try append(event, time: time, tip: &tip, cache: cache, learned: &outcome.learned, suffix: &suffix, in: txn)
             if let idempotency = event.idempotency {
-                let key = try storeIdempotency(idempotency, receipt: receipt, in: txn)
-                fresh[key] = (receipt, idempotency.contentHash, idempotency.scope)
+                try idempotencyIndex.store(IdempotencyRecord(receipt: receipt, contentHash: idempotency.contentHash, scope: idempotency.scope), in: txn)
             }
             receipts.append(receipt)
             outcome.appended += 1
@@ -213,11 +210,7 @@ struct BatchWriter {
                 leaf = Hash256.leaf(UnsafeRawBufferPointer(slot))
             }
         }
-        try tip.frontier.append(leaf: leaf) { node in
-            try Keys.tree(end: seq, level: node.level).withUnsafeBytes { key in
-                try node.hash.withUnsafeBytes { value in try txn.put(value, forKey: key, in: schema.tree, append: true) }
-            }
-        }
+        try tip.frontier.append(leaf: leaf, storingIn: schema.tree, txn: txn)
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         try Keys.time(time, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byTime, append: true) }
 
@@ -265,97 +258,5 @@ struct BatchWriter {
 
         tip.head = LogHead(size: seq + 1, lastLeafHash: leaf, lastTime: time)
         return AppendReceipt(seq: seq, leafHash: leaf, time: time, isDuplicate: false)
-    }
-
-    // MARK: Idempotency
-
-    private struct Found {
-        var receipt: AppendReceipt
-        var contentHash: Hash256
-    }
-
-    /// The entry already appended under this client event id, if any.
-    private func findIdempotent(
-        _ idempotency: PreparedEvent.Idempotency,
-        fresh: Fresh,
-        in txn: borrowing WriteTransaction
-    ) throws -> Found? {
-        try idempotency.scope.withUnsafeBytes { scope in
-            for seed in 0..<Interner.maxProbes {
-                let key = hasher.key(scope, seed)
-                if let entry = fresh[key] {
-                    if entry.scope == idempotency.scope { return Found(receipt: entry.receipt, contentHash: entry.contentHash) }
-                    continue
-                }
-                var keyBytes = KeyBuffer()
-                keyBytes.append(key)
-                let stored = try keyBytes.withUnsafeBytes { k in
-                    try txn.withValue(forKey: k, in: schema.idempotency) { IdempotencyRecord(encoded: $0) }
-                }
-                guard let stored else { return nil }  // an empty slot: never appended
-                guard let record = stored else { throw LedgerError.corrupted("an idempotency record is malformed") }
-                if record.scope.elementsEqual(scope) {
-                    return Found(receipt: record.receipt, contentHash: record.contentHash)
-                }
-            }
-            return nil
-        }
-    }
-
-    /// Stores the idempotency record of a new entry in the first free slot; returns its key.
-    private func storeIdempotency(
-        _ idempotency: PreparedEvent.Idempotency,
-        receipt: AppendReceipt,
-        in txn: borrowing WriteTransaction
-    ) throws -> Key128 {
-        let record = IdempotencyRecord(receipt: receipt, contentHash: idempotency.contentHash, scope: idempotency.scope).encoded
-        return try idempotency.scope.withUnsafeBytes { scope in
-            for seed in 0..<Interner.maxProbes {
-                let key = hasher.key(scope, seed)
-                var keyBytes = KeyBuffer()
-                keyBytes.append(key)
-                let occupied = try keyBytes.withUnsafeBytes { k in
-                    try record.withUnsafeBytes { v in try txn.insert(v, forKey: k, in: schema.idempotency) { _ in true } }
-                }
-                if occupied == nil { return key }
-            }
-            throw LedgerError.corrupted("could not store an idempotency record after \(Interner.maxProbes) hash collisions")
-        }
-    }
-}
-
-/// The value of an idempotency row: seq (8) ‖ content hash (32) ‖ leaf hash (32) ‖
-/// time (8) ‖ scope (actor id ‖ 0x00 ‖ client event id).
-struct IdempotencyRecord {
-    var receipt: AppendReceipt
-    var contentHash: Hash256
-    var scope: [UInt8]
-
-    var encoded: [UInt8] {
-        var bytes = Keys.seq(receipt.seq).bytes
-        bytes.append(contentsOf: contentHash.bytes)
-        bytes.append(contentsOf: receipt.leafHash.bytes)
-        bytes.append(contentsOf: Keys.seq(UInt64(bitPattern: receipt.time.microseconds)).bytes)
-        bytes.append(contentsOf: scope)
-        return bytes
-    }
-
-    init(receipt: AppendReceipt, contentHash: Hash256, scope: [UInt8]) {
-        self.receipt = receipt
-        self.contentHash = contentHash
-        self.scope = scope
-    }
-
-    init?(encoded: UnsafeRawBufferPointer) {
-        guard encoded.count > 80,
-              let content = Hash256(bytes: UnsafeRawBufferPointer(rebasing: encoded[8..<40])),
-              let leaf = Hash256(bytes: UnsafeRawBufferPointer(rebasing: encoded[40..<72]))
-        else { return nil }
-        receipt = AppendReceipt(
-            seq: encoded.loadBigEndianUInt64(at: 0), leafHash: leaf,
-            time: Timestamp(microseconds: Int64(bitPattern: encoded.loadBigEndianUInt64(at: 72))), isDuplicate: true
-        )
-        contentHash = content
-        scope = Array(encoded[80...])
     }
 }

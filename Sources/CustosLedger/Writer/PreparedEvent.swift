@@ -63,9 +63,9 @@ struct PreparedEvent: Sendable {
         self.nodes = nodes
 
         if let clientEventID = event.clientEventID {
-            var scope = Array(event.actor.id.rawValue.utf8)
-            scope.append(0)
-            scope.append(contentsOf: clientEventID.utf8)
+            let scope = Array(event.actor.id.rawValue.utf8).withUnsafeBytes { actor in
+                Array(clientEventID.utf8).withUnsafeBytes { IdempotencyIndex.scope(actor: actor, clientEventID: $0) }
+            }
             idempotency = Idempotency(clientEventID: clientEventID, scope: scope, contentHash: Hash256.sha256(content))
         } else {
             idempotency = nil
