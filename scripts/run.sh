@@ -16,7 +16,7 @@ if [ ! -f "$store/data.mdb" ]; then
 EVENTS
 fi
 
-entries=$("$custos" stats --store "$store" | sed -n 's/^entries *//p')
+entries=$("$custos" stats --store "$store" | sed -n 's/^entries  *\([0-9][0-9]*\)$/\1/p')
 cat <<TRY
 
 Custos store: $store ($entries entries)
@@ -25,8 +25,9 @@ The HTTP server arrives with the server milestone; until then, try the command l
   $custos tail --store $store              # the last entries, as stored and hashed
   $custos verify --store $store            # check every hash, link, tree node and index
   $custos get 5 --store $store --pretty    # one entry, indented
-  echo '{"kind":"read","actor":"human:carol@example.com","inputs":["dataset:s3://lake/masked/customers"]}' \
-      | $custos append --store $store      # append an event; prints its receipt
+  $custos append --store $store '{"kind":"read","actor":"human:carol@example.com","inputs":["dataset:s3://lake/masked/customers"]}'
+  $custos checkpoint --sign --store $store # sign a checkpoint of the log as it stands
+  $custos prove inclusion 3 --store $store > proof.json && $custos verify-proof proof.json --key $store/checkpoint.pub
   $custos tail -f --store $store           # follow new entries (Ctrl-C to stop)
 
 TRY
