@@ -119,6 +119,33 @@ struct CLITests {
         #expect(try JSONParser.parse(json.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines))["firstBadSeq"] == .number(31))
     }
 
+    @Test("long runs draw a progress bar on a terminal and stay quiet otherwise")
+    func progressBar() async throws {
+        let folder = TemporaryDirectory("custos-cli")
+        let store = folder.file("store")
+        do {
+            let ledger = try Ledger.create(at: store)
+            _ = try await ledger.append(contentsOf: EventFactory().transforms(30_000))
+            await ledger.close()
+        }
+        let quiet = try runCustos(["verify", "--store", store])
+        #expect(quiet.status == 0)
+        #expect(quiet.standardError.isEmpty)
+        // `script` gives the command a pseudo-terminal, as a person at a shell would.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-q", "-e", "-c", "\(CustosBinary.path) verify --threads 1 --store \(store)", "/dev/null"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("verifying ["), "\(text)")
+        #expect(text.contains("OK: 30000 entries verified"))
+    }
+
     @Test("tail -f prints entries appended by another process")
     func tailFollow() async throws {
         let folder = TemporaryDirectory("custos-cli")

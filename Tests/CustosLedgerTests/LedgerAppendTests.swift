@@ -143,6 +143,24 @@ struct LedgerAppendTests {
         #expect(try ledger.verify().isValid)
     }
 
+    @Test("a commit delay gathers appends into fewer commits, bounded by the batch size")
+    func commitDelay() async throws {
+        let (ledger, folder) = try makeLedger {
+            $0.commitDelayMicroseconds = 20_000
+            $0.maxEventsPerCommit = 64
+        }
+        _ = folder
+        let seqs = try await withThrowingTaskGroup(of: UInt64.self) { group in
+            for index in 0..<200 { group.addTask { try await ledger.append(self.factory.transform(index)).seq } }
+            return try await group.reduce(into: [UInt64]()) { $0.append($1) }
+        }
+        #expect(seqs.sorted() == Array(0..<200))
+        let stats = ledger.writerStatistics
+        #expect(stats.largestCommit <= 64)
+        #expect(stats.commits >= 4 && stats.commits < 100, "\(stats)")
+        #expect(try ledger.verify().isValid)
+    }
+
     @Test("a ledger reopens where it left off")
     func reopen() async throws {
         let folder = TemporaryDirectory()
