@@ -36,7 +36,7 @@ public struct LedgerConfiguration: Sendable {
         options.maxMapSize = maxMapSize
         options.maxReaders = maxReaders
         options.durability = durability
-        options.maxDatabases = 16
+        options.maxDatabases = 32
         return options
     }
 }

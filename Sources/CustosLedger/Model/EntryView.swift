@@ -13,6 +13,8 @@ struct EntryView {
     private(set) var attributes: Range<Int> = 0..<0
     private(set) var clientEventID: StringRef?
     private(set) var clientTime: StringRef?
+    /// Explicit edges: from, relation (nil: the kind), to.
+    private(set) var explicitEdges: [(from: StringRef, relation: StringRef?, to: StringRef)] = []
     private(set) var inputs: [StringRef] = []
     private(set) var kind = StringRef(range: 0..<0, hasEscapes: false)
     private(set) var outputs: [StringRef] = []
@@ -51,6 +53,23 @@ struct EntryView {
             if matches(#","clientTime":"#, reader) {
                 try expect(#","clientTime":"#, &reader)
                 clientTime = try reader.string()
+            }
+            if matches(#","edges":"#, reader) {
+                try expect(#","edges":["#, &reader)
+                repeat {
+                    try expect(#"{"from":"#, &reader)
+                    let from = try reader.string()
+                    var relation: StringRef?
+                    if matches(#","relation":"#, reader) {
+                        try expect(#","relation":"#, &reader)
+                        relation = try reader.string()
+                    }
+                    try expect(#","to":"#, &reader)
+                    explicitEdges.append((from, relation, try reader.string()))
+                    try expect("}", &reader)
+                } while try consume(",", &reader)
+                try expect("]", &reader)
+                guard !explicitEdges.isEmpty else { throw reader.fail("edges must not be empty when present") }
             }
             try expect(#","inputs":"#, &reader)
             inputs = try stringArray(&reader)
@@ -96,15 +115,18 @@ struct EntryView {
                     throw EventError(field: "actor.onBehalfOf", reason: "is not a human, agent or service")
                 }
             }
-            for node in inputs + outputs {
+            for node in inputs + outputs + explicitEdges.flatMap({ [$0.from, $0.to] }) {
                 try NodeID.validate(string(node), limits: .unbounded)
             }
             _ = try EventKind(string(kind))
+            for relation in explicitEdges.compactMap(\.relation) { _ = try EventKind(string(relation)) }
             if let clientEventID, clientEventID.range.isEmpty { throw EventError(field: "clientEventId", reason: "is empty") }
             if let clientTime, Timestamp(rfc3339: string(clientTime)) == nil { throw EventError(field: "clientTime", reason: "is not RFC 3339") }
         } catch {
             throw .invalidEvent(error)
         }
+        // A classify event's rules look inside its attributes: check the whole event.
+        if slice(kind.range).elementsEqual("classify".utf8) { _ = try event() }
     }
 
     // MARK: Reading fields
@@ -130,21 +152,24 @@ struct EntryView {
     /// The bytes of the event's own members: everything before `,"prev":`.
     var content: UnsafeRawBufferPointer { slice(0..<contentEnd) }
 
-    /// The lineage edges, as positions in ``nodes``, by the mapping of ``EdgeMapping``.
-    func edgePositions(nodes: [StringRef]) -> [(from: Int, to: Int, role: Edge.Role)] {
-        func position(_ field: StringRef) -> Int {
-            nodes.firstIndex { equal($0, field) } ?? 0
-        }
-        return EdgeMapping.edgePositions(actor: position(actorID), inputs: inputs.map(position), outputs: outputs.map(position))
-    }
+    /// The index rows the entry implies, with its tables of distinct node ids and terms as
+    /// UTF-8 (``IndexPlan``). Parses the attributes only for a classify event, for its tags.
+    typealias Parts = (plan: IndexPlan, nodes: [[UInt8]], terms: [[UInt8]])
 
-    /// The distinct node ids, the actor first, then on-behalf-of, inputs and outputs.
-    var nodes: [StringRef] {
-        var distinct: [StringRef] = [actorID]
-        for field in (onBehalfOf.map { [$0] } ?? []) + inputs + outputs where !distinct.contains(where: { equal($0, field) }) {
-            distinct.append(field)
+    func indexPlan() throws(EntryDecodingError) -> Parts {
+        func text(_ field: StringRef) -> [UInt8] { withUTF8(field) { Array($0) } }
+        var tagNames: [[UInt8]] = []
+        if slice(kind.range).elementsEqual("classify".utf8) {
+            tagNames = try event().classifiedTags.map { Array($0.utf8) }
         }
-        return distinct
+        var nodes: [[UInt8]] = []
+        var terms: [[UInt8]] = []
+        let plan = IndexPlan(
+            actor: text(actorID), onBehalfOf: onBehalfOf.map(text), inputs: inputs.map(text), outputs: outputs.map(text),
+            explicit: explicitEdges.map { (text($0.from), text($0.to), $0.relation.map(text)) },
+            kind: text(kind), tags: tagNames, nodes: &nodes, terms: &terms
+        )
+        return (plan, nodes, terms)
     }
 
     /// The whole event, decoded (parses the attributes).
@@ -156,6 +181,11 @@ struct EntryView {
             throw .malformedJSON(error)
         }
         do throws(EventError) {
+            var edges: [ExplicitEdge] = []
+            for edge in explicitEdges {
+                let relation = try edge.relation.map { (field) throws(EventError) in try EventKind(string(field)) }
+                edges.append(ExplicitEdge(from: NodeID(unchecked: string(edge.from)), to: NodeID(unchecked: string(edge.to)), relation: relation))
+            }
             return try Event(
                 kind: EventKind(string(kind)),
                 actor: Actor(id: string(actorID), kind: actorKind, onBehalfOf: onBehalfOf.map(string), limits: .unbounded),
@@ -164,6 +194,7 @@ struct EntryView {
                 attributes: attributeValue.objectValue ?? [:],
                 clientEventID: clientEventID.map(string),
                 clientTime: clientTime.map(string),
+                edges: edges,
                 limits: .unbounded
             )
         } catch {
@@ -188,6 +219,12 @@ struct EntryView {
             throw reader.fail("expected \(String(describing: literal).replacingOccurrences(of: "\"", with: "'"))")
         }
         reader.position += literal.utf8CodeUnitCount
+    }
+
+    private func consume(_ literal: StaticString, _ reader: inout CanonicalJSONValidator) throws(CanonicalJSONValidator.Failure) -> Bool {
+        guard matches(literal, reader) else { return false }
+        reader.position += literal.utf8CodeUnitCount
+        return true
     }
 
     private func stringArray(_ reader: inout CanonicalJSONValidator) throws(CanonicalJSONValidator.Failure) -> [StringRef] {

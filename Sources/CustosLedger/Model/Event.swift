@@ -12,6 +12,8 @@
 ///  "clientEventId": "run-42/step-1",
 ///  "clientTime": "2026-11-22T07:41:51Z"}
 /// ```
+///
+/// `edges` may add lineage edges outright, e.g. column-level lineage (``ExplicitEdge``).
 public struct Event: Sendable, Hashable {
     /// What happened.
     public var kind: EventKind
@@ -28,6 +30,8 @@ public struct Event: Sendable, Hashable {
     public var clientEventID: String?
     /// When the client says it happened (RFC 3339). The ledger keeps its own `time` too.
     public var clientTime: String?
+    /// Lineage edges stated outright (column-level lineage), beside inputs → outputs.
+    public var edges: [ExplicitEdge]
 
     /// A validated event.
     public init(
@@ -38,6 +42,7 @@ public struct Event: Sendable, Hashable {
         attributes: [String: JSONValue] = [:],
         clientEventID: String? = nil,
         clientTime: String? = nil,
+        edges: [ExplicitEdge] = [],
         limits: EventLimits = .standard
     ) throws(EventError) {
         self.kind = kind
@@ -47,13 +52,14 @@ public struct Event: Sendable, Hashable {
         self.attributes = attributes
         self.clientEventID = clientEventID
         self.clientTime = clientTime
+        self.edges = edges
         try validate(limits: limits)
     }
 
     /// Checks the parts that the types alone do not.
     public func validate(limits: EventLimits = .standard) throws(EventError) {
-        guard inputs.count + outputs.count <= limits.maxNodes else {
-            throw EventError(field: "", reason: "the event names \(inputs.count + outputs.count) nodes; the limit is \(limits.maxNodes): split it into several events")
+        guard inputs.count + outputs.count + 2 * edges.count <= limits.maxNodes else {
+            throw EventError(field: "", reason: "the event names \(inputs.count + outputs.count + 2 * edges.count) nodes; the limit is \(limits.maxNodes): split it into several events")
         }
         guard EdgeMapping.edgeCount(of: self) <= limits.maxEdges else {
             throw EventError(field: "", reason: "the event would add \(EdgeMapping.edgeCount(of: self)) lineage edges (inputs × outputs); the limit is \(limits.maxEdges): split it into several events")
@@ -69,6 +75,25 @@ public struct Event: Sendable, Hashable {
         for (key, value) in attributes {
             try Event.checkAttribute(value, depth: 1, limits: limits, path: "attributes." + key)
         }
+        if kind == .classify {
+            guard case .array(let tags)? = attributes["tags"], !tags.isEmpty else {
+                throw EventError(field: "attributes.tags", reason: "a classify event needs tags, e.g. {\"tags\": [\"pii\", \"email\"]}")
+            }
+            for (index, tag) in tags.enumerated() {
+                guard case .string(let name) = tag, (try? EventKind(name)) != nil else {
+                    throw EventError(field: "attributes.tags[\(index)]", reason: "a tag is 1 to 64 characters of a-z, 0-9, _, . and -, starting with a letter, e.g. pii")
+                }
+            }
+            guard !outputs.isEmpty || !inputs.isEmpty else {
+                throw EventError(field: "outputs", reason: "a classify event tags its outputs (or its inputs): name the nodes it tags")
+            }
+        }
+    }
+
+    /// The sensitivity tags a classify event puts on its targets; empty for other kinds.
+    public var classifiedTags: [String] {
+        guard kind == .classify, case .array(let tags)? = attributes["tags"] else { return [] }
+        return tags.compactMap(\.stringValue)
     }
 
     private static func checkAttribute(_ value: JSONValue, depth: Int, limits: EventLimits, path: String) throws(EventError) {
@@ -95,7 +120,7 @@ public struct Event: Sendable, Hashable {
 
 extension Event {
     /// The members an event may have in JSON.
-    public static let fieldNames = ["kind", "actor", "inputs", "outputs", "attributes", "clientEventId", "clientTime"]
+    public static let fieldNames = ["kind", "actor", "inputs", "outputs", "attributes", "clientEventId", "clientTime", "edges"]
     /// The members the ledger assigns, which a submitted event must not have.
     public static let assignedFieldNames = ["seq", "time", "prev", "v"]
 
@@ -162,9 +187,16 @@ extension Event {
         }
         let clientEventID = try Event.decodeOptionalString(members["clientEventId"], field: "clientEventId")
         let clientTime = try Event.decodeOptionalString(members["clientTime"], field: "clientTime")
+        var edges: [ExplicitEdge] = []
+        if let value = members["edges"] {
+            guard case .array(let elements) = value else { throw EventError(field: "edges", reason: "must be an array of edges, not \(value.typeName)") }
+            for (index, element) in elements.enumerated() {
+                edges.append(try ExplicitEdge.decode(element, at: "edges[\(index)]", limits: limits))
+            }
+        }
         try self.init(
             kind: kind, actor: actor, inputs: inputs, outputs: outputs, attributes: attributes,
-            clientEventID: clientEventID, clientTime: clientTime, limits: limits
+            clientEventID: clientEventID, clientTime: clientTime, edges: edges, limits: limits
         )
     }
 
@@ -227,6 +259,7 @@ extension Event {
         ]
         if let clientEventID { members["clientEventId"] = .string(clientEventID) }
         if let clientTime { members["clientTime"] = .string(clientTime) }
+        if !edges.isEmpty { members["edges"] = .array(edges.map(\.jsonValue)) }
         return .object(members)
     }
 
@@ -253,6 +286,23 @@ extension Event {
         if let clientTime {
             out.append(contentsOf: #","clientTime":"#.utf8)
             CanonicalJSON.appendString(clientTime, to: &out)
+        }
+        if !edges.isEmpty {
+            // Each edge's members in canonical order: from, relation, to.
+            out.append(contentsOf: #","edges":["#.utf8)
+            for (index, edge) in edges.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: #"{"from":"#.utf8)
+                CanonicalJSON.appendString(edge.from.rawValue, to: &out)
+                if let relation = edge.relation {
+                    out.append(contentsOf: #","relation":"#.utf8)
+                    CanonicalJSON.appendString(relation.rawValue, to: &out)
+                }
+                out.append(contentsOf: #","to":"#.utf8)
+                CanonicalJSON.appendString(edge.to.rawValue, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
         }
         out.append(contentsOf: #","inputs":["#.utf8)
         for (index, node) in inputs.enumerated() {

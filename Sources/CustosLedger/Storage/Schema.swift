@@ -28,6 +28,15 @@ struct Schema: Sendable {
     let idempotency: Database
     /// Tree size (8) → signing time in µs (8) ‖ the signed checkpoint note.
     let checkpoints: Database
+    /// Node key (16) ‖ role (1: 0 input, 1 output, 2 end of an explicit edge) ‖ seq (8) → empty.
+    let byNode: Database
+    /// Node key (16) ‖ tag key (16) ‖ seq (8) → empty: the tags classify events put on nodes.
+    let tags: Database
+    /// Tag key (16) ‖ node key (16) ‖ seq (8) → empty: the nodes carrying a tag.
+    let tagged: Database
+    /// From node key (16) ‖ relation key (16) ‖ to node key (16) ‖ UTC day (4) → empty: the
+    /// days on which a data edge was recorded, for time windows on traces.
+    let edgeDays: Database
 
     init(environment: Environment, create: Bool) throws {
         func open(_ name: String) throws -> Database {
@@ -44,11 +53,18 @@ struct Schema: Sendable {
         edges = try open("edges")
         idempotency = try open("idempotency")
         checkpoints = try open("checkpoints")
+        byNode = try open("by_node")
+        tags = try open("tags")
+        tagged = try open("tagged")
+        edgeDays = try open("edge_days")
     }
 
     /// The index databases, with their names, for statistics and verification.
     var indexes: [(name: String, database: Database)] {
-        [("nodes", nodes), ("terms", terms), ("by_actor", byActor), ("by_kind", byKind), ("by_time", byTime), ("edges", edges), ("idempotency", idempotency)]
+        [
+            ("nodes", nodes), ("terms", terms), ("by_actor", byActor), ("by_kind", byKind), ("by_time", byTime), ("by_node", byNode),
+            ("edges", edges), ("edge_days", edgeDays), ("tags", tags), ("tagged", tagged), ("idempotency", idempotency),
+        ]
     }
 
     /// Every database with its name.
@@ -118,6 +134,43 @@ enum Keys {
         key.append(UInt64(bitPattern: time.microseconds) ^ (1 << 63))  // sorts negative times first
         key.append(seq)
         return key
+    }
+
+    @inline(__always)
+    static func node(_ node: Key128, role: UInt8, seq: UInt64) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(node)
+        key.append(role)
+        key.append(seq)
+        return key
+    }
+
+    @inline(__always)
+    static func tag(_ first: Key128, _ second: Key128, seq: UInt64) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(first)
+        key.append(second)
+        key.append(seq)
+        return key
+    }
+
+    @inline(__always)
+    static func edgeDay(from: Key128, relation: Key128, to: Key128, day: UInt32) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(from)
+        key.append(relation)
+        key.append(to)
+        key.append(UInt8(truncatingIfNeeded: day >> 24))
+        key.append(UInt8(truncatingIfNeeded: day >> 16))
+        key.append(UInt8(truncatingIfNeeded: day >> 8))
+        key.append(UInt8(truncatingIfNeeded: day))
+        return key
+    }
+
+    /// The UTC day of a time, counted from 1970-01-01 (negative times clamp to day 0).
+    @inline(__always)
+    static func day(of time: Timestamp) -> UInt32 {
+        UInt32(clamping: max(0, time.microseconds / 86_400_000_000))
     }
 
     @inline(__always)

@@ -82,6 +82,10 @@ extension Ledger {
         var byTime = 0
         var byKind = 0
         var byActor = 0
+        var byNode = 0
+        var tags = 0
+        var tagged = 0
+        var edgeDays = Set<Key128>()
         var edgeFirsts = 0
         var idempotency = 0
         var nodes = Set<Key128>()
@@ -91,6 +95,10 @@ extension Ledger {
             byTime += other.byTime
             byKind += other.byKind
             byActor += other.byActor
+            byNode += other.byNode
+            tags += other.tags
+            tagged += other.tagged
+            edgeDays.formUnion(other.edgeDays)
             edgeFirsts += other.edgeFirsts
             idempotency += other.idempotency
             nodes.formUnion(other.nodes)
@@ -222,8 +230,8 @@ extension Ledger {
         func exists(_ key: KeyBuffer, in database: Database) throws -> Bool {
             try key.withUnsafeBytes { try txn.contains($0, in: database) }
         }
-        func key(of field: EntryView.StringRef, interner: Interner) throws -> Key128? {
-            try entry.withUTF8(field) { name in
+        func key(of name: [UInt8], interner: Interner) throws -> Key128? {
+            try name.withUnsafeBytes { name in
                 let first = configuration.keyHasher.key(name, 0)
                 if let known = keyCache.key(first: first, name: name) { return known }
                 guard let key = try interner.lookup(bytes: name, in: txn) else { return nil }
@@ -231,43 +239,57 @@ extension Ledger {
                 return key
             }
         }
+        func text(_ name: [UInt8]) -> String { String(decoding: name, as: UTF8.self) }
 
         if try exists(Keys.time(entry.time, seq: seq), in: schema.byTime) { result.counts.byTime += 1 } else { missing("by_time", "the entry's row") }
 
-        guard let kindKey = try key(of: entry.kind, interner: termInterner) else {
-            missing("terms", "the kind \"\(entry.string(entry.kind))\"")
-            return
+        let (plan, nodes, terms) = try entry.indexPlan()
+        var termKeys: [Key128] = []
+        for term in terms {
+            guard let termKey = try key(of: term, interner: termInterner) else {
+                missing("terms", "the term \"\(text(term))\"")
+                return
+            }
+            termKeys.append(termKey)
+            result.counts.terms.insert(termKey)
         }
-        result.counts.terms.insert(kindKey)
-        if try exists(Keys.kind(kindKey, seq: seq), in: schema.byKind) { result.counts.byKind += 1 } else { missing("by_kind", "the entry's row") }
+        if try exists(Keys.kind(termKeys[0], seq: seq), in: schema.byKind) { result.counts.byKind += 1 } else { missing("by_kind", "the entry's row") }
 
-        let nodes = entry.nodes
         var nodeKeys: [Key128] = []
         nodeKeys.reserveCapacity(nodes.count)
         for node in nodes {
             guard let nodeKey = try key(of: node, interner: nodeInterner) else {
-                missing("nodes", "the node \(entry.string(node))")
+                missing("nodes", "the node \(text(node))")
                 return
             }
             nodeKeys.append(nodeKey)
             result.counts.nodes.insert(nodeKey)
         }
         if try exists(Keys.actor(nodeKeys[0], role: 0, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the actor's row") }
-        if entry.onBehalfOf != nil {
-            // On-behalf-of is the second distinct node, unless it is the actor itself.
-            let principal = nodes.count > 1 && entry.equal(nodes[1], entry.onBehalfOf ?? nodes[0]) ? nodeKeys[1] : nodeKeys[0]
-            if try exists(Keys.actor(principal, role: 1, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the on-behalf-of row") }
+        if let onBehalfOf = plan.onBehalfOf {
+            if try exists(Keys.actor(nodeKeys[onBehalfOf], role: 1, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the on-behalf-of row") }
+        }
+        for row in plan.nodeRoles {
+            if try exists(Keys.node(nodeKeys[row.node], role: row.role, seq: seq), in: schema.byNode) { result.counts.byNode += 1 } else { missing("by_node", "the row of \(text(nodes[row.node]))") }
+        }
+        for tag in plan.tags {
+            for target in plan.tagTargets {
+                if try exists(Keys.tag(nodeKeys[target], termKeys[tag], seq: seq), in: schema.tags) { result.counts.tags += 1 } else { missing("tags", "the tag \(text(terms[tag])) of \(text(nodes[target]))") }
+                if try exists(Keys.tag(termKeys[tag], nodeKeys[target], seq: seq), in: schema.tagged) { result.counts.tagged += 1 } else { missing("tagged", "the tag \(text(terms[tag])) of \(text(nodes[target]))") }
+            }
         }
 
-        for edge in entry.edgePositions(nodes: nodes) {
+        let day = Keys.day(of: entry.time)
+        for edge in plan.edges {
             let from = nodeKeys[edge.from]
             let to = nodeKeys[edge.to]
+            let relation = termKeys[edge.relation]
+            let description = "the edge \(text(nodes[edge.from])) —\(text(terms[edge.relation]))→ \(text(nodes[edge.to]))"
             let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
-            for edgeKey in [Keys.edge(from, outward, relation: kindKey, other: to), Keys.edge(to, inward, relation: kindKey, other: from)] {
+            for edgeKey in [Keys.edge(from, outward, relation: relation, other: to), Keys.edge(to, inward, relation: relation, other: from)] {
                 let firstSeq = try edgeKey.withUnsafeBytes { k in
                     try txn.withValue(forKey: k, in: schema.edges) { $0.count == 8 ? $0.loadBigEndianUInt64(at: 0) : UInt64.max }
                 }
-                let description = "the edge \(entry.string(nodes[edge.from])) —\(entry.string(entry.kind))→ \(entry.string(nodes[edge.to]))"
                 guard let firstSeq else {
                     missing("edges", description)
                     continue
@@ -276,6 +298,14 @@ extension Ledger {
                     result.counts.edgeFirsts += 1
                 } else if firstSeq > seq {
                     result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the edges index says \(description) first appeared at seq \(firstSeq == .max ? "?" : String(firstSeq)), after this entry"))
+                }
+            }
+            if edge.role == .data {
+                let row = Keys.edgeDay(from: from, relation: relation, to: to, day: day)
+                if try exists(row, in: schema.edgeDays) {
+                    row.withUnsafeBytes { result.counts.edgeDays.insert(Key128(hashing: $0)) }
+                } else {
+                    missing("edge_days", "the day of \(description)")
                 }
             }
         }
@@ -474,6 +504,8 @@ extension Ledger {
                 let expected: [(String, Database, Int)] = [
                     ("by_time", schema.byTime, counts.byTime), ("by_kind", schema.byKind, counts.byKind),
                     ("by_actor", schema.byActor, counts.byActor), ("edges", schema.edges, counts.edgeFirsts),
+                    ("by_node", schema.byNode, counts.byNode), ("tags", schema.tags, counts.tags), ("tagged", schema.tagged, counts.tagged),
+                    ("edge_days", schema.edgeDays, counts.edgeDays.count),
                     ("idempotency", schema.idempotency, counts.idempotency), ("nodes", schema.nodes, counts.nodes.count),
                     ("terms", schema.terms, counts.terms.count),
                 ]
@@ -493,63 +525,90 @@ extension Ledger {
     /// The seq an extra row claims, for the indexes whose rows name one; nil otherwise.
     private func firstSeqOfExtraRow(in name: String, database: Database, headSize: UInt64, txn: borrowing ReadTransaction) throws -> UInt64? {
         var culprit: UInt64?
-        var cache: [UInt64: LedgerEntry] = [:]
-        func entry(_ seq: UInt64) throws -> LedgerEntry? {
-            if let entry = cache[seq] { return entry }
-            let entry = try Keys.seq(seq).withUnsafeBytes { key in
-                try txn.withValue(forKey: key, in: schema.entries) { try? LedgerEntry(bytes: $0) }
-            } ?? nil
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[seq] = entry
-            return entry
-        }
-        let nodeInterner = Interner(database: schema.nodes, hasher: configuration.keyHasher)
-        let termInterner = Interner(database: schema.terms, hasher: configuration.keyHasher)
+        var implied: [UInt64: [String: Set<[UInt8]>]] = [:]
         try txn.forEach(in: database) { key, value in
             let seq: UInt64
-            let implied: Bool
             switch name {
-            case "by_time":
-                seq = key.loadBigEndianUInt64(at: 8)
-                let micros = Int64(bitPattern: key.loadBigEndianUInt64(at: 0) ^ (1 << 63))
-                implied = try entry(seq)?.time.microseconds == micros
-            case "by_kind":
-                seq = key.loadBigEndianUInt64(at: 16)
-                let kind = try entry(seq)?.event.kind.rawValue
-                implied = try kind.flatMap { try termInterner.lookup($0, in: txn) } == Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16]))
-            case "by_actor":
-                seq = key.loadBigEndianUInt64(at: 17)
-                let actor = try entry(seq)?.event.actor
-                let node = key[16] == 0 ? actor?.id : actor?.onBehalfOf
-                implied = try node.flatMap { try nodeInterner.lookup($0.rawValue, in: txn) } == Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16]))
-            case "edges":
-                guard value.count == 8 else { culprit = nil; return false }
-                seq = value.loadBigEndianUInt64(at: 0)
-                guard let event = try entry(seq)?.event else { implied = false; break }
-                let relation = try termInterner.lookup(event.kind.rawValue, in: txn)
-                var keys = Set<[UInt8]>()
-                for edge in EdgeMapping.edges(of: event) {
-                    guard let relation, let from = try nodeInterner.lookup(edge.from.rawValue, in: txn),
-                          let to = try nodeInterner.lookup(edge.to.rawValue, in: txn) else { continue }
-                    let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
-                    keys.insert(Keys.edge(from, outward, relation: relation, other: to).bytes)
-                    keys.insert(Keys.edge(to, inward, relation: relation, other: from).bytes)
-                }
-                implied = keys.contains(Array(key))
-            case "idempotency":
-                guard let record = IdempotencyRecord(encoded: value) else { culprit = nil; return false }
-                seq = record.receipt.seq
-                implied = try entry(seq)?.event.clientEventID != nil
-            default:
+            case "by_time": seq = key.count == 16 ? key.loadBigEndianUInt64(at: 8) : .max
+            case "by_kind": seq = key.count == 24 ? key.loadBigEndianUInt64(at: 16) : .max
+            case "by_actor", "by_node": seq = key.count == 25 ? key.loadBigEndianUInt64(at: 17) : .max
+            case "tags", "tagged": seq = key.count == 40 ? key.loadBigEndianUInt64(at: 32) : .max
+            case "edges": seq = value.count == 8 ? value.loadBigEndianUInt64(at: 0) : .max
+            case "idempotency": seq = IdempotencyRecord(encoded: value)?.receipt.seq ?? .max
+            default: return false  // rows that name no seq
+            }
+            guard seq < headSize else {
+                culprit = seq
                 return false
             }
-            if !implied || seq >= headSize {
+            if implied[seq] == nil {
+                if implied.count > 10_000 { implied.removeAll() }
+                implied[seq] = try impliedRows(of: seq, in: txn)
+            }
+            if implied[seq]?[name]?.contains(Array(key)) != true {
                 culprit = seq
                 return false
             }
             return true
         }
         return culprit
+    }
+
+    /// The index rows the entry at `seq` implies, by index name, with the keys the store
+    /// uses for its names; empty when the entry cannot be read.
+    private func impliedRows(of seq: UInt64, in txn: borrowing ReadTransaction) throws -> [String: Set<[UInt8]>] {
+        let nodeInterner = Interner(database: schema.nodes, hasher: configuration.keyHasher)
+        let termInterner = Interner(database: schema.terms, hasher: configuration.keyHasher)
+        let found = try Keys.seq(seq).withUnsafeBytes { key in
+            try txn.withValue(forKey: key, in: schema.entries) { bytes -> (EntryView.Parts, Timestamp, [UInt8]?)? in
+                guard let view = try? EntryView(bytes), let parts = try? view.indexPlan() else { return nil }
+                let scope = view.clientEventID.map { id in
+                    view.withUTF8(view.actorID) { actor in view.withUTF8(id) { IdempotencyIndex.scope(actor: actor, clientEventID: $0) } }
+                }
+                return (parts, view.time, scope)
+            }
+        }
+        guard let found, let (parts, time, scope) = found else { return [:] }
+        let (plan, nodes, terms) = parts
+        var nodeKeys: [Key128] = []
+        for node in nodes {
+            guard let key = try node.withUnsafeBytes({ try nodeInterner.lookup(bytes: $0, in: txn) }) else { return [:] }
+            nodeKeys.append(key)
+        }
+        var termKeys: [Key128] = []
+        for term in terms {
+            guard let key = try term.withUnsafeBytes({ try termInterner.lookup(bytes: $0, in: txn) }) else { return [:] }
+            termKeys.append(key)
+        }
+        var rows: [String: Set<[UInt8]>] = [:]
+        rows["by_time"] = [Keys.time(time, seq: seq).bytes]
+        rows["by_kind"] = [Keys.kind(termKeys[0], seq: seq).bytes]
+        rows["by_actor"] = Set([Keys.actor(nodeKeys[0], role: 0, seq: seq).bytes] + (plan.onBehalfOf.map { [Keys.actor(nodeKeys[$0], role: 1, seq: seq).bytes] } ?? []))
+        rows["by_node"] = Set(plan.nodeRoles.map { Keys.node(nodeKeys[$0.node], role: $0.role, seq: seq).bytes })
+        rows["tags"] = Set(plan.tags.flatMap { tag in plan.tagTargets.map { Keys.tag(nodeKeys[$0], termKeys[tag], seq: seq).bytes } })
+        rows["tagged"] = Set(plan.tags.flatMap { tag in plan.tagTargets.map { Keys.tag(termKeys[tag], nodeKeys[$0], seq: seq).bytes } })
+        rows["edges"] = Set(plan.edges.flatMap { edge -> [[UInt8]] in
+            let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
+            return [
+                Keys.edge(nodeKeys[edge.from], outward, relation: termKeys[edge.relation], other: nodeKeys[edge.to]).bytes,
+                Keys.edge(nodeKeys[edge.to], inward, relation: termKeys[edge.relation], other: nodeKeys[edge.from]).bytes,
+            ]
+        })
+        if let scope, let record = try IdempotencyIndex(database: schema.idempotency, hasher: configuration.keyHasher).find(scope: scope, in: txn),
+           record.receipt.seq == seq
+        {
+            var key = KeyBuffer()
+            for probe in 0..<Interner.maxProbes {
+                key = KeyBuffer()
+                key.append(scope.withUnsafeBytes { configuration.keyHasher.key($0, probe) })
+                let matches = try key.withUnsafeBytes { k in
+                    try txn.withValue(forKey: k, in: schema.idempotency) { IdempotencyRecord(encoded: $0)?.scope == scope }
+                }
+                if matches == true { break }
+            }
+            rows["idempotency"] = [key.bytes]
+        }
+        return rows
     }
 }
 

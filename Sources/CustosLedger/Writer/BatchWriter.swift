@@ -214,14 +214,18 @@ struct BatchWriter {
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         try Keys.time(time, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byTime, append: true) }
 
-        let kindKey: Key128
-        if let known = cache.term(event.kind) ?? learned.term(event.kind) {
-            kindKey = known
-        } else {
-            kindKey = try termInterner.intern(event.kind.name, firstKey: event.kind.firstKey, in: txn)
-            learned.addTerm(event.kind, key: kindKey)
+        var termKeys: [Key128] = []
+        termKeys.reserveCapacity(event.terms.count)
+        for term in event.terms {
+            if let known = cache.term(term) ?? learned.term(term) {
+                termKeys.append(known)
+            } else {
+                let key = try termInterner.intern(term.name, firstKey: term.firstKey, in: txn)
+                learned.addTerm(term, key: key)
+                termKeys.append(key)
+            }
         }
-        try Keys.kind(kindKey, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byKind) }
+        try Keys.kind(termKeys[0], seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byKind) }
 
         var nodeKeys: [Key128] = []
         nodeKeys.reserveCapacity(event.nodes.count)
@@ -238,20 +242,38 @@ struct BatchWriter {
         if let onBehalfOf = event.onBehalfOf {
             try Keys.actor(nodeKeys[onBehalfOf], role: 1, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byActor) }
         }
+        for row in event.nodeRoles {
+            try Keys.node(nodeKeys[row.node], role: row.role, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byNode) }
+        }
+        for tag in event.tags {
+            for target in event.tagTargets {
+                try Keys.tag(nodeKeys[target], termKeys[tag], seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.tags) }
+                try Keys.tag(termKeys[tag], nodeKeys[target], seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.tagged) }
+            }
+        }
 
+        let day = Keys.day(of: time)
         try seqKey.withUnsafeBytes { firstSeq in
             for edge in event.edges {
                 let from = nodeKeys[edge.from]
                 let to = nodeKeys[edge.to]
+                let relation = termKeys[edge.relation]
                 let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
                 for row in [
-                    WriterCache.EdgeRow(node: from, direction: outward.rawValue, relation: kindKey, other: to),
-                    WriterCache.EdgeRow(node: to, direction: inward.rawValue, relation: kindKey, other: from),
+                    WriterCache.EdgeRow(node: from, direction: outward.rawValue, relation: relation, other: to),
+                    WriterCache.EdgeRow(node: to, direction: inward.rawValue, relation: relation, other: from),
                 ] where !cache.contains(row) && !learned.contains(row) {
                     try Keys.edge(row.node, EdgeDirection(rawValue: row.direction) ?? outward, relation: row.relation, other: row.other).withUnsafeBytes { key in
                         _ = try txn.insert(firstSeq, forKey: key, in: schema.edges) { _ in () }
                     }
                     learned.add(row)
+                }
+                if edge.role == .data {
+                    let active = WriterCache.EdgeDay(from: from, relation: relation, to: to, day: day)
+                    if !cache.contains(active) && !learned.contains(active) {
+                        try Keys.edgeDay(from: from, relation: relation, to: to, day: day).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.edgeDays) }
+                        learned.add(active)
+                    }
                 }
             }
         }

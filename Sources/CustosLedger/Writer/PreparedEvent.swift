@@ -8,13 +8,6 @@ struct PreparedEvent: Sendable {
         var firstKey: Key128
     }
 
-    struct EdgeRef: Sendable {
-        /// Indexes into ``nodes``.
-        var from: Int
-        var to: Int
-        var role: Edge.Role
-    }
-
     struct Idempotency: Sendable {
         var clientEventID: String
         /// actor id ‖ 0x00 ‖ client event id: what the key stands for.
@@ -24,12 +17,20 @@ struct PreparedEvent: Sendable {
 
     /// The canonical content, without the members the ledger assigns (``Event/canonicalContent()``).
     let content: [UInt8]
-    let kind: Node
-    /// Distinct nodes: the actor first, then on-behalf-of (if any), then inputs and outputs.
+    /// Distinct terms: the kind first, then the relations of explicit edges, then tags.
+    let terms: [Node]
+    /// Distinct nodes: the actor first, then on-behalf-of (if any), then inputs, outputs and
+    /// the ends of explicit edges.
     let nodes: [Node]
     /// Index in ``nodes`` of the on-behalf-of actor.
     let onBehalfOf: Int?
-    let edges: [EdgeRef]
+    /// Rows of the `by_node` index: (node position, role) — 0 input, 1 output, 2 edge end.
+    let nodeRoles: [(node: Int, role: UInt8)]
+    /// Edges by positions in ``nodes`` and ``terms``.
+    let edges: [EdgeMapping.Position]
+    /// For a classify event: the tags (positions in ``terms``) and the nodes they go on.
+    let tags: [Int]
+    let tagTargets: [Int]
     let idempotency: Idempotency?
 
     init(_ event: Event, limits: EventLimits, hasher: KeyHasher) throws(EventError) {
@@ -39,28 +40,22 @@ struct PreparedEvent: Sendable {
         guard content.count + 150 <= limits.maxEntryBytes else {
             throw EventError(field: "", reason: "the event is \(content.count) bytes in canonical form; the limit is \(limits.maxEntryBytes - 150): move bulky data out of attributes")
         }
-        kind = Node(name: event.kind.rawValue, firstKey: hasher.key(event.kind.rawValue))
 
-        // Distinct nodes by position; events name few nodes, so a linear search beats hashing.
-        var nodes: [Node] = []
-        nodes.reserveCapacity(2 + event.inputs.count + event.outputs.count)
-        var indexOf: [String: Int]? = event.inputs.count + event.outputs.count > 16 ? [:] : nil
-        func add(_ id: NodeID) -> Int {
-            if let found = indexOf?[id.rawValue] ?? (indexOf == nil ? nodes.firstIndex { $0.name == id.rawValue } : nil) {
-                return found
-            }
-            nodes.append(Node(name: id.rawValue, firstKey: hasher.key(id.rawValue)))
-            indexOf?[id.rawValue] = nodes.count - 1
-            return nodes.count - 1
-        }
-        let actor = add(event.actor.id)
-        onBehalfOf = event.actor.onBehalfOf.map(add)
-        let inputs = event.inputs.map(add)
-        let outputs = event.outputs.map(add)
-        edges = EdgeMapping.edgePositions(actor: actor, inputs: inputs, outputs: outputs).map {
-            EdgeRef(from: $0.from, to: $0.to, role: $0.role)
-        }
-        self.nodes = nodes
+        var nodeNames: [String] = []
+        var termNames: [String] = []
+        let plan = IndexPlan(
+            actor: event.actor.id.rawValue, onBehalfOf: event.actor.onBehalfOf?.rawValue,
+            inputs: event.inputs.map(\.rawValue), outputs: event.outputs.map(\.rawValue),
+            explicit: event.edges.map { ($0.from.rawValue, $0.to.rawValue, $0.relation?.rawValue) },
+            kind: event.kind.rawValue, tags: event.classifiedTags, nodes: &nodeNames, terms: &termNames
+        )
+        nodes = nodeNames.map { Node(name: $0, firstKey: hasher.key($0)) }
+        terms = termNames.map { Node(name: $0, firstKey: hasher.key($0)) }
+        onBehalfOf = plan.onBehalfOf
+        nodeRoles = plan.nodeRoles
+        edges = plan.edges
+        tags = plan.tags
+        tagTargets = plan.tagTargets
 
         if let clientEventID = event.clientEventID {
             let scope = Array(event.actor.id.rawValue.utf8).withUnsafeBytes { actor in

@@ -19,12 +19,22 @@ struct WriterCache {
         var other: Key128
     }
 
+    /// One row of the edge-days index.
+    struct EdgeDay: Hashable {
+        var from: Key128
+        var relation: Key128
+        var to: Key128
+        var day: UInt32
+    }
+
     /// Interned node ids by the key of their first probe.
     private(set) var nodes: [Key128: Interned] = [:]
     /// Interned terms (kinds) by the key of their first probe.
     private(set) var terms: [Key128: Interned] = [:]
     /// Edge rows known to be present.
     private(set) var edges = Set<EdgeRow>()
+    /// Edge-day rows known to be present.
+    private(set) var edgeDays = Set<EdgeDay>()
 
     static let maxNames = 200_000
     static let maxEdges = 400_000
@@ -40,6 +50,10 @@ struct WriterCache {
     }
 
     func contains(_ row: EdgeRow) -> Bool { edges.contains(row) }
+
+    func contains(_ row: EdgeDay) -> Bool { edgeDays.contains(row) }
+
+    mutating func add(_ row: EdgeDay) { edgeDays.insert(row) }
 
     mutating func addNode(_ node: PreparedEvent.Node, key: Key128) {
         nodes[node.firstKey] = Interned(name: node.name, key: key)
@@ -61,8 +75,12 @@ struct WriterCache {
         if edges.count + learned.edges.count > Self.maxEdges {
             edges.removeAll(keepingCapacity: true)
         }
+        if edgeDays.count + learned.edgeDays.count > Self.maxEdges {
+            edgeDays.removeAll(keepingCapacity: true)
+        }
         nodes.merge(learned.nodes) { old, _ in old }
         terms.merge(learned.terms) { old, _ in old }
         edges.formUnion(learned.edges)
+        edgeDays.formUnion(learned.edgeDays)
     }
 }
