@@ -4,7 +4,8 @@
 //
 // The targets are layered as in DESIGN.md; a target depends only on targets below it:
 //
-//   custos (executable) -> CustosCLI -> CustosLedger -> LMDB -> CLMDB, CXXHash (system libraries)
+//   custos (executable) -> CustosCLI -> CustosQuery -> CustosLineage -> CustosLedger -> LMDB
+//                                                                    -> CLMDB, CXXHash (system libraries)
 //
 // The benchmarks (Benchmarks/, ordo-one/benchmark) are part of the package only when
 // CUSTOS_BENCHMARKS is set, as Hummingbird does, so that `make test` never builds them.
@@ -24,6 +25,7 @@ let package = Package(
         .executable(name: "custos", targets: ["custos"]),
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "CustosLedger", targets: ["CustosLedger"]),
+        .library(name: "CustosLineage", targets: ["CustosLineage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -60,6 +62,13 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The lineage graph: traversals, paths, sensitivity tags, audit findings, OpenLineage.
+        .target(
+            name: "CustosLineage",
+            dependencies: ["CustosLedger"],
+            swiftSettings: strictSwift
+        ),
+
         // The command-line interface, as a library so that its pieces can be tested.
         .target(
             name: "CustosCLI",
@@ -89,6 +98,11 @@ let package = Package(
         .testTarget(
             name: "CustosLedgerTests",
             dependencies: ["CustosLedger", "LMDB", "CustosTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CustosLineageTests",
+            dependencies: ["CustosLineage", "CustosLedger", "CustosTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -232,7 +232,7 @@ public final class Ledger: Sendable {
     func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
         do {
             return try environment.read(body)
-        } catch {
+        } catch let error as LMDBError {
             throw LedgerError.from(error, path: path, mapSize: environment.mapSize)
         }
     }
