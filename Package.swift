@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "CustosLedger", targets: ["CustosLedger"]),
         .library(name: "CustosLineage", targets: ["CustosLineage"]),
+        .library(name: "CustosQuery", targets: ["CustosQuery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -69,11 +70,20 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // LQL, the audit query language: lexer, parser, planner, executor, formatters.
+        .target(
+            name: "CustosQuery",
+            dependencies: ["CustosLineage", "CustosLedger"],
+            swiftSettings: strictSwift
+        ),
+
         // The command-line interface, as a library so that its pieces can be tested.
         .target(
             name: "CustosCLI",
             dependencies: [
                 "CustosLedger",
+                "CustosLineage",
+                "CustosQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -103,6 +113,11 @@ let package = Package(
         .testTarget(
             name: "CustosLineageTests",
             dependencies: ["CustosLineage", "CustosLedger", "CustosTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CustosQueryTests",
+            dependencies: ["CustosQuery", "CustosLineage", "CustosLedger", "CustosTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -25,6 +25,8 @@ public struct CustosCommand: AsyncParsableCommand {
             CheckpointsCommand.self,
             ProveCommand.self,
             VerifyProofCommand.self,
+            QueryCommand.self,
+            TraceCommand.self,
             StatsCommand.self,
         ]
     )

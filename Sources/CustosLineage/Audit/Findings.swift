@@ -37,15 +37,31 @@ extension LineageGraph {
     /// `request`), or when an `execute` of a request produced its destination before it; the
     /// request must stand approved at the export (``ApprovalTrail/isApproved(before:)``).
     public func exportsWithoutApproval(_ options: FindingOptions = FindingOptions()) throws -> FindingResult {
+        try actionsWithoutApproval(kinds: [.export], options)
+    }
+
+    /// Events of the given kinds (exports, escalations, infrastructure changes, …) with no
+    /// approved request behind them, by the same rules as ``exportsWithoutApproval(_:)``.
+    public func actionsWithoutApproval(kinds: [EventKind], _ options: FindingOptions = FindingOptions()) throws -> FindingResult {
         try ledger.withSnapshot { snapshot in
-            try scan(kind: .export, options, in: snapshot) { entry in
-                let requests = try requests(behind: entry, in: snapshot)
-                if requests.isEmpty { return (nil, "no request stands behind this export") }
-                for request in requests where try approvalTrail(of: request, view: options.view, in: snapshot).isApproved(before: entry.seq) {
-                    return nil
+            var result = FindingResult(findings: [], truncation: nil)
+            for kind in kinds {
+                let found = try scan(kind: kind, FindingOptions(view: options.view, limit: options.limit - result.findings.count), in: snapshot) { entry in
+                    let requests = try requests(behind: entry, in: snapshot)
+                    if requests.isEmpty { return (nil, "no request stands behind this \(kind)") }
+                    for request in requests where try approvalTrail(of: request, view: options.view, in: snapshot).isApproved(before: entry.seq) {
+                        return nil
+                    }
+                    return (requests.first, "the request behind this \(kind) was not approved when it ran")
                 }
-                return (requests.first, "the request behind this export was not approved when it ran")
+                result.findings += found.findings
+                if let truncation = found.truncation {
+                    result.truncation = truncation
+                    break
+                }
             }
+            result.findings.sort { $0.seq < $1.seq }
+            return result
         }
     }
 
@@ -68,14 +84,20 @@ extension LineageGraph {
 
     /// Executions of a request after it was denied, expired or revoked, or without approval.
     public func executionsAfterEnding(_ options: FindingOptions = FindingOptions()) throws -> FindingResult {
+        try executionsAfterEnding(endings: [.deny, .expire, .revoke], includeUnapproved: true, options)
+    }
+
+    /// Executions after the given endings, and, when asked, executions without approval.
+    public func executionsAfterEnding(endings: Set<EventKind>, includeUnapproved: Bool, _ options: FindingOptions = FindingOptions()) throws -> FindingResult {
         try ledger.withSnapshot { snapshot in
             try scan(kind: .execute, options, in: snapshot) { entry in
                 for request in entry.event.inputs where request.type == "request" {
                     let trail = try approvalTrail(of: request, view: options.view, in: snapshot)
                     if let ending = trail.ending(before: entry.seq) {
+                        guard endings.contains(ending.event.kind) else { continue }
                         return (request, "executed after the request was \(ending.event.kind == .deny ? "denied" : ending.event.kind == .expire ? "expired" : "revoked") at seq \(ending.seq)")
                     }
-                    if !trail.isApproved(before: entry.seq) {
+                    if includeUnapproved && !trail.isApproved(before: entry.seq) {
                         return (request, "executed without the approvals the request needs")
                     }
                 }
