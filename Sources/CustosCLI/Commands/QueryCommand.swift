@@ -46,14 +46,7 @@ struct QueryCommand: AsyncParsableCommand {
                 values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             }
             let ledger = try storeOptions.open()
-            let result: QueryResult
-            do {
-                result = try QueryEngine(ledger: ledger).run(source, options: QueryOptions(parameters: values))
-            } catch let error as LQLError {
-                throw CLIError.invalidInput("\(error)")
-            } catch let error as LineageError {
-                throw CLIError.invalidInput("\(error)")
-            }
+            let result = try QueryEngine(ledger: ledger).run(source, options: QueryOptions(parameters: values))
             let chosen = format.flatMap(ResultFormat.init(rawValue:)) ?? (Terminal.standardOutput.isTerminal ? .table : .ndjson)
             Terminal.standardOutput.write(chosen.render(result))
             Terminal.standardOutput.flush()
@@ -98,12 +91,7 @@ struct TraceCommand: AsyncParsableCommand {
             do { id = try NodeID(node) } catch { throw CLIError.invalidInput("\(error)") }
             let ledger = try storeOptions.open()
             let query = "TRACE \(downstream ? "DOWNSTREAM" : "UPSTREAM") FROM \(JSONValue.string(id.rawValue)) DEPTH \(depth)"
-            let result: QueryResult
-            do {
-                result = try QueryEngine(ledger: ledger).run(query)
-            } catch let error as LineageError {
-                throw CLIError.invalidInput("\(error)")
-            }
+            let result = try QueryEngine(ledger: ledger).run(query)
             let chosen = format.flatMap(ResultFormat.init(rawValue:)) ?? (Terminal.standardOutput.isTerminal ? .table : .ndjson)
             Terminal.standardOutput.write(chosen.render(result))
             Terminal.standardOutput.flush()

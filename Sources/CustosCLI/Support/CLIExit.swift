@@ -1,5 +1,7 @@
 import ArgumentParser
 import CustosLedger
+import CustosLineage
+import CustosQuery
 import Foundation
 
 /// The exit codes of `custos` (sysexits.h), documented in docs/CLI.md.
@@ -17,7 +19,7 @@ enum CLIExit {
         Terminal.standardError.writeLine("custos: error: \(error)")
         if let cliError = error as? CLIError { return cliError.exitCode }
         if error is ValidationError { return usage }
-        if error is NoteError { return invalidInput }
+        if error is NoteError || error is LQLError || error is LineageError { return invalidInput }
         guard let ledgerError = error as? LedgerError else { return storage }
         switch ledgerError {
         case .noStore: return noStore
