@@ -144,6 +144,16 @@ if ProcessInfo.processInfo.environment["CUSTOS_BENCHMARKS"] != nil {
             swiftSettings: strictSwift
         ),
         .executableTarget(
+            name: "LineageBenchmarks",
+            dependencies: [
+                "CustosLedger", "CustosLineage", "CustosQuery", "BenchmarkSupport", "CustosTestSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/LineageBenchmarks",
+            swiftSettings: strictSwift,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "LedgerBenchmarks",
             dependencies: [
                 "CustosLedger", "BenchmarkSupport", "CReference",

@@ -27,6 +27,11 @@ public final class Ledger: Sendable {
     let environment: Environment
     let schema: Schema
     private let writerSlot = Mutex<GroupCommitWriter?>(nil)
+    /// Node ids and terms by key, for readers: interned names never change.
+    let nodeNames = NameCache()
+    let termNames = NameCache(limit: 10_000)
+    /// Adjacency lists for readers, kept true by this process's writer.
+    let edgeCache: EdgeCache
 
     /// The store format this version reads and writes.
     public static let formatVersion = "1"
@@ -36,8 +41,12 @@ public final class Ledger: Sendable {
     /// The file holding the public key that checks checkpoints, in the store folder.
     public var verifierKeyPath: String { path + "/checkpoint.pub" }
 
-    private init(path: String, environment: Environment, schema: Schema, origin: String, configuration: LedgerConfiguration, verifierKey: NoteVerifierKey?) {
+    private init(
+        path: String, environment: Environment, schema: Schema, origin: String, configuration: LedgerConfiguration,
+        verifierKey: NoteVerifierKey?, size: UInt64
+    ) {
         self.path = path
+        self.edgeCache = EdgeCache(committedSize: size, maxEdges: configuration.edgeCacheCapacity)
         self.environment = environment
         self.schema = schema
         self.origin = origin
@@ -84,14 +93,14 @@ public final class Ledger: Sendable {
         do {
             let environment = try Environment(path: path, options: configuration.environmentOptions)
             let schema = try Schema(environment: environment, create: !configuration.environmentOptions.readOnly)
-            let storedOrigin = try environment.write { txn -> String in
+            let (storedOrigin, size) = try environment.write { txn -> (String, UInt64) in
                 if let format = try txn.value(forKey: MetaKey.format, in: schema.meta) {
                     let found = String(decoding: format, as: UTF8.self)
                     guard found == formatVersion else { throw LedgerError.incompatibleStore(path: path, found: found) }
                     guard let origin = try txn.value(forKey: MetaKey.origin, in: schema.meta) else {
                         throw LedgerError.corrupted("the store has no origin record")
                     }
-                    return String(decoding: origin, as: UTF8.self)
+                    return (String(decoding: origin, as: UTF8.self), try LogHead.read(in: txn, schema: schema).size)
                 }
                 let origin = origin ?? defaultOrigin()
                 try txn.put(Array(formatVersion.utf8), forKey: MetaKey.format, in: schema.meta)
@@ -99,7 +108,7 @@ public final class Ledger: Sendable {
                 try txn.put(Array(String(EdgeMapping.version).utf8), forKey: MetaKey.edgeMapping, in: schema.meta)
                 try txn.put(Array(Timestamp.now().description.utf8), forKey: MetaKey.created, in: schema.meta)
                 try txn.put(LogHead.empty.encoded, forKey: MetaKey.head, in: schema.meta)
-                return origin
+                return (origin, 0)
             }
             if !exists {
                 let signer = try NoteSigner.generate(name: storedOrigin)
@@ -110,7 +119,7 @@ public final class Ledger: Sendable {
             if let text = try? String(contentsOfFile: path + "/checkpoint.pub", encoding: .utf8) {
                 do { verifierKey = try NoteVerifierKey(parsing: text) } catch { throw LedgerError.corrupted("\(path)/checkpoint.pub: \(error)") }
             }
-            return Ledger(path: path, environment: environment, schema: schema, origin: storedOrigin, configuration: configuration, verifierKey: verifierKey)
+            return Ledger(path: path, environment: environment, schema: schema, origin: storedOrigin, configuration: configuration, verifierKey: verifierKey, size: size)
         } catch let error as LedgerError {
             throw error
         } catch let error as NoteError {
@@ -198,7 +207,7 @@ public final class Ledger: Sendable {
     func writer() -> GroupCommitWriter {
         writerSlot.withLock { slot in
             if let writer = slot { return writer }
-            let writer = GroupCommitWriter(environment: environment, schema: schema, configuration: configuration, signing: signing())
+            let writer = GroupCommitWriter(environment: environment, schema: schema, configuration: configuration, signing: signing(), edgeCache: edgeCache)
             slot = writer
             return writer
         }

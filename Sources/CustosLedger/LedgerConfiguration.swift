@@ -25,6 +25,9 @@ public struct LedgerConfiguration: Sendable {
     public var checkpointPolicy = CheckpointPolicy()
     /// Bounds on each event.
     public var limits: EventLimits = .standard
+    /// Lineage edges kept in memory for traversals (about 40 bytes each); 0 turns the cache
+    /// off, so that every traversal reads the edge index.
+    public var edgeCacheCapacity: Int = 1_000_000
     /// Interned-key hashing; tests replace it to force collisions.
     var keyHasher: KeyHasher = .xxh3
 

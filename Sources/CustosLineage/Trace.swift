@@ -57,11 +57,13 @@ extension LineageGraph {
     public func trace(from start: NodeID, _ options: TraceOptions, in snapshot: borrowing LedgerSnapshot) throws -> TraceResult {
         var result = TraceResult(start: start, direction: options.direction, nodes: [], edges: [], truncation: nil)
         guard let startKey = try snapshot.nodeKey(start) else { throw LineageError.unknownNode(start) }
-        let allowed = try options.relations.map { names in Set(try names.compactMap { try snapshot.termKey($0) }) }
+        // A handful of relations at most: a linear scan beats hashing.
+        let allowed = try options.relations.map { names in try names.compactMap { try snapshot.termKey($0) } }
         let days = options.view.days
         let side: Ledger.EdgeSide = options.direction == .upstream ? .incoming : .outgoing
 
-        var depthOf: [NodeKey: Int] = [startKey: 0]
+        var depthOf = NodeKeyMap<Int>(minimumCapacity: 64)
+        depthOf.set(0, for: startKey)
         var order: [NodeKey] = []
         var walked: [(from: NodeKey, relation: TermKey, to: NodeKey, firstSeq: UInt64)] = []
         var frontier = [startKey]
@@ -84,7 +86,7 @@ extension LineageGraph {
                             stop = true
                             return false
                         }
-                        depthOf[edge.other] = depth + 1
+                        depthOf.set(depth + 1, for: edge.other)
                         order.append(edge.other)
                         next.append(edge.other)
                     }
@@ -98,23 +100,30 @@ extension LineageGraph {
         }
 
         // Names only for what is returned.
-        var names: [NodeKey: NodeID] = [startKey: start]
+        var names = NodeKeyMap<NodeID>(minimumCapacity: order.count + 1)
+        names.set(start, for: startKey)
         func name(_ key: NodeKey) throws -> NodeID {
             if let known = names[key] { return known }
             let id = try snapshot.nodeID(key)
-            names[key] = id
+            names.set(id, for: key)
             return id
         }
-        var relationNames: [TermKey: String] = [:]
+        var relationNames: [(key: TermKey, name: String)] = []
+        func relationName(_ key: TermKey) throws -> String {
+            if let known = relationNames.first(where: { $0.key == key }) { return known.name }
+            let name = try snapshot.term(key)
+            relationNames.append((key, name))
+            return name
+        }
+        result.nodes.reserveCapacity(order.count)
         for node in order {
             let id = try name(node)
             if let types = options.nodeTypes, !types.contains(String(id.type)) { continue }
             result.nodes.append(TracedNode(id: id, depth: depthOf[node] ?? 0))
         }
+        result.edges.reserveCapacity(walked.count)
         for edge in walked {
-            let relation = try relationNames[edge.relation] ?? snapshot.term(edge.relation)
-            relationNames[edge.relation] = relation
-            result.edges.append(LineageEdge(from: try name(edge.from), relation: relation, to: try name(edge.to), firstSeq: edge.firstSeq))
+            result.edges.append(LineageEdge(from: try name(edge.from), relation: try relationName(edge.relation), to: try name(edge.to), firstSeq: edge.firstSeq))
         }
         return result
     }

@@ -161,4 +161,36 @@ struct CLITests {
         }
         #expect(seen)
     }
+
+    @Test("a reader sees edges another process appended, though it had read those lists before")
+    func edgesFromAnotherProcess() async throws {
+        let folder = TemporaryDirectory("custos-cli")
+        let store = folder.file("store")
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let ledger = try Ledger.open(at: store)
+        func downstream() throws -> Set<String> {
+            try ledger.withSnapshot { snapshot in
+                guard let key = try snapshot.nodeKey(NodeID("dataset:a")) else { return [] }
+                var found = Set<String>()
+                try snapshot.forEachEdge(of: key, .outgoing) { edge in
+                    found.insert(try snapshot.nodeID(edge.other).rawValue)
+                    return true
+                }
+                return found
+            }
+        }
+        func transform(to output: String) throws -> Event {
+            try Event(kind: .transform, actor: .agent("etl"), inputs: [NodeID("dataset:a")], outputs: [NodeID(output)])
+        }
+        _ = try await ledger.append(transform(to: "dataset:b"))
+        #expect(try downstream() == ["dataset:b"])
+        let line = #"{"kind":"transform","actor":"agent:etl","inputs":["dataset:a"],"outputs":["dataset:c"]}"#
+        let other = try runCustos(["append", "--store", store, line])
+        #expect(other.status == 0, "\(other.standardError)")
+        #expect(try downstream() == ["dataset:b", "dataset:c"])
+        // This process's writer now commits after the other's: what it read before is dropped.
+        _ = try await ledger.append(transform(to: "dataset:d"))
+        #expect(try downstream() == ["dataset:b", "dataset:c", "dataset:d"])
+        await ledger.close()
+    }
 }

@@ -10,8 +10,9 @@ public struct PipelineGenerator: Sendable {
         public var nodesPerLayer: Int
         /// The layers, sources first, exports last.
         public var layers: [String] = ["source", "raw", "staging", "cleaned", "masked", "joined", "mart", "export"]
-        /// Most inputs per derivation (fan-in is 1 to this).
-        public var maxFanIn: Int = 4
+        /// How often a derivation has 1, 2, 3, … inputs (relative weights): fan-in 1 to 4,
+        /// mostly 1, so that a trace across the eight layers reaches some 40 to 70 nodes.
+        public var fanInWeights: [Int] = [62, 28, 7, 3]
         public init(nodesPerLayer: Int) { self.nodesPerLayer = nodesPerLayer }
     }
 
@@ -27,7 +28,13 @@ public struct PipelineGenerator: Sendable {
         var derivations: [(inputs: [NodeID], output: NodeID, kind: EventKind)] = []
         for layer in 1..<shape.layers.count {
             for index in 0..<shape.nodesPerLayer {
-                let fanIn = 1 + Int(random.next() % UInt64(shape.maxFanIn))
+                var pick = Int(random.next() % UInt64(shape.fanInWeights.reduce(0, +)))
+                var fanIn = 1
+                for weight in shape.fanInWeights {
+                    if pick < weight { break }
+                    pick -= weight
+                    fanIn += 1
+                }
                 let inputs = (0..<fanIn).map { _ in Self.node(layer - 1, Int(random.next() % UInt64(shape.nodesPerLayer)), shape) }
                 let kind: EventKind = shape.layers[layer] == "masked" ? .mask : .transform
                 derivations.append((Array(Set(inputs)).sorted(), Self.node(layer, index, shape), kind))

@@ -33,6 +33,29 @@ public struct Hash256: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// The hash written as 64 hex digits; nil for anything else.
+    /// From exactly 64 lower-case hex digits (as entries and documents write hashes).
+    init?(lowercaseHexUTF8 digits: UnsafeRawBufferPointer) {
+        guard digits.count == 64 else { return nil }
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var valid = true
+        withUnsafeMutableBytes(of: &words) { raw in
+            let output = raw.bindMemory(to: UInt64.self)
+            for word in 0..<4 {
+                var value: UInt64 = 0
+                for index in word * 16..<word * 16 + 16 {
+                    let digit = digits[index]
+                    let decimal = digit &- UInt8(ascii: "0")
+                    let letter = digit &- UInt8(ascii: "a")
+                    valid = valid && (decimal < 10 || letter < 6)
+                    value = value << 4 | UInt64(decimal < 10 ? decimal : letter &+ 10)
+                }
+                output[word] = value
+            }
+        }
+        guard valid else { return nil }
+        self.init(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
+    }
+
     public init?(hex: some StringProtocol) {
         guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else { return nil }
         self.init(bytes: bytes)

@@ -34,6 +34,16 @@ public enum Hex {
         return output
     }
 
+    /// The value of a lower-case hex digit; nil for anything else (upper case included).
+    @inline(__always)
+    static func lowercaseValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+
     @inline(__always)
     static func value(_ digit: UInt8) -> UInt8? {
         switch digit {

@@ -67,7 +67,8 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= limits.maxDepth else { throw error("nesting deeper than \(limits.maxDepth) levels") }
         position += 1  // {
-        var members: [String: JSONValue] = [:]
+        // Most objects in events are small; starting with room for a few saves the regrowths.
+        var members = [String: JSONValue](minimumCapacity: 6)
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             position += 1

@@ -50,6 +50,13 @@ public struct Actor: Sendable, Hashable {
         }
     }
 
+    /// An actor from parts already checked (stored entries).
+    init(trusted id: NodeID, kind: Kind, onBehalfOf: NodeID?) {
+        self.id = id
+        self.kind = kind
+        self.onBehalfOf = onBehalfOf
+    }
+
     /// Shorthand for an agent.
     public static func agent(_ name: String, onBehalfOf: String? = nil) throws(EventError) -> Actor {
         try Actor(id: name, kind: .agent, onBehalfOf: onBehalfOf)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Stored entry bytes, checked in one pass to be exactly the canonical form of an entry
 /// (docs/FORMAT.md), with the positions of its fields. Nothing is copied and no JSON tree
 /// is built: verification and index reads go through here.
@@ -20,14 +26,17 @@ struct EntryView {
     private(set) var outputs: [StringRef] = []
     /// Where the event's own members end: `prev` follows.
     private(set) var contentEnd = 0
-    private(set) var prev = Hash256.zero
+    /// Where the 64 hex digits of `prev` are.
+    private(set) var prevRange = 0..<0
     private(set) var seq: UInt64 = 0
     private(set) var time = Timestamp(microseconds: 0)
 
     /// Checks `bytes` and finds the fields; throws when they are not a canonical entry.
-    init(_ bytes: UnsafeRawBufferPointer) throws(EntryDecodingError) {
+    /// `strict: false` only finds the fields, trusting the bytes to be what the ledger wrote:
+    /// for reading entries back (queries), not for verifying them.
+    init(_ bytes: UnsafeRawBufferPointer, strict: Bool = true) throws(EntryDecodingError) {
         self.bytes = bytes
-        var reader = CanonicalJSONValidator(bytes)
+        var reader = CanonicalJSONValidator(bytes, strict: strict)
         do throws(CanonicalJSONValidator.Failure) {
             try expect(#"{"actor":{"id":"#, &reader)
             actorID = try reader.string()
@@ -80,17 +89,15 @@ struct EntryView {
             contentEnd = reader.position
             try expect(#","prev":"#, &reader)
             let prevString = try reader.string()
-            guard !prevString.hasEscapes, prevString.range.count == 64,
-                  slice(prevString.range).allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }),
-                  let prev = Hash256(hex: String(decoding: slice(prevString.range), as: UTF8.self))
+            guard !prevString.hasEscapes, prevString.range.count == 64, !strict || Hash256(lowercaseHexUTF8: slice(prevString.range)) != nil
             else { throw reader.fail("prev is not 64 lower-case hex digits") }
-            self.prev = prev
+            prevRange = prevString.range
             try expect(#","seq":"#, &reader)
             seq = try canonicalInteger(&reader)
             try expect(#","time":"#, &reader)
             let timeString = try reader.string()
-            let timeText = String(decoding: slice(timeString.range), as: UTF8.self)
-            guard let time = Timestamp(rfc3339: timeText), time.description == timeText else {
+            let timeText = slice(timeString.range)
+            guard let time = Timestamp(rfc3339UTF8: timeText), !strict || time.isCanonicalText(timeText) else {
                 throw reader.fail("time is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
             }
             self.time = time
@@ -99,7 +106,7 @@ struct EntryView {
         } catch {
             throw .invalid("not a canonical entry: \(error.reason) at byte \(error.offset)")
         }
-        try checkSemantics()
+        if strict { try checkSemantics() }
     }
 
     /// The field checks that the shape alone does not make.
@@ -126,10 +133,13 @@ struct EntryView {
             throw .invalidEvent(error)
         }
         // A classify event's rules look inside its attributes: check the whole event.
-        if slice(kind.range).elementsEqual("classify".utf8) { _ = try event() }
+        if slice(kind.range).elementsEqual("classify".utf8) { _ = try event(checkingAgain: true) }
     }
 
     // MARK: Reading fields
+
+    /// The leaf hash of the entry before (checked when the view was made strictly).
+    var prev: Hash256 { Hash256(lowercaseHexUTF8: slice(prevRange)) ?? .zero }
 
     /// The text of a string field.
     func string(_ field: StringRef) -> String {
@@ -173,33 +183,32 @@ struct EntryView {
     }
 
     /// The whole event, decoded (parses the attributes).
-    func event() throws(EntryDecodingError) -> Event {
+    func event(checkingAgain: Bool = false) throws(EntryDecodingError) -> Event {
         let attributeValue: JSONValue
         do {
             attributeValue = try JSONParser.parse(slice(attributes))
         } catch {
             throw .malformedJSON(error)
         }
-        do throws(EventError) {
-            var edges: [ExplicitEdge] = []
-            for edge in explicitEdges {
-                let relation = try edge.relation.map { (field) throws(EventError) in try EventKind(string(field)) }
-                edges.append(ExplicitEdge(from: NodeID(unchecked: string(edge.from)), to: NodeID(unchecked: string(edge.to)), relation: relation))
-            }
-            return try Event(
-                kind: EventKind(string(kind)),
-                actor: Actor(id: string(actorID), kind: actorKind, onBehalfOf: onBehalfOf.map(string), limits: .unbounded),
-                inputs: inputs.map { NodeID(unchecked: string($0)) },
-                outputs: outputs.map { NodeID(unchecked: string($0)) },
-                attributes: attributeValue.objectValue ?? [:],
-                clientEventID: clientEventID.map(string),
-                clientTime: clientTime.map(string),
-                edges: edges,
-                limits: .unbounded
-            )
-        } catch {
-            throw .invalidEvent(error)
+        var edges: [ExplicitEdge] = []
+        for edge in explicitEdges {
+            edges.append(ExplicitEdge(
+                from: NodeID(unchecked: string(edge.from)), to: NodeID(unchecked: string(edge.to)),
+                relation: edge.relation.map { EventKind(trusted: string($0)) }
+            ))
         }
+        // The view checked every part but the rules inside attributes (a classify event's tags).
+        let event = Event(
+            trusted: EventKind(trusted: string(kind)),
+            actor: Actor(trusted: NodeID(unchecked: string(actorID)), kind: actorKind, onBehalfOf: onBehalfOf.map { NodeID(unchecked: string($0)) }),
+            inputs: inputs.map { NodeID(unchecked: string($0)) }, outputs: outputs.map { NodeID(unchecked: string($0)) },
+            attributes: attributeValue.objectValue ?? [:], clientEventID: clientEventID.map(string), clientTime: clientTime.map(string),
+            edges: edges
+        )
+        if checkingAgain {
+            do { try event.validate(limits: .unbounded) } catch { throw .invalidEvent(error) }
+        }
+        return event
     }
 
     // MARK: Helpers
@@ -210,8 +219,8 @@ struct EntryView {
 
     private func matches(_ literal: StaticString, _ reader: CanonicalJSONValidator) -> Bool {
         let count = literal.utf8CodeUnitCount
-        guard reader.position + count <= bytes.count else { return false }
-        return UnsafeRawBufferPointer(start: literal.utf8Start, count: count).elementsEqual(slice(reader.position..<reader.position + count))
+        guard reader.position + count <= bytes.count, let base = bytes.baseAddress else { return false }
+        return memcmp(literal.utf8Start, base + reader.position, count) == 0
     }
 
     private func expect(_ literal: StaticString, _ reader: inout CanonicalJSONValidator) throws(CanonicalJSONValidator.Failure) {

@@ -56,6 +56,21 @@ public struct Event: Sendable, Hashable {
         try validate(limits: limits)
     }
 
+    /// An event from parts already checked (a stored entry's), without checking them again.
+    init(
+        trusted kind: EventKind, actor: Actor, inputs: [NodeID], outputs: [NodeID], attributes: [String: JSONValue],
+        clientEventID: String?, clientTime: String?, edges: [ExplicitEdge]
+    ) {
+        self.kind = kind
+        self.actor = actor
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attributes = attributes
+        self.clientEventID = clientEventID
+        self.clientTime = clientTime
+        self.edges = edges
+    }
+
     /// Checks the parts that the types alone do not.
     public func validate(limits: EventLimits = .standard) throws(EventError) {
         guard inputs.count + outputs.count + 2 * edges.count <= limits.maxNodes else {

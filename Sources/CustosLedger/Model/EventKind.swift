@@ -14,6 +14,11 @@ public struct EventKind: Sendable, Hashable, Comparable, CustomStringConvertible
         self.rawValue = rawValue
     }
 
+    /// A kind already checked (read from a stored entry).
+    init(trusted rawValue: String) {
+        self.rawValue = rawValue
+    }
+
     /// For literals in code; a literal that is not a valid kind stops the program, as a
     /// programming error.
     public init(stringLiteral value: String) {

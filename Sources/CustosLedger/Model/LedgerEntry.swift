@@ -7,8 +7,12 @@ public struct LedgerEntry: Sendable, Hashable {
     public let seq: UInt64
     /// When the ledger appended it. Never earlier than the entry before it.
     public let time: Timestamp
-    /// The leaf hash of the entry before it; all zeros for seq 0.
-    public let prev: Hash256
+    /// The leaf hash of the entry before it; all zeros for seq 0. Read from ``bytes`` when
+    /// asked for: most readers never need it.
+    public var prev: Hash256 {
+        bytes.withUnsafeBytes { Hash256(lowercaseHexUTF8: UnsafeRawBufferPointer(rebasing: $0[prevRange])) } ?? .zero
+    }
+    private let prevRange: Range<Int>
     /// What the client submitted.
     public let event: Event
     /// The canonical bytes.
@@ -26,7 +30,18 @@ public struct LedgerEntry: Sendable, Hashable {
         let view = try EntryView(bytes)
         self.seq = view.seq
         self.time = view.time
-        self.prev = view.prev
+        self.prevRange = view.prevRange
+        self.event = try view.event()
+        self.bytes = Array(bytes)
+    }
+
+    /// Decodes stored entry bytes without checking them again: for reads of the store's own
+    /// entries, where `custos verify`, not every read, checks them.
+    init(storedBytes bytes: UnsafeRawBufferPointer) throws(EntryDecodingError) {
+        let view = try EntryView(bytes, strict: false)
+        self.seq = view.seq
+        self.time = view.time
+        self.prevRange = view.prevRange
         self.event = try view.event()
         self.bytes = Array(bytes)
     }

@@ -73,7 +73,21 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses RFC 3339 (`2026-11-22T07:41:51Z`, `2026-11-22T09:41:51.5+02:00`, …).
     /// Fractions beyond microseconds are truncated. Nil when `text` is not RFC 3339.
     public init?(rfc3339 text: some StringProtocol) {
-        let b = Array(text.utf8)
+        var text = String(text)
+        guard let parsed = text.withUTF8({ Timestamp(rfc3339UTF8: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
+    /// True when `text` is exactly this time in the ledger's form (``description``).
+    func isCanonicalText(_ text: UnsafeRawBufferPointer) -> Bool {
+        var form: [UInt8] = []
+        form.reserveCapacity(27)
+        append(to: &form)
+        return form.elementsEqual(text)
+    }
+
+    /// ``init(rfc3339:)`` over UTF-8 bytes.
+    init?(rfc3339UTF8 b: UnsafeRawBufferPointer) {
         guard b.count >= 20 else { return nil }
         func number(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0

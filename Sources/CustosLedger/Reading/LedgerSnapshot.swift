@@ -2,7 +2,7 @@ public import LMDB
 
 /// The compact key of an interned node id in this store.
 public struct NodeKey: Sendable, Hashable {
-    let key: Key128
+    @usableFromInline let key: Key128
 }
 
 /// The compact key of an interned term (a kind, a relation, a tag) in this store.
@@ -48,6 +48,9 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
     public let handle: OpaquePointer
     let schema: Schema
     let hasher: KeyHasher
+    let nodeNames: NameCache
+    let termNames: NameCache
+    let edgeCache: EdgeCache
     /// The tip of the log in this snapshot.
     public let head: LogHead
 
@@ -63,7 +66,9 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
 
     /// The node id behind a key.
     public func nodeID(_ key: NodeKey) throws -> NodeID {
+        if let known = nodeNames.name(of: key.key) { return NodeID(unchecked: known) }
         guard let name = try nodeInterner.name(of: key.key, in: self) else { throw LedgerError.corrupted("a node key has no node id") }
+        nodeNames.remember(name, for: key.key)
         return NodeID(unchecked: name)
     }
 
@@ -74,7 +79,9 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
 
     /// The term behind a key.
     public func term(_ key: TermKey) throws -> String {
+        if let known = termNames.name(of: key.key) { return known }
         guard let name = try termInterner.name(of: key.key, in: self) else { throw LedgerError.corrupted("a term key has no term") }
+        termNames.remember(name, for: key.key)
         return name
     }
 
@@ -90,7 +97,8 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
     // MARK: Edges
 
     /// Visits the edges of `node` on one side, in index order, while `body` returns true.
-    /// Each distinct edge once, however many events repeated it.
+    /// Each distinct edge once, however many events repeated it. Lists read before come from
+    /// the ledger's ``EdgeCache``; the others are read from the index (and kept).
     public func forEachEdge(of node: NodeKey, _ side: Ledger.EdgeSide, role: Edge.Role = .data, _ body: (EdgeRecord) throws -> Bool) throws {
         let direction: EdgeDirection = switch (side, role) {
         case (.outgoing, .data): .dataOut
@@ -98,18 +106,54 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
         case (.outgoing, .actor): .actorOut
         case (.incoming, .actor): .actorIn
         }
+        let cacheKey = EdgeCache.Key(node: node.key, direction: direction.rawValue)
+        let size = head.size
+        if let cached = edgeCache.edges(of: cacheKey, snapshotSize: size) {
+            // A list read at a later size may hold edges this snapshot does not have.
+            for edge in cached where edge.firstSeq < size {
+                guard try body(edge) else { return }
+            }
+            return
+        }
+        var read: [EdgeRecord] = []
+        let whole = try readEdges(of: node, direction, limit: edgeCache.maxEdgesPerList) { edge in
+            read.append(edge)
+            return true
+        }
+        if whole {
+            edgeCache.store(read, for: cacheKey, readAt: size)
+            for edge in read {
+                guard try body(edge) else { return }
+            }
+        } else {
+            // A hub: too many edges to keep, read afresh each time.
+            _ = try readEdges(of: node, direction, limit: .max, body)
+        }
+    }
+
+    /// Reads the index rows of one side of `node` while `body` returns true; false when it
+    /// stopped at `limit` rows with more left.
+    private func readEdges(of node: NodeKey, _ direction: EdgeDirection, limit: Int, _ body: (EdgeRecord) throws -> Bool) throws -> Bool {
         var prefix = KeyBuffer()
         prefix.append(node.key)
         prefix.append(direction.rawValue)
-        try prefix.withUnsafeBytes { start in
-            try forEach(in: schema.edges, from: start) { key, value in
-                guard key.count == 49, key.starts(with: start) else { return false }
+        return try withCursor(on: schema.edges) { cursor in
+            var found = try prefix.withUnsafeBytes { try cursor.seek(atLeast: $0) }
+            var count = 0
+            while found {
+                let key = cursor.key
+                let value = cursor.value
+                guard key.count == 49, try prefix.withUnsafeBytes({ key.starts(with: $0) }) else { return true }
+                guard count < limit else { return false }
                 guard value.count == 8,
                       let relation = Key128(bytes: UnsafeRawBufferPointer(rebasing: key[17..<33])),
                       let other = Key128(bytes: UnsafeRawBufferPointer(rebasing: key[33..<49]))
                 else { throw LedgerError.corrupted("an edge row is malformed") }
-                return try body(EdgeRecord(relation: TermKey(key: relation), other: NodeKey(key: other), firstSeq: value.loadBigEndianUInt64(at: 0)))
+                guard try body(EdgeRecord(relation: TermKey(key: relation), other: NodeKey(key: other), firstSeq: value.loadBigEndianUInt64(at: 0))) else { return true }
+                count += 1
+                found = try cursor.next()
             }
+            return true
         }
     }
 
@@ -227,10 +271,10 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
         return result
     }
 
-    /// The entry at `seq`, decoded.
+    /// The entry at `seq`, decoded (not checked again: `custos verify` does that).
     public func entry(at seq: UInt64) throws -> LedgerEntry {
         try withEntryBytes(at: seq) { bytes in
-            do { return try LedgerEntry(bytes: bytes) } catch { throw LedgerError.corrupted("the entry at seq \(seq): \(error)") }
+            do { return try LedgerEntry(storedBytes: bytes) } catch { throw LedgerError.corrupted("the entry at seq \(seq): \(error)") }
         }
     }
 }
@@ -240,7 +284,7 @@ extension Ledger {
     public func withSnapshot<R>(_ body: (borrowing LedgerSnapshot) throws -> R) throws -> R {
         try read { txn in
             let head = try LogHead.read(in: txn, schema: schema)
-            return try body(LedgerSnapshot(handle: txn.handle, schema: schema, hasher: configuration.keyHasher, head: head))
+            return try body(LedgerSnapshot(handle: txn.handle, schema: schema, hasher: configuration.keyHasher, nodeNames: nodeNames, termNames: termNames, edgeCache: edgeCache, head: head))
         }
     }
 }

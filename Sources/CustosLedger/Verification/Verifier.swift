@@ -188,10 +188,11 @@ extension Ledger {
                     if entry.seq != seq {
                         result.problems.append(VerificationProblem(seq: seq, kind: .misplacedEntry, detail: "the entry stored at seq \(seq) says it is seq \(entry.seq): entries were reordered"))
                     }
-                    if seq == 0 && entry.prev != .zero {
+                    let prev = entry.prev
+                    if seq == 0 && prev != .zero {
                         result.problems.append(VerificationProblem(seq: 0, kind: .brokenChain, detail: "the first entry's prev is not all zeros"))
                     }
-                    if seq != anchor?.seq, let previousLeaf, entry.prev != previousLeaf {
+                    if seq != anchor?.seq, let previousLeaf, prev != previousLeaf {
                         result.linkBreaks.append(seq)
                     }
                     if let previousTime, entry.time < previousTime {

@@ -48,6 +48,8 @@ struct BatchWriter {
     }
 
     struct Outcome {
+        /// The log's size when the transaction began.
+        var startSize: UInt64
         var tip: Tip
         /// Per request: its answer, or why it was refused.
         var results: [Result<Answer, LedgerError>]
@@ -75,7 +77,7 @@ struct BatchWriter {
             tip = Tip(head: head, frontier: try MerkleFrontier.load(size: head.size, tree: schema.tree, in: txn))
         }
         let time = max(now, tip.head.lastTime)
-        var outcome = Outcome(tip: tip, results: [], learned: WriterCache(), appended: 0, duplicates: 0, checkpointsSigned: 0)
+        var outcome = Outcome(startSize: head.size, tip: tip, results: [], learned: WriterCache(), appended: 0, duplicates: 0, checkpointsSigned: 0)
         var suffix: [UInt8] = []
         suffix.reserveCapacity(192)
         var lastCheckpoint = try StoredCheckpoint.latest(in: txn, schema: schema)

@@ -63,13 +63,16 @@ final class GroupCommitWriter: Sendable {
     private let batchWriter: BatchWriter
     private let configuration: LedgerConfiguration
     private let signing: BatchWriter.Signing
+    /// Told what each commit added, so that readers never see a stale adjacency list.
+    private let edgeCache: EdgeCache
     private let queue = Mutex(Queue())
     private let writerState = Mutex(WriterState())
     private let statistics = Mutex(WriterStatistics())
     private let wakeup = DispatchSemaphore(value: 0)
 
-    init(environment: Environment, schema: Schema, configuration: LedgerConfiguration, signing: BatchWriter.Signing) {
+    init(environment: Environment, schema: Schema, configuration: LedgerConfiguration, signing: BatchWriter.Signing, edgeCache: EdgeCache) {
         self.environment = environment
+        self.edgeCache = edgeCache
         self.batchWriter = BatchWriter(schema: schema, hasher: configuration.keyHasher)
         self.configuration = configuration
         self.signing = signing
@@ -213,6 +216,7 @@ final class GroupCommitWriter: Sendable {
         switch outcome {
         case .success(let written):
             tip = written.tip
+            edgeCache.committed(from: written.startSize, to: written.tip.head.size, extended: written.learned.extendedLists)
             cache.merge(written.learned)
             writerState.withLock { state in
                 state.tip = tip

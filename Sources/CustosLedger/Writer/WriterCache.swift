@@ -51,6 +51,9 @@ struct WriterCache {
 
     func contains(_ row: EdgeRow) -> Bool { edges.contains(row) }
 
+    /// The adjacency lists that the edge rows put in a transaction may have extended.
+    var extendedLists: [EdgeCache.Key] { edges.map { EdgeCache.Key(node: $0.node, direction: $0.direction) } }
+
     func contains(_ row: EdgeDay) -> Bool { edgeDays.contains(row) }
 
     mutating func add(_ row: EdgeDay) { edgeDays.insert(row) }

@@ -1,0 +1,163 @@
+/// The detectors' single pass over a window of input.
+///
+/// The hot loop skips bytes that cannot start anything with one table load each, jumps over
+/// whole words, and hands each word or trigger byte (`@ : = - + (`) to the detectors that can
+/// start there; each detector reads only a bounded distance around its start. Detectors are
+/// plain methods in extensions (one file each, under `Detectors/`), dispatched statically:
+/// this loop runs for every byte of every masked payload, and a protocol witness call per
+/// word would cost more than the detection itself.
+///
+/// Positions inside a window are local (0 is the window's first byte); findings carry
+/// absolute offsets (`base` + local).
+struct TextScanner {
+    /// How far before a token a detector may look (an email's local part, the key before `=`).
+    static let lookBehind = 512
+    /// How far after a token's start a detector may read (a PEM block is the longest).
+    static let lookAhead = 16_384
+    /// Longer runs of word bytes are cut into pieces of this size.
+    static let maxWordLength = 4_096
+
+    let p: UnsafePointer<UInt8>
+    let n: Int
+    let base: Int
+    let classes: UnsafePointer<UInt8>
+    var marks: ContextMarks
+    var findings: [Finding] = []
+
+    init(_ bytes: UnsafeRawBufferPointer, base: Int, marks: ContextMarks) {
+        // An empty buffer has no base address; one byte of storage stands in and is never read.
+        p = bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? UnsafePointer(ByteClassTable.shared.classes)
+        n = bytes.count
+        self.base = base
+        classes = UnsafePointer(ByteClassTable.shared.classes)
+        self.marks = marks
+    }
+
+    /// Scans tokens that start in `start..<limit` (later detectors may read up to ``n``);
+    /// returns where the next token starts.
+    mutating func run(from start: Int, limit: Int) -> Int {
+        var i = start
+        while i < limit {
+            let c = classes[Int(p[i])]
+            if c == 0 {
+                i += 1
+            } else if c & ByteClass.word != 0 {
+                i = word(at: i)
+            } else {
+                i = max(i + 1, trigger(at: i))
+            }
+        }
+        return i
+    }
+
+    // MARK: Dispatch
+
+    private mutating func word(at s: Int) -> Int {
+        let horizon = min(n, s + Self.maxWordLength)
+        var e = s
+        var flags: UInt8 = 0
+        while e < horizon {
+            let c = classes[Int(p[e])]
+            if c & ByteClass.word == 0 { break }
+            flags |= c
+            e += 1
+        }
+        let first = classes[Int(p[s])]
+        if first & ByteClass.digit != 0 {
+            if flags & (ByteClass.letter | ByteClass.underscore | ByteClass.high) == 0 {
+                return max(e, number(at: s, wordEnd: e))
+            }
+            return max(e, hexWord(at: s, wordEnd: e, flags: flags))
+        }
+        if first & ByteClass.letter != 0 {
+            return max(e, letterWord(at: s, wordEnd: e, flags: flags))
+        }
+        return e
+    }
+
+    private mutating func trigger(at i: Int) -> Int {
+        switch p[i] {
+        case UInt8(ascii: "@"): return email(at: i)
+        case UInt8(ascii: ":"):
+            if i + 2 < n, p[i + 1] == UInt8(ascii: "/"), p[i + 2] == UInt8(ascii: "/") { return urlCredentials(at: i) }
+            if i + 1 < n, p[i + 1] == UInt8(ascii: ":") {
+                if i == 0 || !isWord(i - 1) { return networkAddress(at: i) ?? (i + 2) }
+                return i + 2
+            }
+            return keywordValue(separator: i)
+        case UInt8(ascii: "="): return keywordValue(separator: i)
+        case UInt8(ascii: "-"): return privateKeyBlock(at: i)
+        case UInt8(ascii: "+"): return internationalPhone(at: i)
+        case UInt8(ascii: "("): return parenthesizedPhone(at: i)
+        default: return i + 1
+        }
+    }
+
+    // MARK: Helpers for detectors
+
+    @inline(__always) func cls(_ i: Int) -> UInt8 { classes[Int(p[i])] }
+    @inline(__always) func isWord(_ i: Int) -> Bool { classes[Int(p[i])] & ByteClass.word != 0 }
+    @inline(__always) func isDigit(_ i: Int) -> Bool { p[i] &- UInt8(ascii: "0") < 10 }
+    @inline(__always) func isLetter(_ i: Int) -> Bool { classes[Int(p[i])] & ByteClass.letter != 0 }
+    @inline(__always) func isUpper(_ i: Int) -> Bool { p[i] &- UInt8(ascii: "A") < 26 }
+    @inline(__always) func isLower(_ i: Int) -> Bool { p[i] &- UInt8(ascii: "a") < 26 }
+    @inline(__always) func isAlphanumeric(_ i: Int) -> Bool { classes[Int(p[i])] & ByteClass.alphanumeric != 0 }
+    @inline(__always) func isHex(_ i: Int) -> Bool { classes[Int(p[i])] & ByteClass.hex != 0 }
+    @inline(__always) func lower(_ i: Int) -> UInt8 { isUpper(i) ? p[i] | 0x20 : p[i] }
+    @inline(__always) func digit(_ i: Int) -> Int { Int(p[i] &- UInt8(ascii: "0")) }
+
+    /// The farthest a detector starting at `s` may read.
+    @inline(__always) func horizon(_ s: Int, _ length: Int = lookAhead) -> Int { min(n, s + min(length, Self.lookAhead)) }
+
+    /// True when the bytes at `i` are `literal`, exactly.
+    func matches(_ literal: StaticString, at i: Int) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard i >= 0, i + count <= n else { return false }
+        let bytes = literal.utf8Start
+        for k in 0..<count where p[i + k] != bytes[k] { return false }
+        return true
+    }
+
+    /// True when the bytes at `i` are `literal` (lower case) in any case.
+    func matchesIgnoringCase(_ literal: StaticString, at i: Int) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard i >= 0, i + count <= n else { return false }
+        let bytes = literal.utf8Start
+        for k in 0..<count where lower(i + k) != bytes[k] { return false }
+        return true
+    }
+
+    /// True when the word `s..<e` is `literal` (lower case) in any case.
+    func wordIs(_ literal: StaticString, _ s: Int, _ e: Int) -> Bool {
+        e - s == literal.utf8CodeUnitCount && matchesIgnoringCase(literal, at: s)
+    }
+
+    /// Nothing word-like touches `i` from the left: not a word byte, and not `.` or `-` that
+    /// joins it to an identifier (`ORD-555-…`, `v1.2…`).
+    func startsClean(_ i: Int) -> Bool {
+        guard i > 0 else { return true }
+        if isWord(i - 1) { return false }
+        if p[i - 1] == UInt8(ascii: ".") || p[i - 1] == UInt8(ascii: "-") { return i < 2 || !isAlphanumeric(i - 2) }
+        return true
+    }
+
+    /// Nothing word-like touches `e` from the right.
+    func endsClean(_ e: Int) -> Bool {
+        guard e < n else { return true }
+        if isWord(e) { return false }
+        if p[e] == UInt8(ascii: ".") || p[e] == UInt8(ascii: "-") { return e + 1 >= n || !isAlphanumeric(e + 1) }
+        return true
+    }
+
+    /// Moves past word bytes from `i`, so that scanning does not restart inside a word.
+    func skipWord(_ i: Int) -> Int {
+        var j = i
+        let limit = horizon(i, Self.maxWordLength)
+        while j < limit && isWord(j) { j += 1 }
+        return j
+    }
+
+    mutating func emit(_ type: EntityType, _ s: Int, _ e: Int, _ detector: String, _ confidence: Double) {
+        findings.append(Finding(type: type, range: (base + s)..<(base + e), detector: detector, confidence: min(1, confidence)))
+    }
+}
