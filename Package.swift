@@ -5,7 +5,7 @@
 // The targets are layered as in DESIGN.md; a target depends only on targets below it:
 //
 //   custos (executable) -> CustosCLI -> CustosQuery -> CustosLineage -> CustosLedger -> LMDB
-//                                                                    -> CLMDB, CXXHash (system libraries)
+//                                   -> CustosMasking -> CustosConfig     -> CLMDB, CXXHash (system libraries)
 //
 // The benchmarks (Benchmarks/, ordo-one/benchmark) are part of the package only when
 // CUSTOS_BENCHMARKS is set, as Hummingbird does, so that `make test` never builds them.
@@ -27,10 +27,12 @@ let package = Package(
         .library(name: "CustosLedger", targets: ["CustosLedger"]),
         .library(name: "CustosLineage", targets: ["CustosLineage"]),
         .library(name: "CustosQuery", targets: ["CustosQuery"]),
+        .library(name: "CustosMasking", targets: ["CustosMasking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // System libraries, found with pkg-config; `make` installs the apt packages when missing.
@@ -63,6 +65,24 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Configuration files (YAML or JSON) read with the line and column of every error.
+        .target(
+            name: "CustosConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSwift
+        ),
+
+        // Detection and masking of personal data and secrets, streaming; mask events.
+        .target(
+            name: "CustosMasking",
+            dependencies: [
+                "CustosLedger",
+                "CustosConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The lineage graph: traversals, paths, sensitivity tags, audit findings, OpenLineage.
         .target(
             name: "CustosLineage",
@@ -84,6 +104,7 @@ let package = Package(
                 "CustosLedger",
                 "CustosLineage",
                 "CustosQuery",
+                "CustosMasking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -118,6 +139,11 @@ let package = Package(
         .testTarget(
             name: "CustosQueryTests",
             dependencies: ["CustosQuery", "CustosLineage", "CustosLedger", "CustosTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CustosMaskingTests",
+            dependencies: ["CustosMasking", "CustosConfig", "CustosLedger", "CustosTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -117,23 +117,13 @@ public struct NoteSigner: Sendable {
 
     /// Writes the key to `path`, which must not exist, with mode 0600 from the start.
     public func write(toNewFile path: String) throws(NoteError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw .keyFile(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        let bytes = Array((secretText + "\n").utf8)
-        guard bytes.withUnsafeBytes({ Foundation.write(descriptor, $0.baseAddress, $0.count) }) == bytes.count, fsync(descriptor) == 0 else {
-            throw .keyFile(path: path, reason: "could not write the key: \(String(cString: strerror(errno)))")
-        }
+        do { try SecretFile.create(path, contents: Array((secretText + "\n").utf8)) } catch { throw .keyFile(path: path, reason: error.reason) }
     }
 
     /// Reads a key written by ``write(toNewFile:)``, refusing a file that others can read.
     public static func read(from path: String) throws(NoteError) -> NoteSigner {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw .keyFile(path: path, reason: String(cString: strerror(errno))) }
-        guard info.st_mode & 0o077 == 0 else {
-            throw .keyFile(path: path, reason: String(format: "is readable by others (mode %o); run chmod 600 %@", info.st_mode & 0o777, path))
-        }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .keyFile(path: path, reason: "cannot be read") }
-        return try NoteSigner(parsing: text)
+        let bytes: [UInt8]
+        do { bytes = try SecretFile.read(path) } catch { throw .keyFile(path: path, reason: error.reason) }
+        return try NoteSigner(parsing: String(decoding: bytes, as: UTF8.self))
     }
 }

@@ -115,6 +115,9 @@ extension TextScanner {
         }
         let end = groups.groupEnd(3)
         guard endsClean(end) else { return nil }
+        // 0.0.0.0 and 255.255.255.255 name no one; after "version" or "build", it is a version.
+        let text = String(decoding: UnsafeBufferPointer(start: p + groups.start, count: end - groups.start), as: UTF8.self)
+        if text == "0.0.0.0" || text == "255.255.255.255" || ContextMarks.isNear(marks.version, base + groups.start) && base + groups.start - marks.version <= 12 { return end }
         emit(.ipAddress, groups.start, end, "ipv4", 0.85)
         return end
     }

@@ -9,6 +9,8 @@ struct ContextMarks: Sendable, Equatable {
     var ssn = never
     var card = never
     var authorization = never
+    /// "version", "build", "release": dotted numbers after them are versions, not addresses.
+    var version = never
 
     /// How close a context word must be: the bytes between its end and the candidate.
     static let window = 48

@@ -1,0 +1,206 @@
+/// Secrets named by their key: `password=…`, `"api_key": "…"`, `secret: …` (YAML),
+/// `X-Api-Key: …` (headers), `--token=…` (flags); high-entropy values of weaker keys
+/// (`key`, `signature`, …); and the password in `scheme://user:password@host`.
+///
+/// Found at the separator (`=` or `:`): the key is read backwards from there, the value
+/// forwards, quoted or not. Only the value is reported, so that masking keeps keys and
+/// structure.
+extension TextScanner {
+    /// How a key names a secret.
+    enum KeyStrength {
+        /// Any value is a secret: password, token, secret, api_key, …
+        case strong
+        /// A value is a secret when it looks random enough: key, signature, credential, …
+        case weak
+    }
+
+    /// Keys (lower case) whose value is a secret whatever it looks like; a key matches when it
+    /// ends with one of these after a boundary (`db_password`, `client-secret`, `dbPassword`).
+    private static let strongKeys: [String] = [
+        "password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "apikey", "api_key", "api-key",
+        "accesskey", "access_key", "secretkey", "secret_key", "privatekey", "private_key", "clientsecret",
+        "client_secret", "authtoken", "auth_token", "accesstoken", "access_token", "refreshtoken", "refresh_token",
+        "sessiontoken", "session_token", "secret_access_key", "credentials", "connectionstring", "connection_string",
+    ]
+
+    private static let weakKeys: [String] = ["key", "auth", "credential", "signature", "sig", "cookie", "session", "sessionid", "salt", "hmac"]
+
+    /// Keys ending like a secret key that hold public or harmless values.
+    private static let harmlessKeys: [String] = [
+        "public_key", "publickey", "public-key", "keyboard", "primary_key", "foreign_key", "sort_key", "partition_key",
+        "idempotency_key", "cache_key", "routing_key", "token_type", "max_tokens", "bypass", "compass", "pass_through",
+    ]
+
+    /// The key before the separator at `i`, lower-cased, with where it starts.
+    private func keyBefore(_ i: Int) -> (start: Int, text: String)? {
+        var end = i
+        if end > 0 && (p[end - 1] == UInt8(ascii: "\"") || p[end - 1] == UInt8(ascii: "'")) { end -= 1 }
+        while end > 0 && i - end < 3 && p[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        // Every key of interest ends in one of these letters; most separators (times, ports) do not.
+        guard end > 0, isLetter(end - 1), "dsetnyghlc".utf8.contains(lower(end - 1)) else { return nil }
+        var start = end
+        while start > 0 && end - start < 64 && (isAlphanumeric(start - 1) || p[start - 1] == UInt8(ascii: "_") || p[start - 1] == UInt8(ascii: "-") || p[start - 1] == UInt8(ascii: ".")) {
+            start -= 1
+        }
+        guard end - start >= 2 else { return nil }
+        var text = [UInt8]()
+        text.reserveCapacity(end - start)
+        for k in start..<end { text.append(lower(k)) }
+        return (start, String(decoding: text, as: UTF8.self))
+    }
+
+    /// How `key` (lower case; `original` where it starts) names a secret, if it does.
+    private func strength(of key: String, at start: Int) -> KeyStrength? {
+        for harmless in Self.harmlessKeys where key.hasSuffix(harmless) { return nil }
+        func endsAtBoundary(_ suffix: String) -> Bool {
+            guard key.hasSuffix(suffix) else { return false }
+            let offset = key.utf8.count - suffix.utf8.count
+            guard offset > 0 else { return true }
+            let before = key.utf8[key.utf8.index(key.utf8.startIndex, offsetBy: offset - 1)]
+            if before == UInt8(ascii: "_") || before == UInt8(ascii: "-") || before == UInt8(ascii: ".") { return true }
+            // camelCase: dbPassword
+            return isUpper(start + offset) && isLower(start + offset - 1)
+        }
+        if Self.strongKeys.contains(where: endsAtBoundary) { return .strong }
+        if Self.weakKeys.contains(where: endsAtBoundary) { return .weak }
+        return nil
+    }
+
+    mutating func keywordValue(separator i: Int) -> Int {
+        guard let key = keyBefore(i) else { return i + 1 }
+        guard let strength = strength(of: key.text, at: key.start) else {
+            if key.text.hasSuffix("authorization") { return authorizationHeader(separator: i) }
+            return i + 1
+        }
+        // The value: after `=`, `:`, `=>`, `:=` and spaces; quoted or bare.
+        let limit = horizon(i, 1_100)
+        var s = i + 1
+        if s < limit && (p[s] == UInt8(ascii: ">") || (p[i] == UInt8(ascii: ":") && p[s] == UInt8(ascii: "="))) { s += 1 }
+        while s < limit && (p[s] == UInt8(ascii: " ") || p[s] == UInt8(ascii: "\t")) { s += 1 }
+        guard s < limit else { return i + 1 }
+        var end = s
+        var quoted = false
+        if p[s] == UInt8(ascii: "\"") || p[s] == UInt8(ascii: "'") {
+            let quote = p[s]
+            quoted = true
+            s += 1
+            end = s
+            while end < limit && p[end] != quote && p[end] != UInt8(ascii: "\n") {
+                if p[end] == UInt8(ascii: "\\") { end += 1 }
+                end += 1
+            }
+            guard end < limit, p[end] == quote else { return i + 1 }
+        } else if p[i] == UInt8(ascii: ":") {
+            // YAML and headers: to the end of the line, or of the flow item.
+            while end < limit && p[end] != UInt8(ascii: "\n") && p[end] != UInt8(ascii: "\r") && p[end] != UInt8(ascii: ",")
+                && p[end] != UInt8(ascii: "}") && p[end] != UInt8(ascii: "]") && !(p[end] == UInt8(ascii: "#") && end > s && p[end - 1] == UInt8(ascii: " ")) {
+                end += 1
+            }
+            while end > s && (p[end - 1] == UInt8(ascii: " ") || p[end - 1] == UInt8(ascii: "\t")) { end -= 1 }
+        } else {
+            // key=value: to white space or a delimiter.
+            while end < limit {
+                let byte = p[end]
+                if byte <= 0x20 || byte == UInt8(ascii: "&") || byte == UInt8(ascii: ";") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"")
+                    || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: ")") || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "<") {
+                    break
+                }
+                end += 1
+            }
+        }
+        guard end > s, end - s <= 1_024, !isPlaceholder(s, end) else { return i + 1 }
+        // A JSON object or array as the value is structure, not a secret.
+        if !quoted && (p[s] == UInt8(ascii: "{") || p[s] == UInt8(ascii: "[")) { return i + 1 }
+        switch strength {
+        case .strong:
+            let isAWS = key.text.contains("aws") || key.text.hasSuffix("secret_access_key")
+            if isAWS && end - s == 40 && (s..<end).allSatisfy({ isAlphanumeric($0) || p[$0] == UInt8(ascii: "/") || p[$0] == UInt8(ascii: "+") }) {
+                emit(.awsSecretAccessKey, s, end, "aws", 0.97)
+            } else {
+                emit(.password, s, end, "keyword", 0.9)
+            }
+        case .weak:
+            guard end - s >= 16, !isUUID(s, end), isHighEntropy(s, end) else { return i + 1 }
+            emit(.highEntropySecret, s, end, "entropy", 0.85)
+        }
+        // The value may hold something more specific (a GitHub token): scan it too.
+        return i + 1
+    }
+
+    /// `Authorization: Token abc…` (the Bearer and Basic schemes are found by their word).
+    private mutating func authorizationHeader(separator i: Int) -> Int {
+        marks.authorization = base + i
+        let limit = horizon(i, 64)
+        var s = i + 1
+        while s < limit && (p[s] == UInt8(ascii: " ") || p[s] == UInt8(ascii: "\"")) { s += 1 }
+        var e = s
+        while e < limit && isLetter(e) { e += 1 }
+        if wordIs("token", s, e) || wordIs("apikey", s, e) || wordIs("key", s, e) || wordIs("digest", s, e) {
+            return max(i + 1, authorizationCredential(scheme: s, end: e))
+        }
+        return i + 1
+    }
+
+    /// Values that stand in for a secret rather than being one: empty markers, masks already
+    /// applied (`<PASSWORD>`, `[REDACTED]`, `****`), references (`${DB_PASSWORD}`, `$TOKEN`).
+    private func isPlaceholder(_ s: Int, _ e: Int) -> Bool {
+        let first = p[s]
+        let last = p[e - 1]
+        if first == UInt8(ascii: "<") && last == UInt8(ascii: ">") { return true }
+        if first == UInt8(ascii: "[") && last == UInt8(ascii: "]") { return true }
+        if first == UInt8(ascii: "$") || (first == UInt8(ascii: "{") && e - s > 1 && p[s + 1] == UInt8(ascii: "{")) { return true }
+        if first == UInt8(ascii: "%") && e - s <= 3 { return true }
+        if (s..<e).allSatisfy({ p[$0] == UInt8(ascii: "*") || p[$0] == UInt8(ascii: "x") || p[$0] == UInt8(ascii: "X") }) { return true }
+        let words: [StaticString] = ["null", "none", "nil", "true", "false", "undefined", "redacted", "masked", "hidden", "n/a", "required", "optional", "string"]
+        return words.contains { wordIs($0, s, e) }
+    }
+
+    /// 8-4-4-4-12 hex digits: an identifier, not a key, when a weak key names it.
+    private func isUUID(_ s: Int, _ e: Int) -> Bool {
+        guard e - s == 36 else { return false }
+        for k in 0..<36 {
+            let i = s + k
+            if k == 8 || k == 13 || k == 18 || k == 23 {
+                guard p[i] == UInt8(ascii: "-") else { return false }
+            } else {
+                guard isHex(i) else { return false }
+            }
+        }
+        return true
+    }
+
+    /// Shannon entropy above the thresholds the common secret scanners use: 3.0 bits per
+    /// byte for hex strings, 4.0 (below 4.5 for short strings, which cannot reach it) for
+    /// anything else.
+    func isHighEntropy(_ s: Int, _ e: Int) -> Bool {
+        let bits = Checksums.entropy(UnsafeBufferPointer(start: p + s, count: e - s))
+        if (s..<e).allSatisfy(isHex) { return bits >= 3.0 }
+        return bits >= (e - s >= 32 ? 4.5 : 4.0)
+    }
+
+    // MARK: URLs
+
+    /// `scheme://user:password@host`: the password.
+    mutating func urlCredentials(at colon: Int) -> Int {
+        guard colon >= 2, isLetter(colon - 1) else { return colon + 3 }
+        let limit = horizon(colon, 512)
+        var end = colon + 3
+        var at: Int?
+        var userColon: Int?
+        while end < limit {
+            let byte = p[end]
+            if byte <= 0x20 || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "\"")
+                || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") {
+                break
+            }
+            if byte == UInt8(ascii: "@") { at = end }
+            if byte == UInt8(ascii: ":") && at == nil && userColon == nil { userColon = end }
+            end += 1
+        }
+        guard let at, let userColon, userColon < at, at - userColon > 1 else { return colon + 3 }
+        guard !isPlaceholder(userColon + 1, at) else { return colon + 3 }
+        emit(.urlPassword, userColon + 1, at, "url", 0.97)
+        // The password may be a token of a known kind: scan it too.
+        return colon + 3
+    }
+}

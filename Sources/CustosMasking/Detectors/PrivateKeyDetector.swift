@@ -1,0 +1,48 @@
+/// PEM private-key blocks (`-----BEGIN RSA PRIVATE KEY-----` … `-----END RSA PRIVATE KEY-----`),
+/// over many lines, or over `\n` escapes inside a JSON string (as in cloud service-account
+/// files). A block whose end is missing is masked as far as its body goes.
+extension TextScanner {
+    mutating func privateKeyBlock(at s: Int) -> Int {
+        guard matches("-----BEGIN ", at: s) else {
+            var i = s + 1
+            while i < n && p[i] == UInt8(ascii: "-") && i - s < 64 { i += 1 }
+            return i
+        }
+        let limit = horizon(s)
+        // The label: "RSA PRIVATE KEY", "OPENSSH PRIVATE KEY", "PRIVATE KEY", "PGP PRIVATE KEY BLOCK", …
+        var labelEnd = s + 11
+        while labelEnd < min(limit, s + 64) && (isUpper(labelEnd) || isDigit(labelEnd) || p[labelEnd] == UInt8(ascii: " ")) { labelEnd += 1 }
+        guard matches("-----", at: labelEnd) else { return s + 11 }
+        let label = String(decoding: UnsafeBufferPointer(start: p + s + 11, count: labelEnd - s - 11), as: UTF8.self)
+        guard label.contains("PRIVATE KEY") else { return labelEnd + 5 }
+        let bodyStart = labelEnd + 5
+        // The matching end line.
+        var i = bodyStart
+        while i + 9 <= limit {
+            if p[i] == UInt8(ascii: "-"), matches("-----END ", at: i) {
+                var end = i + 9
+                while end < limit && p[end] != UInt8(ascii: "-") && end - i < 80 { end += 1 }
+                guard matches("-----", at: end) else { break }
+                end += 5
+                emit(.privateKey, s, end, "pem", 0.99)
+                return end
+            }
+            i += 1
+        }
+        // No end within reach: the body is what looks like base64 and headers.
+        var end = bodyStart
+        while end < limit {
+            let byte = p[end]
+            if isAlphanumeric(end) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "\n")
+                || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ",")
+                || byte == UInt8(ascii: "-") {
+                end += 1
+            } else {
+                break
+            }
+        }
+        while end > bodyStart && (p[end - 1] == UInt8(ascii: "\n") || p[end - 1] == UInt8(ascii: " ") || p[end - 1] == UInt8(ascii: "\r")) { end -= 1 }
+        emit(.privateKey, s, end, "pem", 0.95)
+        return end
+    }
+}

@@ -1,0 +1,43 @@
+/// How input is read: its structure decides what masking must keep intact.
+public enum InputFormat: String, Sendable, CaseIterable {
+    /// JSON when the first byte that is not white space is `{` or `[`, text otherwise.
+    case auto
+    /// Logs, prose, CSV, stack traces: values are replaced where they are.
+    case text
+    /// JSON or NDJSON: object keys are kept, values masked in place, bare numbers replaced by
+    /// quoted strings, so the output is still JSON.
+    case json
+    /// `key=value` lines (logfmt): keys are kept.
+    case keyValue = "kv"
+}
+
+/// What one masking run did, without a single masked value: counts per type, positions,
+/// hashes of what went in and what came out.
+public struct MaskingSummary: Sendable, Equatable {
+    /// Masked values per type name.
+    public var counts: [String: Int] = [:]
+    /// The masked findings, in input order, at most ``maxReportedFindings``.
+    public var findings: [Finding] = []
+    /// True when more findings were masked than ``findings`` holds.
+    public var findingsTruncated = false
+    /// Findings detected but left alone: below the threshold, of a type the policy leaves
+    /// alone, overlapping a surer finding, or in a JSON object key.
+    public var skipped = 0
+    public var bytesIn = 0
+    public var bytesOut = 0
+    /// SHA-256 of the input and of the output, lower-case hex.
+    public var inputSHA256 = ""
+    public var outputSHA256 = ""
+    /// The format the input was read as.
+    public var format: InputFormat = .text
+    /// The policy's name and ``MaskingPolicy/digest``.
+    public var policyName = ""
+    public var policyDigest = ""
+    /// The tags the policy removes (``MaskingPolicy/covers``).
+    public var covers: [String] = []
+
+    public static let maxReportedFindings = 10_000
+
+    /// All masked values.
+    public var total: Int { counts.values.reduce(0, +) }
+}

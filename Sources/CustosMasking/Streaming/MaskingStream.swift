@@ -1,0 +1,201 @@
+import Crypto
+
+/// One masking run over input of any size, in chunks, with memory bounded by the chunk size
+/// plus a fixed window (``TextScanner/lookBehind`` + ``TextScanner/lookAhead``): a value cut
+/// by a chunk boundary is still found, and the output is byte for byte what masking the
+/// whole input at once gives.
+///
+/// How: the scanner only starts tokens at least ``TextScanner/lookAhead`` bytes before the
+/// end of what has arrived, and no detector looks further than ``TextScanner/lookBehind``
+/// back from a token, so everything more than that behind the scanner is settled: no finding
+/// can still appear there. Settled findings are chosen left to right (at one start, the
+/// surest; overlapping a chosen one, dropped) and settled bytes are written out.
+public struct MaskingStream {
+    public let masker: Masker
+    /// The format asked for; ``MaskingSummary/format`` says what `auto` became.
+    public let requestedFormat: InputFormat
+
+    private var format: InputFormat?
+    private var buffer: [UInt8] = []
+    /// Absolute offset of `buffer[0]`.
+    private var bufferStart = 0
+    /// Absolute offset of the next token the scanner looks at.
+    private var scanPosition = 0
+    /// Absolute offset up to which output has been written.
+    private var emitted = 0
+    private var marks = ContextMarks()
+    private var pending: [Finding] = []
+    private var structure = JSONStructure()
+    private var inputHash = SHA256()
+    private var outputHash = SHA256()
+    private var summary = MaskingSummary()
+    private var finished = false
+    private var output: [UInt8] = []
+
+    /// The most input bytes held at once, for tests of bounded memory.
+    public private(set) var peakBufferedBytes = 0
+    /// How many masked findings the summary lists.
+    private let reportLimit: Int
+
+    init(masker: Masker, format: InputFormat, reportLimit: Int = MaskingSummary.maxReportedFindings) {
+        self.masker = masker
+        self.reportLimit = reportLimit
+        requestedFormat = format
+        if format != .auto { self.format = format }
+        summary.policyName = masker.policy.name
+        summary.policyDigest = masker.policy.digest
+        summary.covers = masker.policy.covers.sorted()
+    }
+
+    /// Feeds the next chunk; `sink` receives whatever output is settled (possibly nothing).
+    public mutating func write(_ chunk: UnsafeRawBufferPointer, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        precondition(!finished, "write after finish")
+        guard !chunk.isEmpty else { return }
+        inputHash.update(bufferPointer: chunk)
+        summary.bytesIn += chunk.count
+        if format == nil, let first = chunk.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) {
+            format = first == UInt8(ascii: "{") || first == UInt8(ascii: "[") ? .json : .text
+        }
+        buffer.append(contentsOf: chunk)
+        peakBufferedBytes = max(peakBufferedBytes, buffer.count)
+        try process(final: false, sink)
+    }
+
+    /// Feeds bytes from an array.
+    public mutating func write(_ chunk: [UInt8], to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try chunk.withUnsafeBytes { try write($0, to: sink) }
+    }
+
+    /// Ends the input: writes the rest and returns what the run did.
+    public mutating func finish(to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows -> MaskingSummary {
+        precondition(!finished, "finish called twice")
+        try process(final: true, sink)
+        finished = true
+        summary.format = format ?? .text
+        summary.inputSHA256 = Self.hex(inputHash.finalize())
+        summary.outputSHA256 = Self.hex(outputHash.finalize())
+        return summary
+    }
+
+    // MARK: The pass
+
+    private mutating func process(final: Bool, _ sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let policy = masker.policy
+        buffer.withUnsafeBytes { raw in
+            var scanner = TextScanner(raw, base: bufferStart, marks: marks)
+            let from = scanPosition - bufferStart
+            let limit = final ? raw.count : raw.count - TextScanner.lookAhead
+            if limit > from { scanPosition = bufferStart + scanner.run(from: from, limit: limit) }
+            marks = scanner.marks
+            for finding in scanner.findings {
+                if policy.masks(finding) { pending.append(finding) } else { summary.skipped += 1 }
+            }
+        }
+        let bufferEnd = bufferStart + buffer.count
+        let settled = final ? Int.max : scanPosition - TextScanner.lookBehind
+
+        // Choose among the settled findings, left to right.
+        pending.sort { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.outranks($1) }
+        var chosen: [Finding] = []
+        var waiting: [Finding] = []
+        var cursor = emitted
+        for finding in pending {
+            if finding.range.lowerBound >= settled {
+                waiting.append(finding)
+            } else if finding.range.lowerBound >= cursor {
+                chosen.append(finding)
+                cursor = finding.range.upperBound
+            } else {
+                summary.skipped += 1
+            }
+        }
+        pending = waiting
+        let emitTo = min(bufferEnd, final ? bufferEnd : max(settled, cursor))
+
+        // Write out what is settled, with the chosen findings replaced.
+        output.removeAll(keepingCapacity: true)
+        buffer.withUnsafeBytes { raw in
+            for finding in chosen {
+                copy(raw, upTo: finding.range.lowerBound)
+                let value = UnsafeRawBufferPointer(rebasing: raw[(finding.range.lowerBound - bufferStart)..<(finding.range.upperBound - bufferStart)])
+                replace(finding, value)
+                if format == .json { structure.advance(over: value) }
+                emitted = finding.range.upperBound
+            }
+            if emitTo > emitted { copy(raw, upTo: emitTo) }
+        }
+        if !output.isEmpty {
+            summary.bytesOut += output.count
+            try output.withUnsafeBytes { bytes in
+                outputHash.update(bufferPointer: bytes)
+                try sink(bytes)
+            }
+        }
+
+        // Keep what the scanner may still look back at, and what is not written yet.
+        let keepFrom = max(bufferStart, min(emitted, scanPosition - TextScanner.lookBehind))
+        if keepFrom > bufferStart {
+            buffer.removeFirst(keepFrom - bufferStart)
+            bufferStart = keepFrom
+        }
+    }
+
+    /// Appends the input from ``emitted`` to `end` unchanged.
+    private mutating func copy(_ raw: UnsafeRawBufferPointer, upTo end: Int) {
+        guard end > emitted else { return }
+        let bytes = UnsafeRawBufferPointer(rebasing: raw[(emitted - bufferStart)..<(end - bufferStart)])
+        output.append(contentsOf: bytes)
+        if format == .json { structure.advance(over: bytes) }
+        emitted = end
+    }
+
+    /// Appends the replacement of one finding, or the value itself where the structure says
+    /// it must stay (a JSON key, a `key=` name).
+    private mutating func replace(_ finding: Finding, _ value: UnsafeRawBufferPointer) {
+        guard let rule = masker.policy.rule(for: finding.type) else {
+            output.append(contentsOf: value)
+            return
+        }
+        var quote = false
+        switch format {
+        case .json:
+            switch structure.place {
+            case .key:
+                output.append(contentsOf: value)
+                summary.skipped += 1
+                return
+            case .stringValue: break
+            case .bare: quote = true
+            }
+        case .keyValue:
+            let end = finding.range.upperBound - bufferStart
+            let isKey = buffer.withUnsafeBytes { raw in end < raw.count && raw[end] == UInt8(ascii: "=") }
+            if isKey {
+                output.append(contentsOf: value)
+                summary.skipped += 1
+                return
+            }
+        default:
+            break
+        }
+        if quote { output.append(UInt8(ascii: "\"")) }
+        output.append(contentsOf: masker.replacement(for: value, type: finding.type, rule: rule))
+        if quote { output.append(UInt8(ascii: "\"")) }
+        summary.counts[finding.type.name, default: 0] += 1
+        if summary.findings.count < reportLimit {
+            summary.findings.append(finding)
+        } else {
+            summary.findingsTruncated = true
+        }
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
