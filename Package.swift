@@ -143,7 +143,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CustosMaskingTests",
-            dependencies: ["CustosMasking", "CustosConfig", "CustosLedger", "CustosTestSupport"],
+            dependencies: ["CustosMasking", "CustosConfig", "CustosLedger", "CustosLineage", "CustosTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -36,15 +36,22 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         var best: (String, Int)?
         for candidate in candidates {
             let other = Array(candidate.lowercased())
-            var previous = Array(0...other.count)
-            for (i, a) in target.enumerated() {
-                var current = [i + 1]
-                for (j, b) in other.enumerated() {
-                    current.append(Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (a == b ? 0 : 1)))
+            // Edit distance where swapping two neighbours costs one (optimal string alignment).
+            var table = Array(repeating: Array(repeating: 0, count: other.count + 1), count: target.count + 1)
+            for i in 0...target.count { table[i][0] = i }
+            for j in 0...other.count { table[0][j] = j }
+            if !target.isEmpty && !other.isEmpty {
+                for i in 1...target.count {
+                    for j in 1...other.count {
+                        let cost = target[i - 1] == other[j - 1] ? 0 : 1
+                        table[i][j] = Swift.min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                        if i > 1, j > 1, target[i - 1] == other[j - 2], target[i - 2] == other[j - 1] {
+                            table[i][j] = Swift.min(table[i][j], table[i - 2][j - 2] + 1)
+                        }
+                    }
                 }
-                previous = current
             }
-            let distance = previous[other.count]
+            let distance = table[target.count][other.count]
             if distance <= Swift.max(1, other.count / 3), distance < (best?.1 ?? .max) { best = (candidate, distance) }
         }
         return best?.0

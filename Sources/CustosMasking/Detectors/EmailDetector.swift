@@ -9,7 +9,8 @@ extension TextScanner {
 
     @inline(__always)
     private func isLocalPartByte(_ i: Int) -> Bool {
-        isAlphanumeric(i) || p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: "_") || p[i] == UInt8(ascii: "%")
+        // Bytes of non-ASCII letters count too (internationalized addresses, RFC 6531).
+        isAlphanumeric(i) || p[i] >= 0x80 || p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: "_") || p[i] == UInt8(ascii: "%")
             || p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")
     }
 
@@ -36,7 +37,7 @@ extension TextScanner {
         var end = i
         while i < limit {
             let start = i
-            while i < limit && (isAlphanumeric(i) || p[i] == UInt8(ascii: "-")) { i += 1 }
+            while i < limit && (isAlphanumeric(i) || p[i] == UInt8(ascii: "-") || p[i] >= 0x80) { i += 1 }
             guard i > start, i - start <= 63, p[start] != UInt8(ascii: "-"), p[i - 1] != UInt8(ascii: "-") else { break }
             labels += 1
             lastLabel = start..<i

@@ -147,6 +147,11 @@ extension TextScanner {
         let first = p[s]
         let last = p[e - 1]
         if first == UInt8(ascii: "<") && last == UInt8(ascii: ">") { return true }
+        // A mask this masker wrote (`<PRIVATE_KEY>`, `<EMAIL:5f0c…>`), whatever follows it.
+        if first == UInt8(ascii: "<"), let close = (s + 1..<e).first(where: { p[$0] == UInt8(ascii: ">") }),
+           close > s + 1, (s + 1..<close).allSatisfy({ isUpper($0) || isDigit($0) || p[$0] == UInt8(ascii: "_") || p[$0] == UInt8(ascii: ":") || isHex($0) }) {
+            return true
+        }
         if first == UInt8(ascii: "[") && last == UInt8(ascii: "]") { return true }
         if first == UInt8(ascii: "$") || (first == UInt8(ascii: "{") && e - s > 1 && p[s + 1] == UInt8(ascii: "{")) { return true }
         if first == UInt8(ascii: "%") && e - s <= 3 { return true }
