@@ -105,6 +105,7 @@ let package = Package(
                 "CustosLineage",
                 "CustosQuery",
                 "CustosMasking",
+                "CustosConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

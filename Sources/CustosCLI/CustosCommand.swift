@@ -27,6 +27,7 @@ public struct CustosCommand: AsyncParsableCommand {
             VerifyProofCommand.self,
             QueryCommand.self,
             TraceCommand.self,
+            MaskCommand.self,
             StatsCommand.self,
         ]
     )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CustosLedger
+import CustosMasking
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,8 +16,11 @@ struct InitCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let ledger = try Ledger.create(at: storeOptions.path, origin: origin)
+            let maskKeyPath = ledger.path + "/" + PseudonymKey.fileName
+            _ = try PseudonymKey.load(from: maskKeyPath, createIfMissing: true)
             Terminal.standardOutput.writeLine("Created an empty store at \(ledger.path) (origin \(ledger.origin)).")
             Terminal.standardOutput.writeLine("Checkpoint signing key: \(ledger.signingKeyPath) (mode 0600; keep it secret, back it up).")
+            Terminal.standardOutput.writeLine("Pseudonym key for masking: \(maskKeyPath) (mode 0600; keep it secret, back it up).")
             Terminal.standardOutput.writeLine("Public key for auditors: \(ledger.verifierKey?.description ?? "-") (also in \(ledger.verifierKeyPath)).")
             Terminal.standardOutput.flush()
         }

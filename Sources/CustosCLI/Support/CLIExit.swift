@@ -1,6 +1,8 @@
 import ArgumentParser
 import CustosLedger
+import CustosConfig
 import CustosLineage
+import CustosMasking
 import CustosQuery
 import Foundation
 
@@ -19,7 +21,7 @@ enum CLIExit {
         Terminal.standardError.writeLine("custos: error: \(error)")
         if let cliError = error as? CLIError { return cliError.exitCode }
         if error is ValidationError { return usage }
-        if error is NoteError || error is LQLError || error is LineageError { return invalidInput }
+        if error is NoteError || error is LQLError || error is LineageError || error is ConfigError || error is EventError { return invalidInput }
         guard let ledgerError = error as? LedgerError else { return storage }
         switch ledgerError {
         case .noStore: return noStore
