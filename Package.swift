@@ -171,6 +171,16 @@ if ProcessInfo.processInfo.environment["CUSTOS_BENCHMARKS"] != nil {
             swiftSettings: strictSwift
         ),
         .executableTarget(
+            name: "MaskingBenchmarks",
+            dependencies: [
+                "CustosMasking", "BenchmarkSupport", "CustosTestSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/MaskingBenchmarks",
+            swiftSettings: strictSwift,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "LineageBenchmarks",
             dependencies: [
                 "CustosLedger", "CustosLineage", "CustosQuery", "BenchmarkSupport", "CustosTestSupport",

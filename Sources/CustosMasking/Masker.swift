@@ -15,17 +15,28 @@
 public struct Masker: Sendable {
     public let policy: MaskingPolicy
     let key: PseudonymKey?
+    /// The policy's rule and threshold per type ordinal, looked up once per finding.
+    let rules: [(rule: MaskingPolicy.Rule, threshold: Double)?]
 
     /// `key` is needed only when the policy uses ``MaskingOperator/pseudonym``; without it,
     /// pseudonyms fall back to placeholders rather than to anything reversible.
     public init(policy: MaskingPolicy = .standard, key: PseudonymKey? = nil) {
         self.policy = policy
         self.key = key
+        rules = EntityType.all.map { type in policy.rule(for: type).map { ($0, $0.threshold ?? policy.threshold) } }
     }
 
-    /// A new streaming run.
-    public func stream(format: InputFormat = .auto) -> MaskingStream {
-        MaskingStream(masker: self, format: format)
+    /// The rule for a finding, when the policy masks it.
+    @inline(__always)
+    func rule(for finding: Finding) -> MaskingPolicy.Rule? {
+        guard let entry = rules[Int(finding.type.ordinal)], finding.confidence >= entry.threshold else { return nil }
+        return entry.rule
+    }
+
+    /// A new streaming run. `hashing: false` skips the SHA-256 of input and output, which a
+    /// mask event records: for runs that will not be recorded.
+    public func stream(format: InputFormat = .auto, hashing: Bool = true) -> MaskingStream {
+        MaskingStream(masker: self, format: format, hashing: hashing)
     }
 
     /// Masks `input` whole.
@@ -70,7 +81,7 @@ public struct Masker: Sendable {
         case .redact:
             return MaskingOperator.redaction
         case .placeholder:
-            return Array(type.placeholder.utf8)
+            return type.placeholderBytes
         case .keepLast(let count):
             var output = Array(value)
             let positions = output.indices.filter { Self.isAlphanumeric(output[$0]) }
@@ -78,7 +89,7 @@ public struct Masker: Sendable {
             for index in masked { output[index] = UInt8(ascii: "*") }
             return output
         case .pseudonym:
-            guard let key else { return Array(type.placeholder.utf8) }
+            guard let key else { return type.placeholderBytes }
             return key.pseudonym(of: Self.normalized(value, as: type), as: type)
         }
     }

@@ -25,7 +25,8 @@ public struct MaskingSummary: Sendable, Equatable {
     public var skipped = 0
     public var bytesIn = 0
     public var bytesOut = 0
-    /// SHA-256 of the input and of the output, lower-case hex.
+    /// SHA-256 of the input and of the output, lower-case hex (empty for a run made with
+    /// `hashing: false`).
     public var inputSHA256 = ""
     public var outputSHA256 = ""
     /// The format the input was read as.

@@ -25,10 +25,16 @@ public struct MaskingCorpus: Sendable {
     public static let contextPIITypes: Set<String> = ["date_of_birth", "passport", "drivers_license"]
     public static let bestEffortTypes: Set<String> = ["postal_address", "person_name"]
 
-    /// A corpus of at least `size` bytes.
-    public init(size: Int, seed: UInt64 = 2026) {
+    /// A corpus of at least `size` bytes. `sensitiveShare` is the share of lines and records
+    /// that hold personal data or secrets; the others are ordinary log lines (with their own
+    /// hard negatives). At 1, every line holds something.
+    public init(size: Int, seed: UInt64 = 2026, sensitiveShare: Double = 1) {
         var random = SeededRandom(seed: seed)
         while bytes.count < size {
+            if sensitiveShare < 1 && Double(random.next() % 10_000) / 10_000 >= sensitiveShare {
+                ordinaryLog(&random)
+                continue
+            }
             switch random.next() % 6 {
             case 0: appLog(&random)
             case 1: jsonRecord(&random)
@@ -325,6 +331,26 @@ public struct MaskingCorpus: Sendable {
         text("\n")
     }
 
+    /// A log line with nothing to mask.
+    private mutating func ordinaryLog(_ random: inout SeededRandom) {
+        text("\(Self.timestamp(&random)) \(Self.pick(["INFO", "DEBUG", "WARN"], &random)) [req=\(Self.uuid(&random))] ")
+        switch random.next() % 6 {
+        case 0:
+            text("GET /api/v1/orders/\(random.next() % 100_000) 200 \(random.next() % 900)ms bytes=\(random.next() % 100_000) ua=\"Mozilla/5.0 (X11; Linux x86_64)\"")
+        case 1:
+            text("cache hit key=user:\(random.next() % 100_000) ttl=\(random.next() % 3600)s shard=\(random.next() % 16)")
+        case 2:
+            text("slow query took \(random.next() % 5000)ms table=orders rows=\(random.next() % 10_000) plan=index_scan")
+        case 3:
+            text("worker-\(random.next() % 8) processed batch \(random.next() % 100) of 100 (queue=events, lag=\(random.next() % 500))")
+        case 4:
+            text("scheduled job nightly-rollup at \(random.next() % 24):00 UTC, next run in \(random.next() % 24)h, build 3.\(random.next() % 9).\(random.next() % 9)")
+        default:
+            text("gc pause \(random.next() % 200)ms heap=\(random.next() % 4096)MB threads=\(random.next() % 64) commit=\(Self.hex(12, &random))")
+        }
+        text("\n")
+    }
+
     private mutating func jsonRecord(_ random: inout SeededRandom) {
         text(#"{"id":""# + Self.uuid(&random) + #"","created":""# + Self.timestamp(&random) + #"","customer":{"email":""#)
         value("email", Self.email(&random))
@@ -481,5 +507,67 @@ public struct MaskingCorpus: Sendable {
             text(" -p 8080:8080 app:1.\(random.next() % 20).\(random.next() % 10)")
         }
         text("\n")
+    }
+
+    // MARK: Scoring
+
+    /// Precision and recall per type against the labels.
+    public struct Score: Sendable {
+        public struct Counts: Sendable {
+            public var truePositives = 0
+            public var falsePositives = 0
+            public var falseNegatives = 0
+            public var precision: Double { truePositives + falsePositives == 0 ? 1 : Double(truePositives) / Double(truePositives + falsePositives) }
+            public var recall: Double { truePositives + falseNegatives == 0 ? 1 : Double(truePositives) / Double(truePositives + falseNegatives) }
+        }
+
+        public var byType: [String: Counts] = [:]
+        public var falsePositiveSamples: [String] = []
+        public var falseNegativeSamples: [String] = []
+
+        /// Counts a finding as right when a label of its type overlaps it.
+        public init(corpus: MaskingCorpus, findings: [(type: String, range: Range<Int>)]) {
+            var labelsMatched = Set<Int>()
+            let labels = corpus.labels
+            var labelIndex = 0
+            for finding in findings.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
+                while labelIndex < labels.count && labels[labelIndex].range.upperBound <= finding.range.lowerBound { labelIndex += 1 }
+                var matched = false
+                var k = labelIndex
+                while k < labels.count && labels[k].range.lowerBound < finding.range.upperBound {
+                    if labels[k].type == finding.type && labels[k].range.overlaps(finding.range) {
+                        matched = true
+                        labelsMatched.insert(k)
+                    }
+                    k += 1
+                }
+                if matched {
+                    byType[finding.type, default: Counts()].truePositives += 1
+                } else {
+                    byType[finding.type, default: Counts()].falsePositives += 1
+                    if falsePositiveSamples.count < 20 {
+                        let context = max(0, finding.range.lowerBound - 40)..<min(corpus.bytes.count, finding.range.upperBound + 20)
+                        falsePositiveSamples.append("\(finding.type): …\(String(decoding: corpus.bytes[context], as: UTF8.self))…")
+                    }
+                }
+            }
+            for (index, label) in labels.enumerated() where !labelsMatched.contains(index) {
+                byType[label.type, default: Counts()].falseNegatives += 1
+                if falseNegativeSamples.count < 20 {
+                    let context = max(0, label.range.lowerBound - 40)..<min(corpus.bytes.count, label.range.upperBound + 20)
+                    falseNegativeSamples.append("\(label.type): …\(String(decoding: corpus.bytes[context], as: UTF8.self))…")
+                }
+            }
+        }
+
+        public func group(_ types: Set<String>) -> Counts {
+            var total = Counts()
+            for (type, counts) in byType where types.contains(type) {
+                total.truePositives += counts.truePositives
+                total.falsePositives += counts.falsePositives
+                total.falseNegatives += counts.falseNegatives
+            }
+            return total
+        }
     }
 }

@@ -16,60 +16,99 @@ extension TextScanner {
 
     /// Keys (lower case) whose value is a secret whatever it looks like; a key matches when it
     /// ends with one of these after a boundary (`db_password`, `client-secret`, `dbPassword`).
-    private static let strongKeys: [String] = [
+    private static let strongKeys: [[UInt8]] = [
         "password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "apikey", "api_key", "api-key",
         "accesskey", "access_key", "secretkey", "secret_key", "privatekey", "private_key", "clientsecret",
         "client_secret", "authtoken", "auth_token", "accesstoken", "access_token", "refreshtoken", "refresh_token",
-        "sessiontoken", "session_token", "secret_access_key", "credentials", "connectionstring", "connection_string",
-    ]
+        "sessiontoken", "session_token", "secret_access_key", "credentials", "connectionstring", "connection_string",].map { Array($0.utf8) }
 
-    private static let weakKeys: [String] = ["key", "auth", "credential", "signature", "sig", "cookie", "session", "sessionid", "salt", "hmac"]
+    /// Bit n set: some key of interest ends in the letter `a` + n.
+    /// (d, s, e, t, n, y, g, h, l, c: a constant, so that reading it costs no lazy initialization)
+    private static let lastLetters: UInt32 = 1 << 3 | 1 << 18 | 1 << 4 | 1 << 19 | 1 << 13 | 1 << 24 | 1 << 6 | 1 << 7 | 1 << 11 | 1 << 2
+    private static let authorization = Array("authorization".utf8)
+    private static let secretAccessKey = Array("secret_access_key".utf8)
+
+    private static let weakKeys: [[UInt8]] = ["key", "auth", "credential", "signature", "sig", "cookie", "session", "sessionid", "salt", "hmac"].map { Array($0.utf8) }
 
     /// Keys ending like a secret key that hold public or harmless values.
-    private static let harmlessKeys: [String] = [
+    private static let harmlessKeys: [[UInt8]] = [
         "public_key", "publickey", "public-key", "keyboard", "primary_key", "foreign_key", "sort_key", "partition_key",
-        "idempotency_key", "cache_key", "routing_key", "token_type", "max_tokens", "bypass", "compass", "pass_through",
-    ]
+        "idempotency_key", "cache_key", "routing_key", "token_type", "max_tokens", "bypass", "compass", "pass_through",].map { Array($0.utf8) }
 
-    /// The key before the separator at `i`, lower-cased, with where it starts.
-    private func keyBefore(_ i: Int) -> (start: Int, text: String)? {
+    /// The key before the separator at `i`: where it starts and ends.
+    private func keyBefore(_ i: Int) -> Range<Int>? {
         var end = i
         if end > 0 && (p[end - 1] == UInt8(ascii: "\"") || p[end - 1] == UInt8(ascii: "'")) { end -= 1 }
         while end > 0 && i - end < 3 && p[end - 1] == UInt8(ascii: " ") { end -= 1 }
         // Every key of interest ends in one of these letters; most separators (times, ports) do not.
-        guard end > 0, isLetter(end - 1), "dsetnyghlc".utf8.contains(lower(end - 1)) else { return nil }
+        guard end > 0, isLower(end - 1) || isUpper(end - 1), Self.lastLetters & (1 << UInt32(lower(end - 1) &- UInt8(ascii: "a"))) != 0 else { return nil }
         var start = end
         while start > 0 && end - start < 64 && (isAlphanumeric(start - 1) || p[start - 1] == UInt8(ascii: "_") || p[start - 1] == UInt8(ascii: "-") || p[start - 1] == UInt8(ascii: ".")) {
             start -= 1
         }
         guard end - start >= 2 else { return nil }
-        var text = [UInt8]()
-        text.reserveCapacity(end - start)
-        for k in start..<end { text.append(lower(k)) }
-        return (start, String(decoding: text, as: UTF8.self))
+        return start..<end
     }
 
-    /// How `key` (lower case; `original` where it starts) names a secret, if it does.
-    private func strength(of key: String, at start: Int) -> KeyStrength? {
-        for harmless in Self.harmlessKeys where key.hasSuffix(harmless) { return nil }
-        func endsAtBoundary(_ suffix: String) -> Bool {
-            guard key.hasSuffix(suffix) else { return false }
-            let offset = key.utf8.count - suffix.utf8.count
-            guard offset > 0 else { return true }
-            let before = key.utf8[key.utf8.index(key.utf8.startIndex, offsetBy: offset - 1)]
+    /// True when the key ends with `suffix` (lower case), in any case.
+    private func key(_ key: Range<Int>, endsWith suffix: [UInt8]) -> Bool {
+        guard key.count >= suffix.count else { return false }
+        let offset = key.upperBound - suffix.count
+        // From the end: most keys differ from most suffixes in the last letters.
+        var k = suffix.count - 1
+        while k >= 0 {
+            if lower(offset + k) != suffix[k] { return false }
+            k -= 1
+        }
+        return true
+    }
+
+    /// The keyword lists by their last letter, so that a key is compared only with the
+    /// keywords it could end with.
+    private static let strongByLast = byLastLetter(strongKeys)
+    private static let weakByLast = byLastLetter(weakKeys)
+    private static let harmlessByLast = byLastLetter(harmlessKeys)
+
+    private static func byLastLetter(_ words: [[UInt8]]) -> [[[UInt8]]] {
+        var buckets = [[[UInt8]]](repeating: [], count: 26)
+        for word in words {
+            guard let last = word.last, last &- UInt8(ascii: "a") < 26 else { continue }
+            buckets[Int(last - UInt8(ascii: "a"))].append(word)
+        }
+        return buckets
+    }
+
+    /// How the key names a secret, if it does.
+    private func strength(of key: Range<Int>) -> KeyStrength? {
+        let bucket = Int(lower(key.upperBound - 1) &- UInt8(ascii: "a"))
+        guard bucket < 26 else { return nil }
+        for harmless in Self.harmlessByLast[bucket] where self.key(key, endsWith: harmless) { return nil }
+        func endsAtBoundary(_ suffix: [UInt8]) -> Bool {
+            guard self.key(key, endsWith: suffix) else { return false }
+            let start = key.upperBound - suffix.count
+            guard start > key.lowerBound else { return true }
+            let before = p[start - 1]
             if before == UInt8(ascii: "_") || before == UInt8(ascii: "-") || before == UInt8(ascii: ".") { return true }
             // camelCase: dbPassword
-            return isUpper(start + offset) && isLower(start + offset - 1)
+            return isUpper(start) && isLower(start - 1)
         }
-        if Self.strongKeys.contains(where: endsAtBoundary) { return .strong }
-        if Self.weakKeys.contains(where: endsAtBoundary) { return .weak }
+        if Self.strongByLast[bucket].contains(where: endsAtBoundary) { return .strong }
+        if Self.weakByLast[bucket].contains(where: endsAtBoundary) { return .weak }
         return nil
+    }
+
+    /// True when the key holds `part` (lower case) anywhere.
+    private func key(_ key: Range<Int>, contains part: StaticString) -> Bool {
+        let count = part.utf8CodeUnitCount
+        guard key.count >= count else { return false }
+        for start in key.lowerBound...(key.upperBound - count) where matchesIgnoringCase(part, at: start) { return true }
+        return false
     }
 
     mutating func keywordValue(separator i: Int) -> Int {
         guard let key = keyBefore(i) else { return i + 1 }
-        guard let strength = strength(of: key.text, at: key.start) else {
-            if key.text.hasSuffix("authorization") { return authorizationHeader(separator: i) }
+        guard let strength = strength(of: key) else {
+            if self.key(key, endsWith: Self.authorization) { return authorizationHeader(separator: i) }
             return i + 1
         }
         // The value: after `=`, `:`, `=>`, `:=` and spaces; quoted or bare.
@@ -113,7 +152,7 @@ extension TextScanner {
         if !quoted && (p[s] == UInt8(ascii: "{") || p[s] == UInt8(ascii: "[")) { return i + 1 }
         switch strength {
         case .strong:
-            let isAWS = key.text.contains("aws") || key.text.hasSuffix("secret_access_key")
+            let isAWS = self.key(key, contains: "aws") || self.key(key, endsWith: Self.secretAccessKey)
             if isAWS && end - s == 40 && (s..<end).allSatisfy({ isAlphanumeric($0) || p[$0] == UInt8(ascii: "/") || p[$0] == UInt8(ascii: "+") }) {
                 emit(.awsSecretAccessKey, s, end, "aws", 0.97)
             } else {

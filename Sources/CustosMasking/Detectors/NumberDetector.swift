@@ -78,6 +78,16 @@ extension TextScanner {
     }
 
     mutating func number(at s: Int, wordEnd e: Int) -> Int {
+        // Most numbers stand alone (counts, durations, ports): nothing can start at them unless
+        // a separator joins another group, or a capitalized word follows (a street).
+        if e < n {
+            let next = p[e]
+            let joins = next == UInt8(ascii: "-") || next == UInt8(ascii: ".") || next == UInt8(ascii: "/") || next == UInt8(ascii: ":")
+                || (next == UInt8(ascii: " ") && e + 1 < n && (isDigit(e + 1) || isUpper(e + 1)))
+            if !joins && e - s < 9 { return e }
+        } else if e - s < 9 {
+            return e
+        }
         guard startsClean(s) else { return e }
         // 00:1a:… (MAC), 2001:db8::1 (IPv6): digit-led hex groups.
         if e - s <= 4, e < n, p[e] == UInt8(ascii: ":") || (e - s == 2 && p[e] == UInt8(ascii: "-")) || (e - s == 4 && p[e] == UInt8(ascii: ".")) {
@@ -91,7 +101,7 @@ extension TextScanner {
 
     /// A word that starts with a digit and has letters: only the hex groups of a MAC or an
     /// IPv6 address matter here.
-    mutating func hexWord(at s: Int, wordEnd e: Int, flags: UInt8) -> Int {
+    mutating func hexWord(at s: Int, wordEnd e: Int) -> Int {
         guard e - s <= 4, e < n, startsClean(s) else { return e }
         for i in s..<e where !isHex(i) { return e }
         if p[e] == UInt8(ascii: ":") || (e - s == 2 && p[e] == UInt8(ascii: "-")) || (e - s == 4 && p[e] == UInt8(ascii: ".")) {
@@ -116,8 +126,10 @@ extension TextScanner {
         let end = groups.groupEnd(3)
         guard endsClean(end) else { return nil }
         // 0.0.0.0 and 255.255.255.255 name no one; after "version" or "build", it is a version.
-        let text = String(decoding: UnsafeBufferPointer(start: p + groups.start, count: end - groups.start), as: UTF8.self)
-        if text == "0.0.0.0" || text == "255.255.255.255" || ContextMarks.isNear(marks.version, base + groups.start) && base + groups.start - marks.version <= 12 { return end }
+        let length = end - groups.start
+        let unspecified = length == 7 && matches("0.0.0.0", at: groups.start)
+        let broadcast = length == 15 && matches("255.255.255.255", at: groups.start)
+        if unspecified || broadcast || ContextMarks.isNear(marks.version, base + groups.start) && base + groups.start - marks.version <= 12 { return end }
         emit(.ipAddress, groups.start, end, "ipv4", 0.85)
         return end
     }
@@ -182,6 +194,7 @@ extension TextScanner {
 
     private mutating func cardNumber(_ groups: DigitGroups) -> Int? {
         let s = groups.start
+        guard groups.digits(groups.count) >= 13 else { return nil }
         let nearContext = ContextMarks.isNear(marks.card, base + s)
         var k = groups.count
         while k >= 1 {

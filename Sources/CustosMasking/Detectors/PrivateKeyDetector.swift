@@ -3,6 +3,7 @@
 /// files). A block whose end is missing is masked as far as its body goes.
 extension TextScanner {
     mutating func privateKeyBlock(at s: Int) -> Int {
+        guard s + 1 < n, p[s + 1] == UInt8(ascii: "-") else { return s + 1 }
         guard matches("-----BEGIN ", at: s) else {
             var i = s + 1
             while i < n && p[i] == UInt8(ascii: "-") && i - s < 64 { i += 1 }

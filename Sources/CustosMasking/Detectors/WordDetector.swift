@@ -2,71 +2,57 @@
 /// the hex groups of network addresses, and the context words that other detectors listen
 /// for ("phone", "ssn", "Dear", "passport", …).
 ///
-/// One switch on the first letter keeps the cost of an ordinary word to a compare or two.
+/// An ordinary word costs a lookup of its first two bytes in a bitmap of credential prefixes
+/// and, when it is short, a lookup of its lower-case hash in a small table of context words.
 extension TextScanner {
-    mutating func letterWord(at s: Int, wordEnd e: Int, flags: UInt8) -> Int {
+    mutating func letterWord(at s: Int, wordEnd e: Int) -> Int {
         let length = e - s
-        // fe80::1, aa:bb:cc:dd:ee:ff
-        if length <= 4, e < n, flags & (ByteClass.underscore | ByteClass.high) == 0,
-           p[e] == UInt8(ascii: ":") || (length == 2 && p[e] == UInt8(ascii: "-")) || (length == 4 && p[e] == UInt8(ascii: ".")),
-           (s..<e).allSatisfy(isHex), startsClean(s) {
-            if let end = networkAddress(at: s) { return end }
+        if e < n {
+            // fe80::1, aa:bb:cc:dd:ee:ff
+            let next = p[e]
+            if length <= 4, next == UInt8(ascii: ":") || (length == 2 && next == UInt8(ascii: "-")) || (length == 4 && next == UInt8(ascii: ".")),
+               (s..<e).allSatisfy(isHex), startsClean(s),
+               let end = networkAddress(at: s) {
+                return end
+            }
         }
         // DE89 3704 0044 0532 0130 00
         if length >= 4, isUpper(s), isUpper(s + 1), isDigit(s + 2), isDigit(s + 3), startsClean(s), let end = iban(at: s) {
             return end
         }
-        switch lower(s) {
-        case UInt8(ascii: "a"):
-            if p[s] == UInt8(ascii: "A"), let end = awsAccessKeyID(s, e) ?? googleAPIKey(s) { return end }
-            if wordIs("authorization", s, e) || wordIs("auth", s, e) { marks.authorization = base + e }
-        case UInt8(ascii: "b"):
-            if wordIs("build", s, e) { marks.version = base + e }
-            if wordIs("bearer", s, e) || wordIs("basic", s, e) { return authorizationCredential(scheme: s, end: e) }
-            if wordIs("birth", s, e) || wordIs("born", s, e) || wordIs("birthday", s, e) || wordIs("birthdate", s, e) { dateOfBirth(after: e) }
-        case UInt8(ascii: "c"):
-            if wordIs("cell", s, e) || wordIs("call", s, e) || wordIs("contact", s, e) { marks.phone = base + e }
-            if wordIs("card", s, e) || wordIs("cc", s, e) || wordIs("credit", s, e) || wordIs("cardnumber", s, e) { marks.card = base + e }
-        case UInt8(ascii: "d"):
-            if wordIs("dob", s, e) { dateOfBirth(after: e) }
-            if wordIs("dear", s, e) || wordIs("dr", s, e) { personName(after: e, title: true) }
-            if wordIs("driver", s, e) || wordIs("dl", s, e) || wordIs("dln", s, e) || wordIs("driving", s, e) { driversLicense(after: e) }
-        case UInt8(ascii: "e"):
-            if matches("eyJ", at: s), let end = jsonWebToken(at: s) { return end }
-        case UInt8(ascii: "f"):
-            if wordIs("fax", s, e) { marks.phone = base + e }
-        case UInt8(ascii: "g"):
-            if let end = githubToken(s, e) { return end }
-        case UInt8(ascii: "h"):
-            if wordIs("hooks", s, e), let end = slackWebhook(hooks: s) { return end }
-        case UInt8(ascii: "l"):
-            if wordIs("license", s, e) || wordIs("licence", s, e) { driversLicense(after: e) }
-        case UInt8(ascii: "m"):
-            if wordIs("mr", s, e) || wordIs("mrs", s, e) || wordIs("ms", s, e) || wordIs("miss", s, e) { personName(after: e, title: true) }
-            if wordIs("mobile", s, e) { marks.phone = base + e }
-        case UInt8(ascii: "n"):
-            if length >= 4, matchesIgnoringCase("name", at: e - 4) { personName(after: e, title: false) }
-        case UInt8(ascii: "p"):
-            if wordIs("phone", s, e) || wordIs("ph", s, e) { marks.phone = base + e }
-            if wordIs("passport", s, e) { passport(after: e) }
-            if wordIs("patient", s, e) { personName(after: e, title: false) }
-            if wordIs("prof", s, e) { personName(after: e, title: true) }
-        case UInt8(ascii: "v"):
-            if wordIs("version", s, e) || wordIs("ver", s, e) { marks.version = base + e }
-        case UInt8(ascii: "r"), UInt8(ascii: "s"), UInt8(ascii: "w"):
-            if wordIs("release", s, e) || wordIs("revision", s, e) { marks.version = base + e }
-            if let end = stripeKey(s, e) { return end }
-            if wordIs("ssn", s, e) || wordIs("social", s, e) { marks.ssn = base + e }
-        case UInt8(ascii: "t"):
-            if wordIs("tel", s, e) || wordIs("telephone", s, e) { marks.phone = base + e }
-        case UInt8(ascii: "x"):
-            if matches("xox", at: s), let end = slackToken(s) { return end }
-        default:
-            break
+        if length >= 3, tables.hasCredentialPrefix(p[s], p[s + 1]), let end = prefixedCredential(s, e) {
+            return end
         }
-        // Keys such as customer_name, first_name, fullName end in "name".
-        if length > 4, lower(s) != UInt8(ascii: "n"), matchesIgnoringCase("name", at: e - 4) { personName(after: e, title: false) }
+        if length <= WordTables.maxContextWordLength, let context = tables.contextWord(p, s, e) {
+            switch context {
+            case .authorization: marks.authorization = base + e
+            case .scheme: return authorizationCredential(scheme: s, end: e)
+            case .birth: dateOfBirth(after: e)
+            case .title: personName(after: e, title: true)
+            case .license: driversLicense(after: e)
+            case .phone: marks.phone = base + e
+            case .card: marks.card = base + e
+            case .passport: passport(after: e)
+            case .patient: personName(after: e, title: false)
+            case .ssn: marks.ssn = base + e
+            case .version: marks.version = base + e
+            }
+        }
+        // name, and keys such as customer_name, first_name, fullName that end in "name".
+        if length >= 4, lower(e - 1) == UInt8(ascii: "e"), matchesIgnoringCase("name", at: e - 4) { personName(after: e, title: false) }
         return e
+    }
+
+    /// The credential detectors whose prefix starts with the word's first two bytes.
+    private mutating func prefixedCredential(_ s: Int, _ e: Int) -> Int? {
+        switch p[s] {
+        case UInt8(ascii: "A"): return awsAccessKeyID(s, e) ?? googleAPIKey(s)
+        case UInt8(ascii: "e"): return jsonWebToken(at: s)
+        case UInt8(ascii: "g"): return githubToken(s, e)
+        case UInt8(ascii: "h"): return e - s == 5 && matches("hooks", at: s) ? slackWebhook(hooks: s) : nil
+        case UInt8(ascii: "x"): return matches("xox", at: s) ? slackToken(s) : nil
+        default: return stripeKey(s, e)
+        }
     }
 
     // MARK: Fixed-prefix credentials
@@ -111,7 +97,10 @@ extension TextScanner {
     /// xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe- and 10 or more of `A-Z a-z 0-9 -`.
     private mutating func slackToken(_ s: Int) -> Int? {
         guard s + 5 < n, startsClean(s), p[s + 4] == UInt8(ascii: "-") else { return nil }
-        guard "bparse".utf8.contains(p[s + 3]) || p[s + 3] == UInt8(ascii: "o") else { return nil }
+        switch p[s + 3] {
+        case UInt8(ascii: "b"), UInt8(ascii: "p"), UInt8(ascii: "a"), UInt8(ascii: "r"), UInt8(ascii: "s"), UInt8(ascii: "e"), UInt8(ascii: "o"): break
+        default: return nil
+        }
         var end = s + 5
         let limit = horizon(s, 256)
         while end < limit && (isAlphanumeric(end) || p[end] == UInt8(ascii: "-")) { end += 1 }
@@ -170,7 +159,7 @@ extension TextScanner {
         if p[end - 1] == UInt8(ascii: ".") && end - 1 == dots[1] {
             // An unsigned token ends at its second dot.
         }
-        guard let header = Checksums.base64URLDecode(UnsafeBufferPointer(start: p + s, count: dots[0] - s)),
+        guard let header = Checksums.base64URLDecode(UnsafeBufferPointer(start: p + s, count: dots[0] - s), limit: 256),
               header.first == UInt8(ascii: "{"),
               header.containsSequence(#""alg""#.utf8) || header.containsSequence(#""typ""#.utf8)
         else { return nil }

@@ -91,10 +91,33 @@ enum Checksums {
         return bits
     }
 
-    /// Decodes unpadded base64url (as JWT segments are written); nil when it is not.
-    static func base64URLDecode(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        var text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.utf8.count % 4 != 0 { text += "=" }
-        return Data(base64Encoded: text).map { Array($0) }
+    /// Decodes the first `limit` bytes of unpadded base64url (as JWT segments are written);
+    /// nil when it is not base64url.
+    static func base64URLDecode(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> [UInt8]? {
+        func value(_ byte: UInt8) -> UInt32? {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return UInt32(byte - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): return UInt32(byte - UInt8(ascii: "a")) + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0")) + 52
+            case UInt8(ascii: "-"), UInt8(ascii: "+"): return 62
+            case UInt8(ascii: "_"), UInt8(ascii: "/"): return 63
+            default: return nil
+            }
+        }
+        var output: [UInt8] = []
+        output.reserveCapacity(min(limit, bytes.count * 3 / 4 + 1))
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            guard let sextet = value(byte) else { return nil }
+            accumulator = accumulator << 6 | sextet
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                if output.count >= limit { return output }
+            }
+        }
+        return output
     }
 }

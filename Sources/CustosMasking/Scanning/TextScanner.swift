@@ -21,6 +21,8 @@ struct TextScanner {
     let n: Int
     let base: Int
     let classes: UnsafePointer<UInt8>
+    /// Held here so that the hot loop does not go through a global's lazy initializer.
+    let tables: WordTables
     var marks: ContextMarks
     var findings: [Finding] = []
 
@@ -30,12 +32,16 @@ struct TextScanner {
         n = bytes.count
         self.base = base
         classes = UnsafePointer(ByteClassTable.shared.classes)
+        tables = WordTables.shared
         self.marks = marks
     }
 
     /// Scans tokens that start in `start..<limit` (later detectors may read up to ``n``);
     /// returns where the next token starts.
     mutating func run(from start: Int, limit: Int) -> Int {
+        // Locals, so that the loop keeps them in registers rather than reloading them from self.
+        let p = self.p
+        let classes = self.classes
         var i = start
         while i < limit {
             let c = classes[Int(p[i])]
@@ -54,23 +60,21 @@ struct TextScanner {
 
     private mutating func word(at s: Int) -> Int {
         let horizon = min(n, s + Self.maxWordLength)
-        var e = s
-        var flags: UInt8 = 0
-        while e < horizon {
-            let c = classes[Int(p[e])]
-            if c & ByteClass.word == 0 { break }
-            flags |= c
-            e += 1
-        }
-        let first = classes[Int(p[s])]
-        if first & ByteClass.digit != 0 {
-            if flags & (ByteClass.letter | ByteClass.underscore | ByteClass.high) == 0 {
+        let p = self.p
+        let classes = self.classes
+        var e = s + 1
+        if p[s] &- UInt8(ascii: "0") < 10 {
+            // Digits first; a number is a word of digits only.
+            while e < horizon && p[e] &- UInt8(ascii: "0") < 10 { e += 1 }
+            if e == horizon || classes[Int(p[e])] & ByteClass.word == 0 {
                 return max(e, number(at: s, wordEnd: e))
             }
-            return max(e, hexWord(at: s, wordEnd: e, flags: flags))
+            while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 { e += 1 }
+            return max(e, hexWord(at: s, wordEnd: e))
         }
-        if first & ByteClass.letter != 0 {
-            return max(e, letterWord(at: s, wordEnd: e, flags: flags))
+        while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 { e += 1 }
+        if classes[Int(p[s])] & ByteClass.letter != 0 {
+            return max(e, letterWord(at: s, wordEnd: e))
         }
         return e
     }

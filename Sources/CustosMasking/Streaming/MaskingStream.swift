@@ -31,15 +31,20 @@ public struct MaskingStream {
     private var summary = MaskingSummary()
     private var finished = false
     private var output: [UInt8] = []
+    /// Masked values per type ordinal; the summary's dictionary is made at the end.
+    private var typeCounts = [Int](repeating: 0, count: EntityType.all.count)
 
     /// The most input bytes held at once, for tests of bounded memory.
     public private(set) var peakBufferedBytes = 0
     /// How many masked findings the summary lists.
     private let reportLimit: Int
+    /// False to skip the SHA-256 of input and output (the summary then has none).
+    private let hashing: Bool
 
-    init(masker: Masker, format: InputFormat, reportLimit: Int = MaskingSummary.maxReportedFindings) {
+    init(masker: Masker, format: InputFormat, reportLimit: Int = MaskingSummary.maxReportedFindings, hashing: Bool = true) {
         self.masker = masker
         self.reportLimit = reportLimit
+        self.hashing = hashing
         requestedFormat = format
         if format != .auto { self.format = format }
         summary.policyName = masker.policy.name
@@ -51,7 +56,7 @@ public struct MaskingStream {
     public mutating func write(_ chunk: UnsafeRawBufferPointer, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         precondition(!finished, "write after finish")
         guard !chunk.isEmpty else { return }
-        inputHash.update(bufferPointer: chunk)
+        if hashing { inputHash.update(bufferPointer: chunk) }
         summary.bytesIn += chunk.count
         if format == nil, let first = chunk.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) {
             format = first == UInt8(ascii: "{") || first == UInt8(ascii: "[") ? .json : .text
@@ -72,15 +77,17 @@ public struct MaskingStream {
         try process(final: true, sink)
         finished = true
         summary.format = format ?? .text
-        summary.inputSHA256 = Self.hex(inputHash.finalize())
-        summary.outputSHA256 = Self.hex(outputHash.finalize())
+        for (type, count) in zip(EntityType.all, typeCounts) where count > 0 { summary.counts[type.name] = count }
+        if hashing {
+            summary.inputSHA256 = Self.hex(inputHash.finalize())
+            summary.outputSHA256 = Self.hex(outputHash.finalize())
+        }
         return summary
     }
 
     // MARK: The pass
 
     private mutating func process(final: Bool, _ sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        let policy = masker.policy
         buffer.withUnsafeBytes { raw in
             var scanner = TextScanner(raw, base: bufferStart, marks: marks)
             let from = scanPosition - bufferStart
@@ -88,7 +95,7 @@ public struct MaskingStream {
             if limit > from { scanPosition = bufferStart + scanner.run(from: from, limit: limit) }
             marks = scanner.marks
             for finding in scanner.findings {
-                if policy.masks(finding) { pending.append(finding) } else { summary.skipped += 1 }
+                if masker.rule(for: finding) != nil { pending.append(finding) } else { summary.skipped += 1 }
             }
         }
         let bufferEnd = bufferStart + buffer.count
@@ -127,7 +134,7 @@ public struct MaskingStream {
         if !output.isEmpty {
             summary.bytesOut += output.count
             try output.withUnsafeBytes { bytes in
-                outputHash.update(bufferPointer: bytes)
+                if hashing { outputHash.update(bufferPointer: bytes) }
                 try sink(bytes)
             }
         }
@@ -152,7 +159,7 @@ public struct MaskingStream {
     /// Appends the replacement of one finding, or the value itself where the structure says
     /// it must stay (a JSON key, a `key=` name).
     private mutating func replace(_ finding: Finding, _ value: UnsafeRawBufferPointer) {
-        guard let rule = masker.policy.rule(for: finding.type) else {
+        guard let rule = masker.rule(for: finding) else {
             output.append(contentsOf: value)
             return
         }
@@ -181,7 +188,7 @@ public struct MaskingStream {
         if quote { output.append(UInt8(ascii: "\"")) }
         output.append(contentsOf: masker.replacement(for: value, type: finding.type, rule: rule))
         if quote { output.append(UInt8(ascii: "\"")) }
-        summary.counts[finding.type.name, default: 0] += 1
+        typeCounts[Int(finding.type.ordinal)] += 1
         if summary.findings.count < reportLimit {
             summary.findings.append(finding)
         } else {
