@@ -28,6 +28,10 @@ The HTTP server arrives with the server milestone; until then, try the command l
   $custos append --store $store '{"kind":"read","actor":"human:carol@example.com","inputs":["dataset:s3://lake/masked/customers"]}'
   $custos checkpoint --sign --store $store # sign a checkpoint of the log as it stands
   $custos prove inclusion 3 --store $store > proof.json && $custos verify-proof proof.json --key $store/checkpoint.pub
+  $custos query --store $store 'TRACE UPSTREAM FROM "export:s3://partner/q3.csv" DEPTH 10'
+  $custos query --store $store 'FIND EXPORTS WITHOUT APPROVAL'
+  echo 'ana@example.com paid with 4111 1111 1111 1111, token=s3cr3t' | $custos mask --report --store $store
+  echo 'ticket from ana@example.com' | $custos mask --store $store --record --input dataset:tickets/raw --output dataset:tickets/masked
   $custos tail -f --store $store           # follow new entries (Ctrl-C to stop)
 
 TRY
