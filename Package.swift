@@ -6,6 +6,7 @@
 //
 //   custos (executable) -> CustosCLI -> CustosQuery -> CustosLineage -> CustosLedger -> LMDB
 //                                   -> CustosMasking -> CustosConfig     -> CLMDB, CXXHash (system libraries)
+//                      -> CustosServer (Hummingbird) -> CustosQuery, CustosMasking
 //
 // The benchmarks (Benchmarks/, ordo-one/benchmark) are part of the package only when
 // CUSTOS_BENCHMARKS is set, as Hummingbird does, so that `make test` never builds them.
@@ -28,11 +29,17 @@ let package = Package(
         .library(name: "CustosLineage", targets: ["CustosLineage"]),
         .library(name: "CustosQuery", targets: ["CustosQuery"]),
         .library(name: "CustosMasking", targets: ["CustosMasking"]),
+        .library(name: "CustosServer", targets: ["CustosServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // System libraries, found with pkg-config; `make` installs the apt packages when missing.
@@ -97,6 +104,21 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The HTTP server: ingest, query, lineage, proofs, OpenLineage, identity and roles.
+        .target(
+            name: "CustosServer",
+            dependencies: [
+                "CustosLedger", "CustosLineage", "CustosQuery", "CustosMasking", "CustosConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The command-line interface, as a library so that its pieces can be tested.
         .target(
             name: "CustosCLI",
@@ -106,6 +128,7 @@ let package = Package(
                 "CustosQuery",
                 "CustosMasking",
                 "CustosConfig",
+                "CustosServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -145,6 +168,15 @@ let package = Package(
         .testTarget(
             name: "CustosMaskingTests",
             dependencies: ["CustosMasking", "CustosConfig", "CustosLedger", "CustosLineage", "CustosTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CustosServerTests",
+            dependencies: [
+                "CustosServer", "CustosLedger", "CustosMasking", "CustosTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

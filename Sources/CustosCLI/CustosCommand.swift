@@ -28,6 +28,9 @@ public struct CustosCommand: AsyncParsableCommand {
             QueryCommand.self,
             TraceCommand.self,
             MaskCommand.self,
+            ServeCommand.self,
+            KeysCommand.self,
+            DemoCommand.self,
             StatsCommand.self,
         ]
     )

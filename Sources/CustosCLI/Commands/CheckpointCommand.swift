@@ -57,10 +57,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
             let checkpoints = try ledger.checkpoints(from: from, limit: limit)
             if json {
                 for stored in checkpoints {
-                    output.writeLine(JSONValue.object([
-                        "size": .number(Double(stored.size)), "rootHash": .string(stored.rootHash.hex),
-                        "signedAt": .string(stored.signedAt.description), "note": .string(stored.signed.text),
-                    ]).description)
+                    output.writeLine(stored.jsonValue.description)
                 }
             } else {
                 output.writeLine("key: \(ledger.verifierKey?.description ?? "none (no checkpoint.pub in the store)")")

@@ -70,24 +70,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     private func printJSON(_ report: VerificationReport) {
-        var members: [String: JSONValue] = [
-            "valid": .bool(report.isValid),
-            "headSize": .number(Double(report.headSize)),
-            "entriesChecked": .number(Double(report.entriesChecked)),
-            "startSeq": .number(Double(report.startSeq)),
-            "indexesChecked": .bool(report.checkedIndexes),
-            "problemCount": .number(Double(report.problemCount)),
-            "checkpointsChecked": .number(Double(report.checkpointsChecked)),
-            "seconds": .number((report.seconds * 1000).rounded() / 1000),
-            "problems": .array(report.problems.map { problem in
-                var fields: [String: JSONValue] = ["kind": .string(problem.kind.rawValue), "detail": .string(problem.detail)]
-                if let seq = problem.seq { fields["seq"] = .number(Double(seq)) }
-                return .object(fields)
-            }),
-        ]
-        if let first = report.firstBadSeq { members["firstBadSeq"] = .number(Double(first)) }
-        if let root = report.treeRoot { members["treeRoot"] = .string(root.hex) }
-        Terminal.standardOutput.writeLine(JSONValue.object(members).description)
+        Terminal.standardOutput.writeLine(report.jsonValue.description)
         Terminal.standardOutput.flush()
     }
 }

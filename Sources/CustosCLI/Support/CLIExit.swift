@@ -3,6 +3,7 @@ import CustosLedger
 import CustosConfig
 import CustosLineage
 import CustosMasking
+import CustosServer
 import CustosQuery
 import Foundation
 
@@ -21,7 +22,7 @@ enum CLIExit {
         Terminal.standardError.writeLine("custos: error: \(error)")
         if let cliError = error as? CLIError { return cliError.exitCode }
         if error is ValidationError { return usage }
-        if error is NoteError || error is LQLError || error is LineageError || error is ConfigError || error is EventError { return invalidInput }
+        if error is NoteError || error is LQLError || error is LineageError || error is ConfigError || error is EventError || error is APIKeyStore.Failure { return invalidInput }
         guard let ledgerError = error as? LedgerError else { return storage }
         switch ledgerError {
         case .noStore: return noStore

@@ -57,3 +57,13 @@ public struct CheckpointPolicy: Sendable, Equatable {
         return false
     }
 }
+
+extension StoredCheckpoint {
+    /// `{"size": …, "rootHash": "…", "signedAt": "…", "note": "…"}`: the signed note in full.
+    public var jsonValue: JSONValue {
+        .object([
+            "size": .number(Double(size)), "rootHash": .string(rootHash.hex),
+            "signedAt": .string(signedAt.description), "note": .string(signed.text),
+        ])
+    }
+}

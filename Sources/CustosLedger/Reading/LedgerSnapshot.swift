@@ -143,7 +143,7 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
             while found {
                 let key = cursor.key
                 let value = cursor.value
-                guard key.count == 49, try prefix.withUnsafeBytes({ key.starts(with: $0) }) else { return true }
+                guard key.count == 49, prefix.withUnsafeBytes({ key.starts(with: $0) }) else { return true }
                 guard count < limit else { return false }
                 guard value.count == 8,
                       let relation = Key128(bytes: UnsafeRawBufferPointer(rebasing: key[17..<33])),
@@ -164,7 +164,7 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
             let start = Keys.edgeDay(from: from.key, relation: relation.key, to: to.key, day: days.lowerBound)
             let found = try start.withUnsafeBytes { try cursor.seek(atLeast: $0) }
             guard found, cursor.key.count == 52 else { return false }
-            return try start.withUnsafeBytes { start in
+            return start.withUnsafeBytes { start in
                 cursor.key.prefix(48).elementsEqual(start.prefix(48)) && cursor.key.loadBigEndianUInt32(at: 48) <= days.upperBound
             }
         }
@@ -239,7 +239,7 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
             while found {
                 let key = cursor.key
                 guard key.count == prefixLength + 8,
-                      try prefix.withUnsafeBytes({ key.starts(with: $0) })
+                      prefix.withUnsafeBytes({ key.starts(with: $0) })
                 else { return }
                 let seq = key.loadBigEndianUInt64(at: prefixLength)
                 guard range.contains(seq), try body(seq) else { return }

@@ -105,3 +105,27 @@ public struct TrustedAnchor: Sendable, Hashable {
         self.init(seq: seq, leafHash: hash)
     }
 }
+
+extension VerificationReport {
+    /// The report as JSON, for `custos verify --json` and `POST /v1/verify`.
+    public var jsonValue: JSONValue {
+        var members: [String: JSONValue] = [
+            "valid": .bool(isValid),
+            "headSize": .number(Double(headSize)),
+            "entriesChecked": .number(Double(entriesChecked)),
+            "startSeq": .number(Double(startSeq)),
+            "indexesChecked": .bool(checkedIndexes),
+            "problemCount": .number(Double(problemCount)),
+            "checkpointsChecked": .number(Double(checkpointsChecked)),
+            "seconds": .number((seconds * 1000).rounded() / 1000),
+            "problems": .array(problems.map { problem in
+                var fields: [String: JSONValue] = ["kind": .string(problem.kind.rawValue), "detail": .string(problem.detail)]
+                if let seq = problem.seq { fields["seq"] = .number(Double(seq)) }
+                return .object(fields)
+            }),
+        ]
+        if let first = firstBadSeq { members["firstBadSeq"] = .number(Double(first)) }
+        if let root = treeRoot { members["treeRoot"] = .string(root.hex) }
+        return .object(members)
+    }
+}

@@ -304,7 +304,7 @@ extension Ledger {
             if edge.role == .data {
                 let row = Keys.edgeDay(from: from, relation: relation, to: to, day: day)
                 if try exists(row, in: schema.edgeDays) {
-                    row.withUnsafeBytes { result.counts.edgeDays.insert(Key128(hashing: $0)) }
+                    _ = row.withUnsafeBytes { result.counts.edgeDays.insert(Key128(hashing: $0)) }
                 } else {
                     missing("edge_days", "the day of \(description)")
                 }

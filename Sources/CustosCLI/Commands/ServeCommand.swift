@@ -1,0 +1,58 @@
+import ArgumentParser
+import CustosLedger
+import CustosMasking
+import CustosServer
+import Foundation
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP server (docs/API.md).",
+        discussion: """
+            Settings come from --config FILE (YAML or JSON), then CUSTOS_STORE, CUSTOS_HOST, \
+            CUSTOS_PORT and CUSTOS_LOG_LEVEL, then these flags. SIGINT or SIGTERM stops the server \
+            after the requests in flight, writes what is queued and closes the store.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The store folder (created when missing).", valueName: "path"))
+    var store: String?
+
+    @Option(help: "The address to listen on (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "The port (default 8080; 0 picks a free one).")
+    var port: Int?
+
+    @Option(help: ArgumentHelp("A config file (YAML or JSON).", valueName: "path"))
+    var config: String?
+
+    @Flag(help: "On an empty store, fill in the demonstration scenario first (see custos demo).")
+    var demo = false
+
+    func run() async throws {
+        try await runReportingErrors {
+            var settings = try (config ?? ProcessInfo.processInfo.environment["CUSTOS_CONFIG"]).map { try ServerConfiguration.load(contentsOf: $0) } ?? ServerConfiguration()
+            try settings.applyEnvironment()
+            if let store { settings.storePath = store }
+            if let host { settings.host = host }
+            if let port {
+                guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+                settings.port = port
+            }
+            if !FileManager.default.fileExists(atPath: settings.storePath + "/data.mdb") {
+                let ledger = try Ledger.create(at: settings.storePath)
+                _ = try PseudonymKey.load(from: ledger.path + "/" + PseudonymKey.fileName, createIfMissing: true)
+                await ledger.close()
+                Terminal.standardError.writeLine("custos: created an empty store at \(settings.storePath)")
+            }
+            if demo { try await DemoCommand.fill(storePath: settings.storePath, quietIfFilled: true) }
+            let logger = CustosServer.makeLogger(level: settings.logLevel)
+            let host = settings.host
+            let storePath = settings.storePath
+            try await CustosServer.run(configuration: settings, logger: logger) { port in
+                Terminal.standardError.writeLine("custos: listening on http://\(host):\(port) (store \(storePath)); Ctrl-C to stop")
+            }
+        }
+    }
+}

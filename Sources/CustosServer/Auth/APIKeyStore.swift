@@ -1,0 +1,187 @@
+public import CustosLedger
+import Crypto
+import Foundation
+import Synchronization
+
+/// API keys, kept as SHA-256 hashes in the store folder (`api-keys.json`, mode 0600).
+///
+/// A key is `custos_<id>_<secret>`: an 8-hex-digit id that finds its record and 32 random
+/// bytes (base64url) that prove it. It is shown once, when created, and never stored: with
+/// 256 bits of randomness a plain SHA-256 needs no salt or slow hash to be unguessable. The file
+/// is re-read when it changes, so keys created or revoked with `custos keys` while the server
+/// runs take effect within a second.
+public final class APIKeyStore: Sendable {
+    /// One key, as the file keeps it.
+    public struct Record: Sendable, Hashable {
+        public let id: String
+        public let identity: NodeID
+        public let roles: Set<Role>
+        /// SHA-256 of the whole key text, hex.
+        let sha256: String
+        public let created: String
+        public var revoked: String?
+        public let description: String
+    }
+
+    /// Why a key cannot be created or the file read.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    public static let fileName = "api-keys.json"
+
+    public let path: String
+    private struct State {
+        var records: [String: Record] = [:]
+        var loadedStamp: (Date, Int)?
+        var checkedAt = Date.distantPast
+    }
+    private let state = Mutex(State())
+
+    public init(storePath: String) {
+        path = storePath + "/" + Self.fileName
+    }
+
+    // MARK: Using keys
+
+    /// The principal a key stands for, or nil for a key that is malformed, unknown or revoked.
+    public func authenticate(_ key: String) -> Principal? {
+        let parts = key.split(separator: "_", maxSplits: 2)
+        guard parts.count == 3, parts[0] == "custos", parts[1].utf8.count == 8 else { return nil }
+        reloadIfChanged()
+        guard let record = state.withLock({ $0.records[String(parts[1])] }), record.revoked == nil else { return nil }
+        guard Self.constantTimeEqual(Self.hash(key), record.sha256) else { return nil }
+        return Principal(identity: record.identity, roles: record.roles, method: .apiKey, keyID: record.id)
+    }
+
+    /// Every key, revoked ones included (never a secret).
+    public func list() throws(Failure) -> [Record] {
+        try load()
+        return state.withLock { $0.records.values.sorted { $0.created < $1.created } }
+    }
+
+    // MARK: Managing keys
+
+    /// Makes a key for `identity` with `roles`; returns its record and the key text, which is
+    /// shown once and never kept.
+    public func create(identity: NodeID, roles: Set<Role>, description: String = "") throws(Failure) -> (record: Record, key: String) {
+        guard !roles.isEmpty else { throw Failure(message: "a key needs at least one role: agent, approver, auditor or admin") }
+        guard identity.type == "human" || identity.type == "agent" || identity.type == "service" else {
+            throw Failure(message: "the identity must be a human:, agent: or service: id, not \(identity)")
+        }
+        try load()
+        var id = ""
+        repeat {
+            id = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        } while state.withLock({ $0.records[id] != nil })
+        let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "=", with: "")
+        let key = "custos_\(id)_\(secret)"
+        let record = Record(id: id, identity: identity, roles: roles, sha256: Self.hash(key), created: Timestamp.now().description, revoked: nil, description: description)
+        try update { $0[id] = record }
+        return (record, key)
+    }
+
+    /// Revokes a key; false when there is no such key.
+    @discardableResult
+    public func revoke(id: String) throws(Failure) -> Bool {
+        try load()
+        guard state.withLock({ $0.records[id] != nil }) else { return false }
+        try update { records in records[id]?.revoked = Timestamp.now().description }
+        return true
+    }
+
+    // MARK: The file
+
+    private func reloadIfChanged() {
+        let due = state.withLock { state -> Bool in
+            guard Date().timeIntervalSince(state.checkedAt) >= 1 else { return false }
+            state.checkedAt = Date()
+            return true
+        }
+        if due { try? load() }
+    }
+
+    /// Reads the file when it changed since it was last read.
+    private func load() throws(Failure) {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let attributes else {
+            state.withLock { $0.records = [:]; $0.loadedStamp = nil }
+            return
+        }
+        let stamp = ((attributes[.modificationDate] as? Date) ?? .distantPast, (attributes[.size] as? Int) ?? -1)
+        if let loaded = state.withLock({ $0.loadedStamp }), loaded == stamp { return }
+        let bytes: [UInt8]
+        do { bytes = try SecretFile.read(path) } catch { throw Failure(message: "\(error)") }
+        let records = try Self.decode(bytes)
+        state.withLock {
+            $0.records = records
+            $0.loadedStamp = stamp
+        }
+    }
+
+    /// Changes the records and writes the file anew: a temporary file of mode 0600, renamed.
+    private func update(_ change: (inout [String: Record]) -> Void) throws(Failure) {
+        var records = state.withLock { $0.records }
+        change(&records)
+        let text = Self.encode(records)
+        let temporary = path + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try SecretFile.create(temporary, contents: Array(text.utf8))
+        } catch {
+            throw Failure(message: "cannot write \(temporary): \(error.reason)")
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw Failure(message: "cannot replace \(path): \(String(cString: strerror(errno)))")
+        }
+        state.withLock {
+            $0.records = records
+            $0.loadedStamp = nil
+        }
+    }
+
+    private static func encode(_ records: [String: Record]) -> String {
+        let keys: [JSONValue] = records.values.sorted { $0.created < $1.created }.map { record in
+            .object([
+                "id": .string(record.id), "identity": .string(record.identity.rawValue),
+                "roles": .array(record.roles.sorted().map { .string($0.rawValue) }), "sha256": .string(record.sha256),
+                "created": .string(record.created), "revoked": record.revoked.map { .string($0) } ?? .null,
+                "description": .string(record.description),
+            ])
+        }
+        return JSONValue.object(["version": 1, "keys": .array(keys)]).description + "\n"
+    }
+
+    private static func decode(_ bytes: [UInt8]) throws(Failure) -> [String: Record] {
+        let root: JSONValue
+        do { root = try JSONParser.parse(bytes) } catch { throw Failure(message: "\(fileName) is not valid JSON: \(error)") }
+        guard case .array(let keys)? = root["keys"] else { throw Failure(message: "\(fileName) has no \"keys\" list") }
+        var records: [String: Record] = [:]
+        for key in keys {
+            guard let id = key["id"]?.stringValue, let identityText = key["identity"]?.stringValue, let identity = try? NodeID(identityText),
+                  case .array(let roleValues)? = key["roles"], let sha256 = key["sha256"]?.stringValue, let created = key["created"]?.stringValue
+            else { throw Failure(message: "\(fileName) holds a malformed key record") }
+            let roles = Set(roleValues.compactMap { $0.stringValue.flatMap(Role.init(rawValue:)) })
+            records[id] = Record(
+                id: id, identity: identity, roles: roles, sha256: sha256, created: created,
+                revoked: key["revoked"]?.stringValue, description: key["description"]?.stringValue ?? ""
+            )
+        }
+        return records
+    }
+
+    static func hash(_ key: String) -> String {
+        SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in x.indices { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Finds who is asking from `Authorization: Bearer …` (an API key `custos_…`, or a JWT when an
+/// issuer is configured) or `X-API-Key: …`. It never refuses a request itself: each route
+/// decides (``RouteRegistrar``), so that public routes stay public.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = CustosRequestContext
+    let state: ServerState
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        var credential: String?
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                credential = parts[1].trimmingCharacters(in: .whitespaces)
+            } else {
+                context.credentialsRejected = true
+            }
+        } else if let key = request.headers[HTTPField.Name("X-API-Key")!] {
+            credential = key.trimmingCharacters(in: .whitespaces)
+        }
+        if let credential {
+            if credential.hasPrefix("custos_") {
+                context.principal = state.keys.authenticate(credential)
+            } else if let jwt = state.jwt {
+                context.principal = await jwt.authenticate(credential)
+            }
+            context.credentialsRejected = context.principal == nil
+        }
+        return try await next(request, context)
+    }
+}

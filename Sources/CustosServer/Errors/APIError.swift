@@ -1,0 +1,96 @@
+public import Hummingbird
+public import CustosLedger
+import NIOCore
+
+/// An error the API answers with: an HTTP status and a JSON body that says what happened and
+/// what to do.
+///
+/// ```json
+/// {"error": {"code": "invalid_event", "message": "event 3: kind is required", "hint": "…"}}
+/// ```
+public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
+    public let status: HTTPResponse.Status
+    /// A stable, machine-readable code (`unauthenticated`, `forbidden`, `invalid_json`, …).
+    public let code: String
+    public let message: String
+    /// What to do about it.
+    public let hint: String?
+    /// Extra response headers (`WWW-Authenticate` on 401).
+    public var extraHeaders: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, hint: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public var headers: HTTPFields {
+        var fields = extraHeaders
+        fields[.contentType] = "application/json; charset=utf-8"
+        return fields
+    }
+
+    /// The JSON body.
+    public var json: JSONValue {
+        var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let hint { error["hint"] = .string(hint) }
+        return .object(["error": .object(error)])
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = ByteBuffer(string: json.description + "\n")
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    // MARK: Common errors
+
+    static func badRequest(_ code: String, _ message: String, hint: String? = nil) -> APIError {
+        APIError(.badRequest, code, message, hint: hint)
+    }
+
+    static func notFound(_ message: String, hint: String? = nil) -> APIError {
+        APIError(.notFound, "not_found", message, hint: hint)
+    }
+
+    static func tooLarge(_ what: String, limit: Int) -> APIError {
+        APIError(.contentTooLarge, "too_large", "\(what) is over the limit of \(limit)", hint: "split it into smaller requests")
+    }
+
+    /// The API error for a ledger error, with the status that fits it.
+    static func from(_ error: LedgerError) -> APIError {
+        switch error {
+        case .invalidEvent, .idempotencyConflict:
+            return APIError(.badRequest, error.code, "\(error)", hint: "fix the event; nothing of this batch was written")
+        case .batchTooLarge:
+            return APIError(.contentTooLarge, "batch_too_large", "\(error)", hint: "send fewer events per request")
+        case .noSuchEntry:
+            return APIError(.notFound, "no_such_entry", "\(error)")
+        case .invalidProofRange:
+            return APIError(.badRequest, "invalid_proof_range", "\(error)")
+        case .overloaded:
+            var overloaded = APIError(.serviceUnavailable, "overloaded", "\(error)", hint: "retry after a short wait")
+            overloaded.extraHeaders[.retryAfter] = "1"
+            return overloaded
+        case .noSigningKey:
+            return APIError(.serviceUnavailable, "no_signing_key", "\(error)", hint: "the operator must restore checkpoint.key in the store")
+        case .closed:
+            return APIError(.serviceUnavailable, "shutting_down", "the server is shutting down", hint: "retry against a running server")
+        default:
+            return APIError(.internalServerError, "storage_error", "\(error)", hint: "the operator should check the server's log and disk")
+        }
+    }
+}
+
+extension LedgerError {
+    /// A stable code for API errors.
+    var code: String {
+        switch self {
+        case .invalidEvent: return "invalid_event"
+        case .idempotencyConflict: return "idempotency_conflict"
+        default: return "ledger_error"
+        }
+    }
+}

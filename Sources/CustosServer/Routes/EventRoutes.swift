@@ -1,0 +1,166 @@
+import CustosLedger
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `POST /v1/events`, `GET /v1/events`, `GET /v1/events/{seq}`.
+enum EventRoutes {
+    static func register(_ routes: inout RouteRegistrar) {
+        let state = routes.state
+        routes.add(.post, "/v1/events") { request, context in try await append(request, context, state) }
+        routes.add(.get, "/v1/events") { request, _ in try list(request, state) }
+        routes.add(.get, "/v1/events/{seq}") { _, context in
+            guard let text = context.parameters.get("seq"), let seq = UInt64(text) else {
+                throw APIError.badRequest("invalid_parameter", "seq must be a whole number from 0")
+            }
+            let bytes = try state.ledger.withEntryBytes(at: seq) { Array($0) }
+            var headers = HTTPFields()
+            headers[HTTPField.Name("X-Custos-Leaf-Hash")!] = Hash256.leaf(bytes).hex
+            return Reply.bytes(bytes + [0x0A], contentType: "application/json; charset=utf-8", headers: headers)
+        }
+    }
+
+    // MARK: Appending
+
+    /// One event (a JSON object), a batch (a JSON array), or NDJSON; all or nothing, answered
+    /// once durable. The actor is the authenticated identity.
+    static func append(_ request: Request, _ context: CustosRequestContext, _ state: ServerState) async throws -> Response {
+        guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "no identity") }
+        let body = try await state.body(of: request)
+        let (values, single) = try parseEvents(body, contentType: request.headers[.contentType], limit: state.limits.maxBatchEvents)
+        var events: [Event] = []
+        events.reserveCapacity(values.count)
+        for (index, value) in values.enumerated() {
+            do {
+                events.append(try event(from: value, principal: principal, limits: state.ledger.configuration.limits))
+            } catch let error as APIError {
+                throw single ? error : APIError(error.status, error.code, "event \(index): \(error.message)", hint: "nothing of this batch was written")
+            }
+        }
+        state.metrics.appendBatch(events.count)
+        let receipts = try await state.ledger.append(contentsOf: events)
+        let answers = receipts.map(receiptJSON)
+        if single, let first = answers.first { return Reply.json(first, status: receipts[0].isDuplicate ? .ok : .created) }
+        return Reply.json(.object(["count": .number(Double(answers.count)), "receipts": .array(answers)]), status: .created)
+    }
+
+    static func receiptJSON(_ receipt: AppendReceipt) -> JSONValue {
+        .object([
+            "seq": .number(Double(receipt.seq)), "hash": .string(receipt.leafHash.hex),
+            "time": .string(receipt.time.description), "duplicate": .bool(receipt.isDuplicate),
+        ])
+    }
+
+    /// The events of a body: `[…]`, `{…}`, or one object per line.
+    static func parseEvents(_ body: ByteBuffer, contentType: String?, limit: Int) throws -> (values: [JSONValue], single: Bool) {
+        let ndjson = contentType?.lowercased().contains("ndjson") == true || contentType?.lowercased().contains("jsonl") == true
+        var values: [JSONValue] = []
+        var single = false
+        try body.withUnsafeReadableBytes { bytes in
+            if !ndjson {
+                do {
+                    let value = try JSONParser.parse(bytes)
+                    switch value {
+                    case .array(let elements): values = elements
+                    case .object: values = [value]; single = true
+                    default: throw APIError.badRequest("invalid_event", "the body must be an event (a JSON object), an array of events, or NDJSON")
+                    }
+                    return
+                } catch let error as JSONParseError {
+                    // Several objects, one per line, without the NDJSON content type.
+                    guard bytes.contains(0x0A) else { throw APIError.badRequest("invalid_json", "the body is not valid JSON: \(error)") }
+                }
+            }
+            var line = 0
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                line += 1
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                if slice.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
+                    do {
+                        values.append(try JSONParser.parse(slice))
+                    } catch {
+                        throw APIError.badRequest("invalid_json", "line \(line) is not valid JSON: \(error)", hint: "send one event object per line; nothing was written")
+                    }
+                    guard values.count <= limit else { throw APIError.tooLarge("the batch", limit: limit) }
+                }
+                start = end + 1
+            }
+        }
+        guard !values.isEmpty else { throw APIError.badRequest("invalid_event", "the body holds no event") }
+        guard values.count <= limit else { throw APIError.tooLarge("a batch of \(values.count) events", limit: limit) }
+        return (values, single)
+    }
+
+    /// An event whose actor is `principal`: the body may leave `actor` out, give the same
+    /// identity, or say on whose behalf (`"actor": {"onBehalfOf": "human:…"}` or a top-level
+    /// `"onBehalfOf"`), which is recorded beside it.
+    static func event(from value: JSONValue, principal: Principal, limits: EventLimits) throws -> Event {
+        guard case .object(var members) = value else { throw APIError.badRequest("invalid_event", "an event must be a JSON object") }
+        var onBehalfOf = members.removeValue(forKey: "onBehalfOf")?.stringValue
+        switch members["actor"] {
+        case nil: break
+        case .string(let id)?:
+            guard id == principal.identity.rawValue else { throw actorMismatch(id, principal) }
+        case .object(let actor)?:
+            if let id = actor["id"]?.stringValue, id != principal.identity.rawValue { throw actorMismatch(id, principal) }
+            if let principalOf = actor["onBehalfOf"]?.stringValue { onBehalfOf = principalOf }
+        default:
+            throw APIError.badRequest("invalid_event", "actor must be an object or a string")
+        }
+        var actor: [String: JSONValue] = ["id": .string(principal.identity.rawValue)]
+        if let onBehalfOf { actor["onBehalfOf"] = .string(onBehalfOf) }
+        members["actor"] = .object(actor)
+        do {
+            return try Event(json: .object(members), limits: limits)
+        } catch {
+            throw APIError.badRequest("invalid_event", "\(error)", hint: "docs/FORMAT.md describes events")
+        }
+    }
+
+    private static func actorMismatch(_ id: String, _ principal: Principal) -> APIError {
+        APIError.badRequest(
+            "actor_mismatch", "the event says its actor is \(id), but the credentials are \(principal.identity)",
+            hint: "leave actor out (the server records the authenticated identity), or give only onBehalfOf"
+        )
+    }
+
+    // MARK: Listing
+
+    /// Entries after `after` (exclusive; from the start without it), at most `limit`, as NDJSON,
+    /// streamed a page at a time.
+    static func list(_ request: Request, _ state: ServerState) throws -> Response {
+        let after = try request.integer("after", in: -1...Int.max)
+        let limit = try request.integer("limit", in: 1...state.limits.maxListEntries) ?? 1_000
+        let size = try state.ledger.head().size
+        let start = UInt64(max(0, (after ?? -1) + 1))
+        let end = min(size, start + UInt64(limit))
+        var headers = HTTPFields()
+        headers[.contentType] = Reply.ndjson
+        headers[HTTPField.Name("X-Custos-Log-Size")!] = String(size)
+        if end < size { headers[HTTPField.Name("X-Custos-Next-After")!] = String(end - 1) }
+        let ledger = state.ledger
+        let body = ResponseBody { writer in
+            var next = start
+            while next < end {
+                // One short read transaction per page: none is held across a write.
+                var page = ByteBuffer()
+                var read = 0
+                try ledger.forEachEntry(from: next) { seq, bytes in
+                    guard seq < end, read < 256 else { return false }
+                    page.writeBytes(bytes)
+                    page.writeInteger(UInt8(0x0A))
+                    read += 1
+                    return true
+                }
+                guard read > 0 else { break }
+                next += UInt64(read)
+                try await writer.write(page)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}

@@ -1,0 +1,102 @@
+import CustosLedger
+import CustosLineage
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// OpenLineage compatibility: the endpoints an OpenLineage HTTP transport posts to, and the
+/// Marquez lineage graph that OpenLineage tools read.
+enum OpenLineageRoutes {
+    static func register(_ routes: inout RouteRegistrar) {
+        let state = routes.state
+        routes.add(.post, "/api/v1/lineage") { request, context in
+            let value = try await state.json(of: request)
+            let receipts = try await ingest([value], context, state)
+            return Reply.json(EventRoutes.receiptJSON(receipts[0]), status: .created)
+        }
+        routes.add(.post, "/api/v1/lineage/batch") { request, context in
+            let value = try await state.json(of: request)
+            let events: [JSONValue]
+            switch value {
+            case .array(let elements): events = elements
+            case .object(let members):
+                guard case .array(let elements)? = members["events"] else {
+                    throw APIError.badRequest("invalid_openlineage", "a batch is a JSON array of events, or {\"events\": [...]}")
+                }
+                events = elements
+            default:
+                throw APIError.badRequest("invalid_openlineage", "a batch is a JSON array of events, or {\"events\": [...]}")
+            }
+            guard !events.isEmpty else { throw APIError.badRequest("invalid_openlineage", "the batch holds no event") }
+            guard events.count <= state.limits.maxBatchEvents else { throw APIError.tooLarge("a batch of \(events.count) events", limit: state.limits.maxBatchEvents) }
+            let receipts = try await ingest(events, context, state)
+            return Reply.json(.object(["count": .number(Double(receipts.count)), "receipts": .array(receipts.map(EventRoutes.receiptJSON))]), status: .created)
+        }
+        routes.add(.get, "/api/v1/lineage") { request, _ in try graph(request, state) }
+    }
+
+    /// Maps OpenLineage events to ledger events, with the authenticated sender as the actor.
+    static func ingest(_ values: [JSONValue], _ context: CustosRequestContext, _ state: ServerState) async throws -> [AppendReceipt] {
+        guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "no identity") }
+        let actor = try principal.actor()
+        var events: [Event] = []
+        for (index, value) in values.enumerated() {
+            do {
+                events.append(try OpenLineageMapper.event(from: value, actor: actor))
+            } catch {
+                throw APIError.badRequest("invalid_openlineage", values.count == 1 ? "\(error)" : "event \(index): \(error)", hint: "send OpenLineage 2-0-2 RunEvents, DatasetEvents or JobEvents")
+            }
+        }
+        state.metrics.appendBatch(events.count)
+        return try await state.ledger.append(contentsOf: events)
+    }
+
+    /// `?nodeId=dataset:NS:NAME&depth=N`: the datasets and jobs around the node, up and down to
+    /// `depth` steps, each with its in- and out-edges, as Marquez answers.
+    static func graph(_ request: Request, _ state: ServerState) throws -> Response {
+        guard let nodeText = request.text("nodeId") else {
+            throw APIError.badRequest("invalid_parameter", "nodeId is required, e.g. ?nodeId=dataset:food_delivery:public.orders")
+        }
+        let node: NodeID
+        do { node = try NodeID(nodeText) } catch { throw APIError.badRequest("invalid_parameter", "nodeId: \(error)") }
+        let depth = try request.integer("depth", in: 1...state.limits.maxTraceDepth) ?? 20
+        var edges = Set<LineageEdge>()
+        var nodes: Set<NodeID> = [node]
+        do {
+            for direction in [LineageDirection.upstream, .downstream] {
+                let trace = try state.graph.trace(from: node, TraceOptions(direction: direction, maxDepth: depth, maxNodes: state.limits.maxTraceNodes))
+                nodes.formUnion(trace.nodes.map(\.id))
+                edges.formUnion(trace.edges)
+            }
+        } catch let error as LineageError {
+            throw APIError.notFound("\(error)", hint: "Marquez ids are dataset:NAMESPACE:NAME or job:NAMESPACE:NAME")
+        }
+        var incoming: [NodeID: [LineageEdge]] = [:]
+        var outgoing: [NodeID: [LineageEdge]] = [:]
+        for edge in edges {
+            incoming[edge.to, default: []].append(edge)
+            outgoing[edge.from, default: []].append(edge)
+        }
+        func edgeJSON(_ edge: LineageEdge) -> JSONValue {
+            .object(["origin": .string(edge.from.rawValue), "destination": .string(edge.to.rawValue)])
+        }
+        let graph: [JSONValue] = nodes.sorted().map { id in
+            let type = String(id.type)
+            let parts = id.name.split(separator: ":", maxSplits: 1)
+            var data: [String: JSONValue] = ["id": .string(id.rawValue)]
+            if parts.count == 2 {
+                data["namespace"] = .string(String(parts[0]))
+                data["name"] = .string(String(parts[1]))
+            } else {
+                data["name"] = .string(String(id.name))
+            }
+            return .object([
+                "id": .string(id.rawValue), "type": .string(type == "job" ? "JOB" : type == "dataset" ? "DATASET" : type.uppercased()),
+                "data": .object(data),
+                "inEdges": .array((incoming[id] ?? []).sorted { $0.from < $1.from }.map(edgeJSON)),
+                "outEdges": .array((outgoing[id] ?? []).sorted { $0.to < $1.to }.map(edgeJSON)),
+            ])
+        }
+        return Reply.json(.object(["graph": .array(graph)]))
+    }
+}

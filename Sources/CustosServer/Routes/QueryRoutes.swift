@@ -1,0 +1,91 @@
+import CustosLedger
+import CustosLineage
+import CustosQuery
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `POST /v1/query` (LQL) and `GET /v1/lineage` (a trace).
+enum QueryRoutes {
+    static func register(_ routes: inout RouteRegistrar) {
+        let state = routes.state
+        routes.add(.post, "/v1/query") { request, _ in try await query(request, state) }
+        routes.add(.get, "/v1/lineage") { request, _ in try lineage(request, state) }
+    }
+
+    /// `{"query": "LQL", "params": {"from": "2026-01-01"}, "format": "json" | "ndjson"}`.
+    static func query(_ request: Request, _ state: ServerState) async throws -> Response {
+        let body = try await state.json(of: request)
+        guard let text = body["query"]?.stringValue, !text.isEmpty else {
+            throw APIError.badRequest("invalid_query", "the body needs \"query\": the LQL text", hint: #"{"query": "COUNT EVENTS BY kind"}"#)
+        }
+        var parameters: [String: String] = [:]
+        if let params = body["params"] {
+            guard case .object(let members) = params else { throw APIError.badRequest("invalid_query", "params must be an object of names to values") }
+            for (name, value) in members {
+                switch value {
+                case .string(let text): parameters[name] = text
+                case .number, .bool: parameters[name] = value.description
+                default: throw APIError.badRequest("invalid_query", "the parameter \(name) must be a string, a number or a boolean")
+                }
+            }
+        }
+        let format = body["format"]?.stringValue ?? "json"
+        guard format == "json" || format == "ndjson" else { throw APIError.badRequest("invalid_query", "format must be json or ndjson") }
+        let limits = state.limits
+        let options = QueryOptions(
+            parameters: parameters, defaultLimit: min(1_000, limits.maxQueryRows), maxRows: limits.maxQueryRows, timeLimitSeconds: limits.queryTimeoutSeconds
+        )
+        let result = try state.engine.run(text, options: options)
+        state.metrics.query(result.statement)
+        if format == "ndjson" {
+            return Reply.bytes(Array(ResultFormat.ndjson.render(result).utf8), contentType: Reply.ndjson)
+        }
+        return Reply.json(result.jsonValue)
+    }
+
+    /// `?node=…&direction=upstream|downstream&depth=10&asOf=SEQ&relations=transform,mask&types=export&limit=1000`.
+    static func lineage(_ request: Request, _ state: ServerState) throws -> Response {
+        guard let nodeText = request.text("node") else {
+            throw APIError.badRequest("invalid_parameter", "node is required, e.g. ?node=export:s3://partner/q3.csv")
+        }
+        let node: NodeID
+        do { node = try NodeID(nodeText) } catch { throw APIError.badRequest("invalid_parameter", "node: \(error)") }
+        let direction: LineageDirection
+        switch request.text("direction")?.lowercased() ?? "upstream" {
+        case "upstream", "up": direction = .upstream
+        case "downstream", "down": direction = .downstream
+        case let other: throw APIError.badRequest("invalid_parameter", "direction must be upstream or downstream, not \(other)")
+        }
+        let limits = state.limits
+        var options = TraceOptions(direction: direction)
+        options.maxDepth = try request.integer("depth", in: 1...limits.maxTraceDepth) ?? 10
+        options.maxNodes = try request.integer("limit", in: 1...limits.maxTraceNodes) ?? min(1_000, limits.maxTraceNodes)
+        if let relations = request.text("relations") { options.relations = Set(relations.split(separator: ",").map(String.init)) }
+        if let types = request.text("types") { options.nodeTypes = Set(types.split(separator: ",").map(String.init)) }
+        if let asOf = request.text("asOf") {
+            guard let size = UInt64(asOf) else { throw APIError.badRequest("invalid_parameter", "asOf must be a log size (a seq + 1, or a checkpoint's size)") }
+            options.view = GraphView(asOfSize: size)
+        }
+        let trace: TraceResult
+        do {
+            trace = try state.graph.trace(from: node, options)
+        } catch let error as LineageError {
+            throw APIError.notFound("\(error)", hint: "check the node id, or the asOf point")
+        }
+        return Reply.json(traceJSON(trace))
+    }
+
+    static func traceJSON(_ trace: TraceResult) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "start": .string(trace.start.rawValue), "direction": .string(trace.direction.rawValue),
+            "nodes": .array(trace.nodes.map { .object(["id": .string($0.id.rawValue), "depth": .number(Double($0.depth))]) }),
+            "edges": .array(trace.edges.map { edge in
+                .object(["from": .string(edge.from.rawValue), "relation": .string(edge.relation), "to": .string(edge.to.rawValue), "firstSeq": .number(Double(edge.firstSeq))])
+            }),
+            "truncated": trace.truncation.map { .string($0.description) } ?? .bool(false),
+        ]
+        members["count"] = .number(Double(trace.nodes.count))
+        return .object(members)
+    }
+}

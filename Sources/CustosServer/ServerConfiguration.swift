@@ -1,0 +1,139 @@
+public import CustosConfig
+import Foundation
+
+/// How `custos serve` runs: from a config file (YAML or JSON), then environment variables,
+/// then command-line flags, each overriding the one before.
+///
+/// ```yaml
+/// store: /var/lib/custos
+/// host: 0.0.0.0
+/// port: 8080
+/// logLevel: info
+/// limits:
+///   maxBodyBytes: 8388608     # 8 MiB
+///   maxBatchEvents: 10000
+///   queryTimeout: 5s
+///   maxQueryRows: 10000
+///   maxTraceDepth: 50
+///   maxTraceNodes: 10000
+/// auth:
+///   metricsNeedKey: false
+///   jwt:
+///     issuer: https://idp.example.com/
+///     audience: custos
+///     jwks: /etc/custos/jwks.json
+///     identityClaim: email     # default sub
+///     identityType: human      # for identities without a type prefix
+///     rolesClaim: roles
+/// masking:
+///   policy: /etc/custos/masking.yaml
+/// ```
+public struct ServerConfiguration: Sendable {
+    public var storePath = "custos-data"
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var logLevel = "info"
+    public var limits = Limits()
+    public var jwt: JWTAuthenticator.Settings?
+    /// When true, `/metrics` needs a key of any role.
+    public var metricsNeedKey = false
+    /// The masking policy of `POST /v1/mask`; the standard policy when nil.
+    public var maskingPolicyPath: String?
+
+    /// What one request may ask for.
+    public struct Limits: Sendable {
+        public var maxBodyBytes = 8 << 20
+        public var maxBatchEvents = 10_000
+        public var queryTimeoutSeconds = 5.0
+        public var maxQueryRows = 10_000
+        public var maxTraceDepth = 50
+        public var maxTraceNodes = 10_000
+        /// Entries per page of `GET /v1/events`.
+        public var maxListEntries = 10_000
+        public init() {}
+    }
+
+    public init() {}
+
+    /// Reads a config file; the error names the line to fix.
+    public static func load(contentsOf path: String) throws(ConfigError) -> ServerConfiguration {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError(file: path, line: 1, column: 1, message: "cannot read the config file: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        let root = try ConfigNode.parse(text, file: file)
+        let members = try root.members(allowed: ["store", "host", "port", "logLevel", "limits", "auth", "masking"])
+        if let node = members["store"] { configuration.storePath = try node.string() }
+        if let node = members["host"] { configuration.host = try node.string() }
+        if let node = members["port"] { configuration.port = try node.integer(in: 0...65_535) }
+        if let node = members["logLevel"] {
+            let level = try node.string()
+            guard Self.logLevels.contains(level) else { throw node.error("logLevel must be one of \(Self.logLevels.joined(separator: ", "))") }
+            configuration.logLevel = level
+        }
+        if let node = members["limits"] {
+            let limits = try node.members(allowed: ["maxBodyBytes", "maxBatchEvents", "queryTimeout", "maxQueryRows", "maxTraceDepth", "maxTraceNodes", "maxListEntries"])
+            if let value = limits["maxBodyBytes"] { configuration.limits.maxBodyBytes = try value.integer(in: 1_024...(1 << 30)) }
+            if let value = limits["maxBatchEvents"] { configuration.limits.maxBatchEvents = try value.integer(in: 1...100_000) }
+            if let value = limits["queryTimeout"] { configuration.limits.queryTimeoutSeconds = try value.duration() }
+            if let value = limits["maxQueryRows"] { configuration.limits.maxQueryRows = try value.integer(in: 1...1_000_000) }
+            if let value = limits["maxTraceDepth"] { configuration.limits.maxTraceDepth = try value.integer(in: 1...1_000) }
+            if let value = limits["maxTraceNodes"] { configuration.limits.maxTraceNodes = try value.integer(in: 1...1_000_000) }
+            if let value = limits["maxListEntries"] { configuration.limits.maxListEntries = try value.integer(in: 1...1_000_000) }
+        }
+        if let node = members["auth"] {
+            let auth = try node.members(allowed: ["metricsNeedKey", "jwt"])
+            if let value = auth["metricsNeedKey"] { configuration.metricsNeedKey = try value.bool() }
+            if let jwtNode = auth["jwt"] {
+                let jwt = try jwtNode.members(allowed: ["issuer", "audience", "jwks", "identityClaim", "identityType", "rolesClaim", "leeway"])
+                var settings = JWTAuthenticator.Settings(
+                    issuer: try jwt.required("issuer").string(), audience: try jwt.required("audience").string(), jwksPath: try jwt.required("jwks").string()
+                )
+                if let value = jwt["identityClaim"] { settings.identityClaim = try value.string() }
+                if let value = jwt["identityType"] {
+                    let type = try value.string()
+                    guard ["human", "agent", "service"].contains(type) else { throw value.error("identityType must be human, agent or service") }
+                    settings.identityType = type
+                }
+                if let value = jwt["rolesClaim"] { settings.rolesClaim = try value.string() }
+                if let value = jwt["leeway"] { settings.leeway = try value.duration() }
+                configuration.jwt = settings
+            }
+        }
+        if let node = members["masking"] {
+            let masking = try node.members(allowed: ["policy"])
+            if let value = masking["policy"] { configuration.maskingPolicyPath = try value.string() }
+        }
+        return configuration
+    }
+
+    /// Applies `CUSTOS_STORE`, `CUSTOS_HOST`, `CUSTOS_PORT` and `CUSTOS_LOG_LEVEL`.
+    public mutating func applyEnvironment() throws(ConfigError) {
+        try applyEnvironment(ProcessInfo.processInfo.environment)
+    }
+
+    /// Applies the variables of `environment`.
+    public mutating func applyEnvironment(_ environment: [String: String]) throws(ConfigError) {
+        if let value = environment["CUSTOS_STORE"], !value.isEmpty { storePath = value }
+        if let value = environment["CUSTOS_HOST"], !value.isEmpty { host = value }
+        if let value = environment["CUSTOS_PORT"], !value.isEmpty {
+            guard let port = Int(value), (0...65_535).contains(port) else {
+                throw ConfigError(file: "CUSTOS_PORT", line: 1, column: 1, message: "\"\(value)\" is not a port number")
+            }
+            self.port = port
+        }
+        if let value = environment["CUSTOS_LOG_LEVEL"], !value.isEmpty {
+            guard Self.logLevels.contains(value) else {
+                throw ConfigError(file: "CUSTOS_LOG_LEVEL", line: 1, column: 1, message: "must be one of \(Self.logLevels.joined(separator: ", "))")
+            }
+            logLevel = value
+        }
+    }
+
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+}

@@ -1,0 +1,60 @@
+import CustosLedger
+import CustosQuery
+import Foundation
+import Hummingbird
+import Logging
+
+/// Turns every error into a JSON error body, counts and times every request, and logs one line
+/// per request: method, route (the template, never the query string), status, time, identity.
+/// Never a body, a header value or a credential.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = CustosRequestContext
+    let state: ServerState
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var status = 500
+        defer {
+            let elapsed = ContinuousClock.now - started
+            let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            let route = context.endpointPath ?? "unmatched"
+            state.metrics.request(route: route, method: request.method.rawValue, status: status, nanoseconds: nanoseconds)
+            context.logger.info(
+                "request",
+                metadata: [
+                    "method": .string(request.method.rawValue), "route": .string(route), "status": .stringConvertible(status),
+                    "ms": .stringConvertible(Double(nanoseconds / 10_000) / 100),
+                    "identity": .string(context.principal?.identity.rawValue ?? "-"),
+                ]
+            )
+        }
+        do {
+            let response = try await next(request, context)
+            status = Int(response.status.code)
+            return response
+        } catch {
+            let apiError = Self.apiError(for: error)
+            status = Int(apiError.status.code)
+            if apiError.status.code >= 500 { context.logger.error("request failed", metadata: ["error": .string("\(error)")]) }
+            return try apiError.response(from: request, context: context)
+        }
+    }
+
+    static func apiError(for error: any Error) -> APIError {
+        switch error {
+        case let error as APIError: return error
+        case let error as LedgerError: return APIError.from(error)
+        case let error as LQLError: return APIError.badRequest("invalid_query", "\(error)", hint: "docs/LQL.md lists what LQL accepts")
+        case let error as EventError: return APIError.badRequest("invalid_event", "\(error)")
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return APIError.notFound("no such route", hint: "GET /openapi.json lists the routes")
+            case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "this route does not take that method", hint: "GET /openapi.json lists the routes")
+            case .contentTooLarge: return APIError(.contentTooLarge, "too_large", "the request body is too large", hint: "split it into smaller requests")
+            default: return APIError(error.status, "http_error", error.body ?? error.status.reasonPhrase)
+            }
+        default:
+            return APIError(.internalServerError, "internal_error", "the request failed: \(error)", hint: "the operator should check the server's log")
+        }
+    }
+}

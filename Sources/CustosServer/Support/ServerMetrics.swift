@@ -1,0 +1,86 @@
+import CustosLedger
+import Foundation
+import Prometheus
+import Synchronization
+
+/// The server's Prometheus metrics: requests by route and status, their durations, appends,
+/// batch sizes, commits and their time, queries, errors, refused access, masked values.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let durations: DurationHistogram
+    private let batchSizes: ValueHistogram
+    private let appended: Counter
+    private let commits: Counter
+    private let commitSeconds: Counter
+    private let duplicates: Counter
+    private let entries: Gauge
+    private let queued: Gauge
+    /// The writer's counters at the last scrape, so that Prometheus counters only grow.
+    private let lastWriter = Mutex(WriterStatistics())
+
+    init() {
+        durations = registry.makeDurationHistogram(
+            descriptor: Self.descriptor("http_request_duration", "seconds", "Time to answer an HTTP request."),
+            buckets: [.microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5)]
+        )
+        batchSizes = registry.makeValueHistogram(
+            descriptor: Self.descriptor("append_batch", "events", "Events per append request."), buckets: [1, 10, 100, 1_000, 10_000, 100_000]
+        )
+        appended = registry.makeCounter(descriptor: Self.descriptor("events_appended", "total", "Entries appended to the log."))
+        commits = registry.makeCounter(descriptor: Self.descriptor("commits", "total", "Durable group commits."))
+        commitSeconds = registry.makeCounter(descriptor: Self.descriptor("commit_seconds", "total", "Time spent in durable commits."))
+        duplicates = registry.makeCounter(descriptor: Self.descriptor("duplicate_events", "total", "Events answered as repeats of a client event id."))
+        entries = registry.makeGauge(descriptor: Self.descriptor("log", "entries", "Entries in the log."))
+        queued = registry.makeGauge(descriptor: Self.descriptor("queued", "events", "Events waiting for the writer."))
+    }
+
+    /// `custos_NAME_UNIT`.
+    private static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "custos", subsystem: nil, metricName: name, unitName: unit, helpText: help)
+    }
+
+    func request(route: String, method: String, status: Int, nanoseconds: Int64) {
+        registry.makeCounter(descriptor: Self.descriptor("http_requests", "total", "HTTP requests answered."), labels: [("route", route), ("method", method), ("status", String(status))]).increment()
+        durations.recordNanoseconds(nanoseconds)
+        if status >= 400 {
+            registry.makeCounter(descriptor: Self.descriptor("http_errors", "total", "HTTP requests answered with an error."), labels: [("status", String(status))]).increment()
+        }
+    }
+
+    func appendBatch(_ count: Int) { batchSizes.record(Double(count)) }
+
+    func query(_ statement: String) {
+        registry.makeCounter(descriptor: Self.descriptor("queries", "total", "LQL queries run."), labels: [("statement", statement)]).increment()
+    }
+
+    func accessDenied(status: Int) {
+        registry.makeCounter(descriptor: Self.descriptor("access_denied", "total", "Requests refused for missing or insufficient credentials."), labels: [("status", String(status))]).increment()
+    }
+
+    func accessDeniedUnrecorded() {
+        registry.makeCounter(descriptor: Self.descriptor("access_denied_unrecorded", "total", "Refusals beyond the recording rate, counted but not written to the log.")).increment()
+    }
+
+    func masked(_ counts: [String: Int]) {
+        for (type, count) in counts {
+            registry.makeCounter(descriptor: Self.descriptor("masked_values", "total", "Values masked, by type."), labels: [("type", type)]).increment(by: Int64(count))
+        }
+    }
+
+    /// The Prometheus text, with the writer's counters brought up to date.
+    func render(ledger: Ledger) -> [UInt8] {
+        let now = ledger.writerStatistics
+        let before = lastWriter.withLock { last -> WriterStatistics in
+            let previous = last
+            last = now
+            return previous
+        }
+        appended.increment(by: Int64(max(0, now.entriesAppended - before.entriesAppended)))
+        commits.increment(by: Int64(max(0, now.commits - before.commits)))
+        duplicates.increment(by: Int64(max(0, now.duplicates - before.duplicates)))
+        commitSeconds.increment(by: now.commitNanoseconds >= before.commitNanoseconds ? Double(now.commitNanoseconds - before.commitNanoseconds) / 1e9 : 0)
+        queued.set(Double(now.queuedEvents))
+        if let head = try? ledger.head() { entries.set(Double(head.size)) }
+        return registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,108 @@
+public import CustosLedger
+import CompressNIO
+import CustosLineage
+import CustosMasking
+import CustosQuery
+import Foundation
+import HTTPTypes
+import Hummingbird
+public import Logging
+import NIOCore
+
+/// Everything the handlers share: the ledger, the credentials, the limits, the metrics.
+public final class ServerState: Sendable {
+    public let configuration: ServerConfiguration
+    public let ledger: Ledger
+    public let keys: APIKeyStore
+    let jwt: JWTAuthenticator?
+    let metrics = ServerMetrics()
+    let access: AccessRecorder
+    let masker: Masker
+    let logger: Logger
+    var limits: ServerConfiguration.Limits { configuration.limits }
+    var graph: LineageGraph { LineageGraph(ledger: ledger) }
+    var engine: QueryEngine { QueryEngine(ledger: ledger) }
+
+    public init(configuration: ServerConfiguration, ledger: Ledger, logger: Logger) async throws {
+        self.configuration = configuration
+        self.ledger = ledger
+        self.logger = logger
+        keys = APIKeyStore(storePath: ledger.path)
+        _ = try keys.list()
+        if let settings = configuration.jwt { jwt = try await JWTAuthenticator(settings: settings) } else { jwt = nil }
+        access = AccessRecorder(ledger: ledger, metrics: metrics, logger: logger)
+        let policy = try configuration.maskingPolicyPath.map { try MaskingPolicy.load(contentsOf: $0) } ?? .standard
+        let key = try PseudonymKey.load(from: ledger.path + "/" + PseudonymKey.fileName, createIfMissing: true)
+        masker = Masker(policy: policy, key: key)
+    }
+
+    // MARK: Bodies
+
+    /// The request body, at most `limit` bytes (after gzip, when the body is gzipped).
+    func body(of request: Request, limit: Int? = nil) async throws -> ByteBuffer {
+        let limit = limit ?? limits.maxBodyBytes
+        var buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge("the request body", limit: limit)
+        }
+        if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
+            guard encoding == "gzip" || encoding == "x-gzip" else {
+                throw APIError(.unsupportedMediaType, "unsupported_encoding", "Content-Encoding \(encoding) is not supported", hint: "send the body as is, or gzipped")
+            }
+            do {
+                buffer = try buffer.decompress(with: .gzip, maxSize: limit)
+            } catch {
+                throw APIError.badRequest("bad_gzip", "the gzipped body cannot be inflated (or inflates to more than \(limit) bytes)", hint: "check the compression, or send the body uncompressed")
+            }
+        }
+        return buffer
+    }
+
+    /// The request body parsed as one JSON value.
+    func json(of request: Request) async throws -> JSONValue {
+        let buffer = try await body(of: request)
+        do {
+            return try buffer.withUnsafeReadableBytes { try JSONParser.parse($0) }
+        } catch let error as JSONParseError {
+            throw APIError.badRequest("invalid_json", "the body is not valid JSON: \(error)", hint: "send one JSON value, UTF-8")
+        }
+    }
+}
+
+/// Responses with JSON and NDJSON bodies.
+enum Reply {
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: value.description + "\n")))
+    }
+
+    static func bytes(_ bytes: some Sequence<UInt8>, contentType: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = contentType
+        var buffer = ByteBuffer()
+        buffer.writeBytes(bytes)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
+    }
+
+    static let ndjson = "application/x-ndjson; charset=utf-8"
+}
+
+extension Request {
+    /// A query parameter as an integer in `range`, or nil when absent.
+    func integer(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
+        guard let text = uri.queryParameters[Substring(name)].map(String.init), !text.isEmpty else { return nil }
+        guard let value = Int(text) else { throw APIError.badRequest("invalid_parameter", "\(name) must be a whole number, not \"\(text)\"") }
+        if let range, !range.contains(value) {
+            throw APIError.badRequest("invalid_parameter", "\(name) must be from \(range.lowerBound) to \(range.upperBound), not \(value)")
+        }
+        return value
+    }
+
+    /// A query parameter as text, or nil when absent.
+    func text(_ name: String) -> String? {
+        uri.queryParameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
