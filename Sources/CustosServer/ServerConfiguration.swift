@@ -50,6 +50,10 @@ public struct ServerConfiguration: Sendable {
         public var maxTraceNodes = 10_000
         /// Entries per page of `GET /v1/events`.
         public var maxListEntries = 10_000
+        /// Refused requests recorded as `access_denied` events, per second and in a burst;
+        /// beyond that they are only counted.
+        public var deniedRecordsPerSecond = 20.0
+        public var deniedRecordBurst = 50.0
         public init() {}
     }
 

@@ -30,7 +30,10 @@ public final class ServerState: Sendable {
         keys = APIKeyStore(storePath: ledger.path)
         _ = try keys.list()
         if let settings = configuration.jwt { jwt = try await JWTAuthenticator(settings: settings) } else { jwt = nil }
-        access = AccessRecorder(ledger: ledger, metrics: metrics, logger: logger)
+        access = AccessRecorder(
+            ledger: ledger, metrics: metrics, logger: logger,
+            ratePerSecond: configuration.limits.deniedRecordsPerSecond, burst: configuration.limits.deniedRecordBurst
+        )
         let policy = try configuration.maskingPolicyPath.map { try MaskingPolicy.load(contentsOf: $0) } ?? .standard
         let key = try PseudonymKey.load(from: ledger.path + "/" + PseudonymKey.fileName, createIfMissing: true)
         masker = Masker(policy: policy, key: key)
@@ -45,6 +48,8 @@ public final class ServerState: Sendable {
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge("the request body", limit: limit)
+        } catch is NIOTooManyBytesError {
             throw APIError.tooLarge("the request body", limit: limit)
         }
         if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
