@@ -185,6 +185,7 @@ let package = Package(
         .testTarget(
             name: "CustosCLITests",
             dependencies: ["CustosCLI", "CustosLedger", "CustosTestSupport", "custos"],
+            exclude: ["openlineage_emit.py"],
             swiftSettings: strictSwift
         ),
     ],

@@ -14,6 +14,10 @@ python_ready() {
 if command -v python3 >/dev/null 2>&1 && ! python_ready; then
     python3 -m pip install --quiet cryptography >/dev/null 2>&1 || echo "custos: could not install Python's cryptography package; the offline-verification test will fail" >&2
 fi
+# The OpenLineage end-to-end test emits with the official Python client.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import openlineage.client' >/dev/null 2>&1; then
+    python3 -m pip install --quiet openlineage-python >/dev/null 2>&1 || echo "custos: could not install openlineage-python; the OpenLineage end-to-end test will fail" >&2
+fi
 
 have_all() {
     command -v pkg-config >/dev/null 2>&1 && pkg-config --exists lmdb libxxhash && [ ${#extra[@]} -eq 0 ]

@@ -99,6 +99,13 @@ public final class ChildProcess: @unchecked Sendable {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// What the child has printed to standard error so far.
+    public var errorSoFar: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: error, as: UTF8.self)
+    }
+
     public func kill(_ signal: Int32 = SIGKILL) {
         Foundation.kill(process.processIdentifier, signal)
     }
