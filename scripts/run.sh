@@ -1,38 +1,44 @@
 #!/usr/bin/env bash
-# `make run`: a local store, a few demonstration events, and what to try next.
+# `make run`: a local store with the demonstration scenario, a key to try it with, and the
+# HTTP server on 127.0.0.1:8080 (PORT=… to change it).
 set -euo pipefail
 store="${1:-custos-data}"
+port="${PORT:-8080}"
 custos=.build/release/custos
 
 if [ ! -f "$store/data.mdb" ]; then
-    "$custos" init --store "$store"
-    "$custos" append --store "$store" --quiet <<'EVENTS'
-{"kind":"classify","actor":"service:scanner","outputs":["dataset:pg://crm/public.customers"],"attributes":{"tags":["pii"]}}
-{"kind":"transform","actor":{"id":"agent:etl-bot","onBehalfOf":"human:alice@example.com"},"inputs":["dataset:pg://crm/public.customers"],"outputs":["dataset:s3://lake/staging/customers"],"attributes":{"rows":1200}}
-{"kind":"mask","actor":"service:masker","inputs":["dataset:s3://lake/staging/customers"],"outputs":["dataset:s3://lake/masked/customers"],"attributes":{"counts":{"email":1200,"phone":877}}}
-{"kind":"request","actor":"agent:export-bot","inputs":["dataset:s3://lake/masked/customers"],"outputs":["request:q3-export"],"attributes":{"action":"export","justification":"quarterly partner report"}}
-{"kind":"approve","actor":"human:bob@example.com","inputs":["request:q3-export"]}
-{"kind":"export","actor":"agent:export-bot","inputs":["dataset:s3://lake/masked/customers"],"outputs":["export:s3://partner/q3.csv"],"clientEventId":"q3-export"}
-EVENTS
+    "$custos" init --store "$store" >/dev/null
+    "$custos" demo --store "$store"
 fi
+
+# A fresh key for this session; the one from the last `make run` is revoked. The key is shown
+# here only: the store keeps its SHA-256.
+"$custos" keys list --store "$store" | awk '/make-run/ && /active/ {print $1}' | while read -r old; do
+    "$custos" keys revoke --store "$store" "$old" >/dev/null
+done
+key=$("$custos" keys create --store "$store" --identity human:demo@example.com \
+    --role agent --role approver --role auditor --role admin --description make-run 2>/dev/null)
 
 entries=$("$custos" stats --store "$store" | sed -n 's/^entries  *\([0-9][0-9]*\)$/\1/p')
 cat <<TRY
 
-Custos store: $store ($entries entries)
-The HTTP server arrives with the server milestone; until then, try the command line:
+Custos: store $store ($entries entries), server on http://127.0.0.1:$port
+Your key for this session (all roles; shown once): $key
 
-  $custos tail --store $store              # the last entries, as stored and hashed
-  $custos verify --store $store            # check every hash, link, tree node and index
-  $custos get 5 --store $store --pretty    # one entry, indented
-  $custos append --store $store '{"kind":"read","actor":"human:carol@example.com","inputs":["dataset:s3://lake/masked/customers"]}'
-  $custos checkpoint --sign --store $store # sign a checkpoint of the log as it stands
-  $custos prove inclusion 3 --store $store > proof.json && $custos verify-proof proof.json --key $store/checkpoint.pub
-  $custos query --store $store 'TRACE UPSTREAM FROM "export:s3://partner/q3.csv" DEPTH 10'
-  $custos query --store $store 'FIND EXPORTS WITHOUT APPROVAL'
-  echo 'ana@example.com paid with 4111 1111 1111 1111, token=s3cr3t' | $custos mask --report --store $store
-  echo 'ticket from ana@example.com' | $custos mask --store $store --record --input dataset:tickets/raw --output dataset:tickets/masked
-  $custos tail -f --store $store           # follow new entries (Ctrl-C to stop)
+Three things to try, in another terminal:
+
+  # 1. Exports with no approved request behind them (the demo has two)
+  curl -s -H "Authorization: Bearer $key" -d '{"query":"FIND EXPORTS WITHOUT APPROVAL"}' http://127.0.0.1:$port/v1/query
+
+  # 2. Where the partner's quarterly export came from, ten steps back
+  curl -s -H "Authorization: Bearer $key" 'http://127.0.0.1:$port/v1/lineage?node=export:s3://partner-bucket/q3-revenue.csv&depth=10'
+
+  # 3. Mask a payload before an agent sees it, and record the masking
+  curl -s -H "Authorization: Bearer $key" --data 'Ana (ana@example.com, 555-234-5678) paid with 4111 1111 1111 1111' \\
+       'http://127.0.0.1:$port/v1/mask?record=true&input=dataset:tickets/raw&output=dataset:tickets/masked'
+
+More: GET /openapi.json (every route), /metrics, /healthz; custos query, custos trace, custos verify --store $store.
+Ctrl-C stops the server (what is queued is written first).
 
 TRY
-"$custos" verify --store "$store"
+exec "$custos" serve --store "$store" --port "$port"
