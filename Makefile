@@ -2,7 +2,7 @@
 SWIFT ?= swift
 STORE ?= custos-data
 
-.PHONY: all deps build release run test bench clean
+.PHONY: all deps build release run test bench bench-http clean
 
 all: build
 
@@ -31,6 +31,11 @@ BENCH_FILTER ?= .*
 bench: deps
 	@pkg-config --exists libcrypto || ./scripts/install-deps.sh libssl-dev
 	CUSTOS_BENCHMARKS=1 $(SWIFT) package benchmark --filter '$(BENCH_FILTER)' --no-progress
+
+# HTTP load on loopback with wrk (installed when missing); figures in BENCHMARKS.md.
+bench-http: release
+	@command -v wrk >/dev/null || ./scripts/install-deps.sh wrk
+	./Benchmarks/HTTP/run.sh
 
 clean:
 	rm -rf .build

@@ -163,9 +163,19 @@ public final class Environment: @unchecked Sendable {
     /// Open every database once, at start-up, before other transactions run.
     public func openDatabase(named name: String?, flags: DatabaseFlags = [], create: Bool = true) throws -> Database {
         let creating = create && !options.readOnly
-        return try resizeLock.withShared {
+        while true {
+            if let database = try openDatabaseOnce(named: name, flags: flags, creating: creating) { return database }
+            // Another process grew the map since this one opened it: adopt its size and retry.
+            try adoptMapSize()
+        }
+    }
+
+    private func openDatabaseOnce(named name: String?, flags: DatabaseFlags, creating: Bool) throws -> Database? {
+        try resizeLock.withShared {
             var txn: OpaquePointer?
-            try check(mdb_txn_begin(handle, nil, creating ? 0 : UInt32(MDB_RDONLY), &txn))
+            let begin = mdb_txn_begin(handle, nil, creating ? 0 : UInt32(MDB_RDONLY), &txn)
+            if begin == MDB_MAP_RESIZED { return nil }
+            try check(begin)
             guard let txn else { throw LMDBError.badTransaction }
             var dbi = MDB_dbi()
             let code = mdb_dbi_open(txn, name, flags.rawValue | (creating ? UInt32(MDB_CREATE) : 0), &dbi)

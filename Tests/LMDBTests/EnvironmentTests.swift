@@ -214,6 +214,8 @@ struct EnvironmentTests {
             }
         }
         #expect(first.mapSize > 256 * 1024)
+        // Opening a database is the first transaction a new process makes: it adopts too.
+        _ = try second.openDatabase(named: "others")
         try second.read { txn throws in #expect(try txn.statistics(of: db2).entries == 2_000) }
         try second.write { txn throws in try txn.put(bytes("x"), forKey: bytes("y"), in: db2) }
     }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# HTTP load on loopback with wrk (Debian's package): `make bench-http`.
+#   single events: 64 connections, 30 s, POST /v1/events, one event each
+#   batches:       16 connections, 30 s, 1,000 events per request (NDJSON)
+#   lineage:       64 connections, 30 s, GET /v1/lineage depth 10 on the 1,000,000-event store
+#                  that `make bench BENCH_FILTER='Lineage.*'` builds (skipped when it is missing)
+# The server and wrk share the machine's two cores.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+custos=.build/release/custos
+duration="${DURATION:-30s}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+work=$(mktemp -d /tmp/custos-http-bench.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+serve() {  # store port
+    "$custos" serve --store "$1" --port "$2" 2>"$work/serve-$2.log" &
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return 0; sleep 0.1; done
+    echo "the server did not start" >&2; cat "$work/serve-$2.log" >&2; exit 1
+}
+
+"$custos" init --store "$work/store" >/dev/null
+export CUSTOS_KEY=$("$custos" keys create --store "$work/store" --identity agent:bench --role agent --role auditor 2>/dev/null)
+CUSTOS_LOG_LEVEL=warning serve "$work/store" 18181
+echo "== single events, 64 connections, $duration"
+wrk -t2 -c64 -d"$duration" --latency -s Benchmarks/HTTP/post-event.lua http://127.0.0.1:18181 | grep -E "RESULT|Requests/sec|Latency|Socket"
+echo "== batches of 1,000 events, 16 connections, $duration"
+wrk -t2 -c16 -d"$duration" -s Benchmarks/HTTP/post-batch.lua http://127.0.0.1:18181 | grep -E "RESULT|Requests/sec|Socket"
+"$custos" verify --store "$work/store" --no-indexes | head -1
+
+lineage=/tmp/custos-bench-lineage-1M-v2
+if [ -f "$lineage/ready" ]; then
+    export CUSTOS_KEY=$("$custos" keys create --store "$lineage" --identity human:bench@example.com --role auditor 2>/dev/null)
+    CUSTOS_LOG_LEVEL=warning serve "$lineage" 18182
+    echo "== lineage depth 10 on the 1,000,000-event store, 64 connections, $duration"
+    wrk -t2 -c64 -d"$duration" --latency -s Benchmarks/HTTP/get-lineage.lua http://127.0.0.1:18182 | grep -E "RESULT|Requests/sec|Latency|Socket"
+else
+    echo "== lineage skipped: run make bench BENCH_FILTER='Lineage.*' first to build $lineage"
+fi

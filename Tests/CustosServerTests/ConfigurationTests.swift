@@ -1,0 +1,59 @@
+import CustosConfig
+import CustosServer
+import Testing
+
+@Suite("Server configuration: file, environment, errors")
+struct ConfigurationTests {
+    @Test("a config file sets everything; the environment overrides it")
+    func parse() throws {
+        var configuration = try ServerConfiguration.parse("""
+            store: /var/lib/custos
+            host: 0.0.0.0
+            port: 9090
+            logLevel: debug
+            limits:
+              maxBodyBytes: 65536
+              maxBatchEvents: 500
+              queryTimeout: 2s
+            auth:
+              metricsNeedKey: true
+              jwt:
+                issuer: https://idp.example.com/
+                audience: custos
+                jwks: /etc/custos/jwks.json
+                identityClaim: email
+            masking:
+              policy: /etc/custos/masking.yaml
+            """, file: "custos.yaml")
+        #expect(configuration.storePath == "/var/lib/custos")
+        #expect(configuration.port == 9090)
+        #expect(configuration.limits.maxBodyBytes == 65_536)
+        #expect(configuration.limits.queryTimeoutSeconds == 2)
+        #expect(configuration.metricsNeedKey)
+        #expect(configuration.jwt?.identityClaim == "email")
+        #expect(configuration.jwt?.rolesClaim == "roles")
+        #expect(configuration.maskingPolicyPath == "/etc/custos/masking.yaml")
+        try configuration.applyEnvironment(["CUSTOS_PORT": "7070", "CUSTOS_STORE": "/tmp/s", "CUSTOS_LOG_LEVEL": "error"])
+        #expect(configuration.port == 7070 && configuration.storePath == "/tmp/s" && configuration.logLevel == "error")
+        #expect(throws: ConfigError.self) { try configuration.applyEnvironment(["CUSTOS_PORT": "http"]) }
+    }
+
+    @Test("a bad file is refused with its line and what to write")
+    func errors() {
+        func failure(_ text: String) -> ConfigError? {
+            do {
+                _ = try ServerConfiguration.parse(text, file: "custos.yaml")
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let typo = failure("host: 0.0.0.0\nprot: 80\n")
+        #expect(typo?.line == 2)
+        #expect(typo?.message.contains(#"did you mean "port""#) == true, "\(String(describing: typo))")
+        #expect(failure("port: 99999\n")?.message.contains("out of range") == true)
+        #expect(failure("auth:\n  jwt:\n    issuer: x\n")?.message.contains("\"audience\" is required") == true)
+        #expect(failure("limits:\n  queryTimeout: soon\n")?.message.contains("duration") == true)
+        #expect(failure("logLevel: loud\n") != nil)
+    }
+}
