@@ -33,6 +33,9 @@ public final class Ledger: Sendable {
     /// Adjacency lists for readers, kept true by this process's writer.
     let edgeCache: EdgeCache
 
+    /// Cores to prepare large appends on, read once: asking the system costs file reads.
+    static let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
     /// The store format this version reads and writes.
     public static let formatVersion = "1"
 
@@ -190,7 +193,7 @@ public final class Ledger: Sendable {
             }
             return prepared
         }
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, events.count / 1_000)
+        let workers = min(Ledger.processorCount, events.count / 1_000)
         guard workers > 1 else { return try prepareSlice(0..<events.count) }
         let chunk = (events.count + workers - 1) / workers
         return try await withThrowingTaskGroup(of: (Int, [PreparedEvent]).self) { group in

@@ -1,5 +1,6 @@
 import Crypto
 public import CustosConfig
+import CustosLedger
 import Foundation
 
 /// Which findings get masked, and how.
@@ -89,7 +90,7 @@ public struct MaskingPolicy: Sendable, Hashable {
             }
         }
         text += "covers=\(covers.sorted().joined(separator: ","))\n"
-        return SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(SHA256.hash(data: Array(text.utf8)))
     }
 
     // MARK: Files

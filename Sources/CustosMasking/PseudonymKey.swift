@@ -29,7 +29,7 @@ public struct PseudonymKey: Sendable {
         if !SecretFile.exists(path) {
             guard create else { throw SecretFile.Failure(path: path, reason: "no pseudonym key: create one with `custos init`, or pass --create-key") }
             let bytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
-            try SecretFile.create(path, contents: Array((bytes.map { String(format: "%02x", $0) }.joined() + "\n").utf8))
+            try SecretFile.create(path, contents: Array((Hex.encode(bytes) + "\n").utf8))
         }
         let text = String(decoding: try SecretFile.read(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.utf8.count == 64, let bytes = Hex.decode(text) else {

@@ -73,7 +73,7 @@ public final class APIKeyStore: Sendable {
         try load()
         var id = ""
         repeat {
-            id = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+            id = Hex.encode((0..<4).map { _ in UInt8.random(in: 0...255) })
         } while state.withLock({ $0.records[id] != nil })
         let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "=", with: "")
@@ -173,7 +173,7 @@ public final class APIKeyStore: Sendable {
     }
 
     static func hash(_ key: String) -> String {
-        SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(key.utf8)))
     }
 
     private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -40,16 +40,33 @@ enum EventRoutes {
         }
         state.metrics.appendBatch(events.count)
         let receipts = try await state.ledger.append(contentsOf: events)
-        let answers = receipts.map(receiptJSON)
-        if single, let first = answers.first { return Reply.json(first, status: receipts[0].isDuplicate ? .ok : .created) }
-        return Reply.json(.object(["count": .number(Double(answers.count)), "receipts": .array(answers)]), status: .created)
+        return reply(receipts, single: single)
     }
 
-    static func receiptJSON(_ receipt: AppendReceipt) -> JSONValue {
-        .object([
-            "seq": .number(Double(receipt.seq)), "hash": .string(receipt.leafHash.hex),
-            "time": .string(receipt.time.description), "duplicate": .bool(receipt.isDuplicate),
-        ])
+    /// One receipt (201, or 200 for a repeated client event id), or `{"count", "receipts"}`.
+    static func reply(_ receipts: [AppendReceipt], single: Bool) -> Response {
+        var json = JSONWriter(capacity: 160 * receipts.count + 32)
+        if single, let first = receipts.first {
+            write(first, to: &json)
+            return Reply.json(json, status: first.isDuplicate ? .ok : .created)
+        }
+        json.beginObject()
+        json.key("count"); json.integer(receipts.count)
+        json.key("receipts"); json.beginArray()
+        for receipt in receipts { write(receipt, to: &json) }
+        json.endArray()
+        json.endObject()
+        return Reply.json(json, status: .created)
+    }
+
+    /// `{"seq":…,"hash":"…","time":"…","duplicate":…}`.
+    static func write(_ receipt: AppendReceipt, to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("seq"); json.integer(receipt.seq)
+        json.key("hash"); json.string(receipt.leafHash.hex)
+        json.key("time"); json.string(receipt.time.description)
+        json.key("duplicate"); json.bool(receipt.isDuplicate)
+        json.endObject()
     }
 
     /// The events of a body: `[…]`, `{…}`, or one object per line.

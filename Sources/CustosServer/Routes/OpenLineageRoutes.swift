@@ -11,8 +11,7 @@ enum OpenLineageRoutes {
         let state = routes.state
         routes.add(.post, "/api/v1/lineage") { request, context in
             let value = try await state.json(of: request)
-            let receipts = try await ingest([value], context, state)
-            return Reply.json(EventRoutes.receiptJSON(receipts[0]), status: .created)
+            return EventRoutes.reply(try await ingest([value], context, state), single: true)
         }
         routes.add(.post, "/api/v1/lineage/batch") { request, context in
             let value = try await state.json(of: request)
@@ -29,8 +28,7 @@ enum OpenLineageRoutes {
             }
             guard !events.isEmpty else { throw APIError.badRequest("invalid_openlineage", "the batch holds no event") }
             guard events.count <= state.limits.maxBatchEvents else { throw APIError.tooLarge("a batch of \(events.count) events", limit: state.limits.maxBatchEvents) }
-            let receipts = try await ingest(events, context, state)
-            return Reply.json(.object(["count": .number(Double(receipts.count)), "receipts": .array(receipts.map(EventRoutes.receiptJSON))]), status: .created)
+            return EventRoutes.reply(try await ingest(events, context, state), single: false)
         }
         routes.add(.get, "/api/v1/lineage") { request, _ in try graph(request, state) }
     }

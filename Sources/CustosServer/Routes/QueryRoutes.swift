@@ -76,16 +76,33 @@ enum QueryRoutes {
         return Reply.json(traceJSON(trace))
     }
 
-    static func traceJSON(_ trace: TraceResult) -> JSONValue {
-        var members: [String: JSONValue] = [
-            "start": .string(trace.start.rawValue), "direction": .string(trace.direction.rawValue),
-            "nodes": .array(trace.nodes.map { .object(["id": .string($0.id.rawValue), "depth": .number(Double($0.depth))]) }),
-            "edges": .array(trace.edges.map { edge in
-                .object(["from": .string(edge.from.rawValue), "relation": .string(edge.relation), "to": .string(edge.to.rawValue), "firstSeq": .number(Double(edge.firstSeq))])
-            }),
-            "truncated": trace.truncation.map { .string($0.description) } ?? .bool(false),
-        ]
-        members["count"] = .number(Double(trace.nodes.count))
-        return .object(members)
+    static func traceJSON(_ trace: TraceResult) -> JSONWriter {
+        var json = JSONWriter(capacity: 256 + 160 * (trace.nodes.count + trace.edges.count))
+        json.beginObject()
+        json.key("start"); json.string(trace.start.rawValue)
+        json.key("direction"); json.string(trace.direction.rawValue)
+        json.key("count"); json.integer(trace.nodes.count)
+        json.key("nodes"); json.beginArray()
+        for node in trace.nodes {
+            json.beginObject()
+            json.key("id"); json.string(node.id.rawValue)
+            json.key("depth"); json.integer(node.depth)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("edges"); json.beginArray()
+        for edge in trace.edges {
+            json.beginObject()
+            json.key("from"); json.string(edge.from.rawValue)
+            json.key("relation"); json.string(edge.relation)
+            json.key("to"); json.string(edge.to.rawValue)
+            json.key("firstSeq"); json.integer(edge.firstSeq)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("truncated")
+        if let truncation = trace.truncation { json.string(truncation.description) } else { json.bool(false) }
+        json.endObject()
+        return json
     }
 }

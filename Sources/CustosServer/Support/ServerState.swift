@@ -84,6 +84,12 @@ enum Reply {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: value.description + "\n")))
     }
 
+    static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: writer.buffer))
+    }
+
     static func bytes(_ bytes: some Sequence<UInt8>, contentType: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = contentType
