@@ -45,14 +45,10 @@ public struct Event: Sendable, Hashable {
         edges: [ExplicitEdge] = [],
         limits: EventLimits = .standard
     ) throws(EventError) {
-        self.kind = kind
-        self.actor = actor
-        self.inputs = inputs
-        self.outputs = outputs
-        self.attributes = attributes
-        self.clientEventID = clientEventID
-        self.clientTime = clientTime
-        self.edges = edges
+        self.init(
+            trusted: kind, actor: actor, inputs: inputs, outputs: outputs, attributes: attributes,
+            clientEventID: clientEventID, clientTime: clientTime, edges: edges
+        )
         try validate(limits: limits)
     }
 
