@@ -2,6 +2,10 @@ import Foundation
 import LMDB
 import Synchronization
 
+/// A check run in the write transaction before a conditional append: nil to let the append
+/// go in, or the reason it must not (``Ledger/append(contentsOf:if:)``).
+public typealias AppendPrecondition = @Sendable (borrowing LedgerSnapshot) throws -> String?
+
 /// The ledger: an append-only, hash-chained event log in an LMDB store.
 ///
 /// ```swift
@@ -157,9 +161,22 @@ public final class Ledger: Sendable {
         return receipt
     }
 
+    /// Appends events only if `precondition`, run in the write transaction against the store as
+    /// it stands at that moment (appends earlier in the same commit included), returns nil;
+    /// otherwise throws ``LedgerError/refused(_:)`` with the reason it returned, and writes
+    /// nothing. Check-and-append is atomic across tasks and processes: LMDB has one writer.
+    /// Keep the precondition short: the writer waits for it.
+    public func append(contentsOf events: [Event], if precondition: @escaping AppendPrecondition) async throws -> [AppendReceipt] {
+        try await append(contentsOf: events, precondition: precondition)
+    }
+
     /// Appends events atomically, in order, and returns once they are durable: either all
     /// are appended or, on error, none.
     public func append(contentsOf events: [Event]) async throws -> [AppendReceipt] {
+        try await append(contentsOf: events, precondition: nil)
+    }
+
+    private func append(contentsOf events: [Event], precondition: AppendPrecondition?) async throws -> [AppendReceipt] {
         guard !events.isEmpty else { return [] }
         guard events.count <= configuration.maxEventsPerAppend else {
             throw LedgerError.batchTooLarge(count: events.count, limit: configuration.maxEventsPerAppend)
@@ -173,7 +190,7 @@ public final class Ledger: Sendable {
             }
             contentByScope[idempotency.scope] = (index, idempotency.contentHash)
         }
-        return try await writer().submit(prepared)
+        return try await writer().submit(prepared, precondition: precondition)
     }
 
     /// Validates, encodes and hashes events off the writer's thread; large batches are split

@@ -26,6 +26,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidOrigin(String)
     /// Checkpoints cannot be signed: the reason says why and what to do.
     case noSigningKey(String)
+    /// A conditional append's precondition refused it; nothing was written.
+    case refused(String)
     /// A stored record is damaged.
     case corrupted(String)
     /// The disk is full; nothing of the failed batch was committed.
@@ -59,6 +61,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return reason
         case .invalidOrigin(let origin):
             return "the origin \"\(preview(origin))\" cannot name a log: use a non-empty name without spaces or '+', e.g. example.com/custos/prod"
+        case .refused(let reason):
+            return reason
         case .noSigningKey(let reason):
             return "cannot sign checkpoints: \(reason)"
         case .corrupted(let detail):

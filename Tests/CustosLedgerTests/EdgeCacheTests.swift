@@ -113,3 +113,43 @@ struct EdgeCacheTests {
         #expect(map[NodeKey(key: Key128(hashing: "dataset:absent"))] == nil)
     }
 }
+
+@Suite("Conditional appends")
+struct ConditionalAppendTests {
+    @Test("of fifty concurrent claims on one node, exactly one is appended; the others are refused")
+    func oneWinner() async throws {
+        let (ledger, folder) = try makeLedger()
+        _ = folder
+        let claim = try NodeID("request:r-1")
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    let event = try? Event(kind: .execute, actor: .agent("worker-\(index)"), inputs: [claim])
+                    guard let event else { return false }
+                    do {
+                        _ = try await ledger.append(contentsOf: [event]) { snapshot in
+                            guard let key = try snapshot.nodeKey(claim) else { return nil }
+                            var taken = false
+                            try snapshot.forEachSeq(in: .node(key, .input), within: 0..<snapshot.head.size) { _ in
+                                taken = true
+                                return false
+                            }
+                            return taken ? "request:r-1 was already executed" : nil
+                        }
+                        return true
+                    } catch let error as LedgerError {
+                        #expect(error == .refused("request:r-1 was already executed"))
+                        return false
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            var results: [Bool] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try ledger.head().size == 1)
+    }
+}

@@ -26,7 +26,7 @@ enum CLIExit {
         guard let ledgerError = error as? LedgerError else { return storage }
         switch ledgerError {
         case .noStore: return noStore
-        case .storeExists, .invalidEvent, .batchTooLarge, .idempotencyConflict, .invalidOrigin, .invalidProofRange: return invalidInput
+        case .storeExists, .invalidEvent, .batchTooLarge, .idempotencyConflict, .invalidOrigin, .invalidProofRange, .refused: return invalidInput
         case .overloaded: return overloaded
         default: return storage
         }

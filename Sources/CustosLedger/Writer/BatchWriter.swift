@@ -28,7 +28,7 @@ struct BatchWriter {
 
     /// What one caller asked for.
     enum Request {
-        case append([PreparedEvent])
+        case append([PreparedEvent], AppendPrecondition?)
         case checkpoint
     }
 
@@ -84,7 +84,11 @@ struct BatchWriter {
 
         for request in requests {
             switch request {
-            case .append(let events):
+            case .append(let events, let precondition):
+                if let precondition, let refusal = check(precondition, tip: tip, in: txn) {
+                    outcome.results.append(.failure(refusal))
+                    continue
+                }
                 outcome.results.append(try append(events, time: time, tip: &tip, cache: cache, outcome: &outcome, suffix: &suffix, in: txn).map(Answer.receipts))
             case .checkpoint:
                 guard let signer = signing.signer else {
@@ -105,6 +109,23 @@ struct BatchWriter {
         try txn.put(tip.head.encoded, forKey: MetaKey.head, in: schema.meta)
         outcome.tip = tip
         return outcome
+    }
+
+    /// Runs a precondition over the store as this transaction sees it (appends earlier in the
+    /// same commit included); the refusal, if it refuses.
+    private func check(_ precondition: AppendPrecondition, tip: Tip, in txn: borrowing WriteTransaction) -> LedgerError? {
+        // Caches of their own: what this transaction sees may yet be rolled back.
+        let snapshot = LedgerSnapshot(
+            handle: txn.handle, schema: schema, hasher: hasher, nodeNames: NameCache(limit: 1_000), termNames: NameCache(limit: 100),
+            edgeCache: EdgeCache(committedSize: 0, maxEdges: 0), head: tip.head
+        )
+        do {
+            return try precondition(snapshot).map(LedgerError.refused)
+        } catch let error as LedgerError {
+            return error
+        } catch {
+            return .refused("\(error)")
+        }
     }
 
     /// One caller's events, all or nothing.

@@ -12,24 +12,24 @@ import Synchronization
 /// writes it in one transaction, commits, and resumes the callers in order.
 final class GroupCommitWriter: Sendable {
     private enum Pending {
-        case append([PreparedEvent], CheckedContinuation<[AppendReceipt], any Error>)
+        case append([PreparedEvent], AppendPrecondition?, CheckedContinuation<[AppendReceipt], any Error>)
         case checkpoint(CheckedContinuation<StoredCheckpoint, any Error>)
 
         var eventCount: Int {
-            if case .append(let events, _) = self { return events.count }
+            if case .append(let events, _, _) = self { return events.count }
             return 0
         }
 
         var request: BatchWriter.Request {
             switch self {
-            case .append(let events, _): return .append(events)
+            case .append(let events, let precondition, _): return .append(events, precondition)
             case .checkpoint: return .checkpoint
             }
         }
 
         func resume(with result: Result<BatchWriter.Answer, LedgerError>) {
             switch (self, result) {
-            case (.append(_, let continuation), .success(.receipts(let receipts))): continuation.resume(returning: receipts)
+            case (.append(_, _, let continuation), .success(.receipts(let receipts))): continuation.resume(returning: receipts)
             case (.checkpoint(let continuation), .success(.checkpoint(let checkpoint))): continuation.resume(returning: checkpoint)
             case (_, .failure(let error)): fail(error)
             default: fail(LedgerError.corrupted("the writer answered a request with the wrong kind of result"))
@@ -38,7 +38,7 @@ final class GroupCommitWriter: Sendable {
 
         func fail(_ error: LedgerError) {
             switch self {
-            case .append(_, let continuation): continuation.resume(throwing: error)
+            case .append(_, _, let continuation): continuation.resume(throwing: error)
             case .checkpoint(let continuation): continuation.resume(throwing: error)
             }
         }
@@ -82,10 +82,11 @@ final class GroupCommitWriter: Sendable {
         thread.start()
     }
 
-    /// Queues `events` as one append and waits until they are durable.
-    func submit(_ events: [PreparedEvent]) async throws -> [AppendReceipt] {
+    /// Queues `events` as one append and waits until they are durable. A `precondition` is
+    /// checked in the write transaction, just before the events go in.
+    func submit(_ events: [PreparedEvent], precondition: AppendPrecondition? = nil) async throws -> [AppendReceipt] {
         try await withCheckedThrowingContinuation { continuation in
-            enqueue(.append(events, continuation))
+            enqueue(.append(events, precondition, continuation))
         }
     }
 

@@ -66,6 +66,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
             return APIError(.badRequest, error.code, "\(error)", hint: "fix the event; nothing of this batch was written")
         case .batchTooLarge:
             return APIError(.contentTooLarge, "batch_too_large", "\(error)", hint: "send fewer events per request")
+        case .refused(let reason):
+            return APIError(.conflict, "refused", reason, hint: "the request's state changed: read it again")
         case .noSuchEntry:
             return APIError(.notFound, "no_such_entry", "\(error)")
         case .invalidProofRange:
