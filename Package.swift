@@ -6,7 +6,7 @@
 //
 //   custos (executable) -> CustosCLI -> CustosQuery -> CustosLineage -> CustosLedger -> LMDB
 //                                   -> CustosMasking -> CustosConfig     -> CLMDB, CXXHash (system libraries)
-//                      -> CustosServer (Hummingbird) -> CustosQuery, CustosMasking
+//                      -> CustosServer (Hummingbird) -> CustosGate -> CustosLineage, CustosMasking
 //
 // The benchmarks (Benchmarks/, ordo-one/benchmark) are part of the package only when
 // CUSTOS_BENCHMARKS is set, as Hummingbird does, so that `make test` never builds them.
@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "CustosLineage", targets: ["CustosLineage"]),
         .library(name: "CustosQuery", targets: ["CustosQuery"]),
         .library(name: "CustosMasking", targets: ["CustosMasking"]),
+        .library(name: "CustosGate", targets: ["CustosGate"]),
         .library(name: "CustosServer", targets: ["CustosServer"]),
     ],
     dependencies: [
@@ -94,6 +95,16 @@ let package = Package(
         .target(
             name: "CustosLineage",
             dependencies: ["CustosLedger"],
+            swiftSettings: strictSwift
+        ),
+
+        // The approval gate: policy, request lifecycle, just-in-time tokens, the agent's API.
+        .target(
+            name: "CustosGate",
+            dependencies: [
+                "CustosLedger", "CustosLineage", "CustosMasking", "CustosConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -168,6 +179,11 @@ let package = Package(
         .testTarget(
             name: "CustosMaskingTests",
             dependencies: ["CustosMasking", "CustosConfig", "CustosLedger", "CustosLineage", "CustosTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CustosGateTests",
+            dependencies: ["CustosGate", "CustosLedger", "CustosLineage", "CustosMasking", "CustosTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -57,6 +57,16 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
     private var nodeInterner: Interner { Interner(database: schema.nodes, hasher: hasher) }
     private var termInterner: Interner { Interner(database: schema.terms, hasher: hasher) }
 
+    // MARK: Client event ids
+
+    /// The seq of the event `actor` appended with `clientEventID`, or nil when it never did.
+    public func seq(ofClientEventID clientEventID: String, actor: NodeID) throws -> UInt64? {
+        let scope = Array(actor.rawValue.utf8).withUnsafeBytes { actorBytes in
+            Array(clientEventID.utf8).withUnsafeBytes { IdempotencyIndex.scope(actor: actorBytes, clientEventID: $0) }
+        }
+        return try IdempotencyIndex(database: schema.idempotency, hasher: hasher).find(scope: scope, in: self)?.receipt.seq
+    }
+
     // MARK: Names
 
     /// The key of a node id, or nil when no event ever named it.

@@ -1,0 +1,560 @@
+public import CustosLedger
+import CustosLineage
+public import CustosMasking
+import Crypto
+import Foundation
+import Synchronization
+
+/// The approval gate over a local store: agents ask, eligible humans decide, approved
+/// actions get a single-use token, and every step is an event in the ledger.
+///
+/// ```swift
+/// let gate = try Gate(ledger: ledger, policy: GatePolicy.load(contentsOf: "gate.yaml"))
+/// let asked = try await gate.request(.export(resource: dataset), by: agent, justification: "monthly report")
+/// _ = try await gate.approve(asked.id, by: alice)
+/// let token = try gate.token(for: asked.id, by: agent)
+/// let redeemed = try await gate.redeem(token.compact, by: agent, action: "export", resource: dataset.rawValue)
+/// ```
+///
+/// Every change is a conditional append (``Ledger/append(contentsOf:if:)``) whose check
+/// rebuilds the request's state from its events inside the write transaction: concurrent
+/// approvals, denials, revocations, expiries and redemptions, from any number of tasks or
+/// processes, end in exactly one consistent outcome.
+public final class Gate: Sendable {
+    public let ledger: Ledger
+    public let signingKey: GateSigningKey
+    let graph: LineageGraph
+    let watcher: GateWatcher
+    private let settings: Mutex<Settings>
+
+    struct Settings: Sendable {
+        var policy: GatePolicy
+        var masker: Masker
+    }
+
+    /// Limits on what a request may carry.
+    public static let maxJustificationBytes = 4_096
+    public static let maxPayloadBytes = 256 * 1024
+
+    private let maskingKey: PseudonymKey?
+
+    /// A gate on `ledger`. The signing key is the store's `gate.key`, made on first use.
+    /// Payloads and outputs are masked by `masker`, or else by the policy's `masking` file (or
+    /// the standard masking policy), with `maskingKey` for pseudonyms.
+    public init(ledger: Ledger, policy: GatePolicy = .standard, masker: Masker? = nil, maskingKey: PseudonymKey? = nil, signingKey: GateSigningKey? = nil) throws {
+        self.ledger = ledger
+        self.signingKey = try signingKey ?? GateSigningKey.load(inStore: ledger.path)
+        self.maskingKey = maskingKey
+        graph = LineageGraph(ledger: ledger)
+        watcher = GateWatcher(ledger: ledger)
+        settings = Mutex(Settings(policy: policy, masker: try masker ?? Self.masker(for: policy, key: maskingKey)))
+    }
+
+    /// The masker a policy asks for.
+    static func masker(for policy: GatePolicy, key: PseudonymKey?) throws(GateError) -> Masker {
+        guard let path = policy.maskingPolicyPath else { return Masker(policy: .standard, key: key) }
+        do { return Masker(policy: try MaskingPolicy.load(contentsOf: path), key: key) } catch { throw .invalidPolicy(error) }
+    }
+
+    /// The policy in force.
+    public var policy: GatePolicy { settings.withLock { $0.policy } }
+    /// The masker for payloads and outputs.
+    public var masker: Masker { settings.withLock { $0.masker } }
+
+    /// Puts `policy` in force for new requests and decisions.
+    public func setPolicy(_ policy: GatePolicy, masker: Masker? = nil) {
+        settings.withLock { settings in
+            settings.policy = policy
+            if let masker { settings.masker = masker }
+        }
+    }
+
+    /// Reads the policy file again; when it is invalid, the error says where and the policy in
+    /// force stays.
+    @discardableResult
+    public func reloadPolicy(from path: String) throws(GateError) -> GatePolicy {
+        let policy: GatePolicy
+        do { policy = try GatePolicy.load(contentsOf: path) } catch { throw .invalidPolicy(error) }
+        setPolicy(policy, masker: try Self.masker(for: policy, key: maskingKey))
+        return policy
+    }
+
+    /// The public key that verifies this gate's tokens.
+    public var verifierKey: GateVerifierKey { signingKey.verifier }
+
+    /// How many tasks wait on requests now.
+    public var waiterCount: Int { watcher.waiterCount }
+
+    // MARK: Reading
+
+    /// The request `id` as the ledger tells it now.
+    public func request(_ id: NodeID) throws -> ApprovalRequest {
+        let now = Timestamp.now()
+        let graph = graph
+        let trail = try ledger.withSnapshot { snapshot in try graph.approvalTrail(of: id, in: snapshot) }
+        guard let request = ApprovalRequest(trail: trail, now: now) else { throw GateError.unknownRequest(id.rawValue) }
+        return request
+    }
+
+    /// Requests, newest first, with the given status (any when nil), at most `limit`.
+    /// `requester` keeps those of one actor (or made on its behalf).
+    public func requests(status: ApprovalStatus? = nil, requester: NodeID? = nil, limit: Int = 100) throws -> [ApprovalRequest] {
+        let now = Timestamp.now()
+        let graph = graph
+        return try ledger.withSnapshot { snapshot in
+            var found: [ApprovalRequest] = []
+            guard limit > 0, let kind = try snapshot.termKey(EventKind.request.rawValue) else { return found }
+            try snapshot.forEachSeq(in: .kind(kind), within: 0..<snapshot.head.size, newestFirst: true) { seq in
+                let entry = try snapshot.entry(at: seq)
+                guard let id = entry.event.outputs.first(where: { $0.rawValue.hasPrefix("request:") }), entry.event.attributes[GateAttribute.action] != nil else { return true }
+                if let requester, entry.event.actor.id != requester, entry.event.actor.onBehalfOf != requester { return true }
+                guard let request = ApprovalRequest(trail: try graph.approvalTrail(of: id, in: snapshot), now: now) else { return true }
+                if status == nil || request.status == status { found.append(request) }
+                return found.count < limit
+            }
+            return found
+        }
+    }
+
+    // MARK: Asking
+
+    /// Records a request for `action` by `actor`, decided at once by the policy when its rule
+    /// allows or denies, pending approval otherwise. The payload is masked before it is
+    /// stored; the raw payload is never kept. With an `idempotencyKey`, asking again with the
+    /// same key returns the first request.
+    public func request(
+        _ action: GateAction, by actor: Actor, justification: String, payload: String? = nil, idempotencyKey: String? = nil
+    ) async throws -> ApprovalRequest {
+        let justification = justification.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !justification.isEmpty, justification.utf8.count <= Self.maxJustificationBytes else {
+            throw GateError.invalidRequest("a justification of 1 to \(Self.maxJustificationBytes) bytes is required: say why the action is needed")
+        }
+        if let payload, payload.utf8.count > Self.maxPayloadBytes {
+            throw GateError.invalidRequest("the payload is \(payload.utf8.count) bytes; at most \(Self.maxPayloadBytes) are accepted")
+        }
+        let clientEventID = idempotencyKey.map { "gate.request:" + $0 }
+        if let clientEventID, let earlier = try existingRequest(clientEventID: clientEventID, actor: actor.id) { return earlier }
+        let (policy, masker) = settings.withLock { ($0.policy, $0.masker) }
+        let graph = graph
+        var lineage: NodeTags?
+        let rule = try policy.rule(for: action.name, resource: action.resource) {
+            do {
+                let tags = try graph.tags(of: action.resource)
+                lineage = tags
+                return tags.all
+            } catch LineageError.unknownNode {
+                return []
+            }
+        }
+        let id = try NodeID("request:" + Self.randomHex(12))
+        let now = Timestamp.now()
+        let waitSeconds = rule?.waitSeconds ?? policy.defaultWaitSeconds
+        let expiresAt = Timestamp(microseconds: now.microseconds + Int64(waitSeconds * 1_000_000))
+        var decision = rule?.decision ?? .deny
+        var automaticReason: String? = rule == nil ? "no rule of \(policy.file) matches \(action.name) on \(action.resource); the gate denies what it is not told to allow" : rule?.reason
+        let eligible = rule.map { Array(policy.eligibleApprovers(for: $0)).sorted() } ?? []
+        if decision == .requireApproval, let rule, !eligible.isEmpty {
+            let possible = eligible.filter { $0 != actor.id.rawValue && $0 != actor.onBehalfOf?.rawValue && !$0.hasPrefix("agent:") }
+            if possible.count < rule.approvals {
+                decision = .deny
+                automaticReason = "rule \(rule.name) needs \(rule.approvals) approvers, and only \(possible.count) of its approvers are not the requester"
+            }
+        }
+
+        var attributes: [String: JSONValue] = [
+            GateAttribute.action: .string(action.name),
+            GateAttribute.scope: .array(action.scope.map(JSONValue.string)),
+            GateAttribute.justification: .string(justification),
+            GateAttribute.rule: .string(rule?.name ?? "(no rule)"),
+            GateAttribute.ruleLine: .number(Double(rule?.line ?? 0)),
+            GateAttribute.decision: .string(decision.rawValue),
+            GateAttribute.requiredApprovals: .number(Double(decision == .requireApproval ? rule?.approvals ?? 1 : 1)),
+            GateAttribute.approvers: .array((rule?.approvers ?? []).map(JSONValue.string)),
+            GateAttribute.eligible: .array(eligible.map(JSONValue.string)),
+            GateAttribute.expiresAt: .string(expiresAt.description),
+            GateAttribute.tokenSeconds: .number(rule?.tokenSeconds ?? policy.defaultTokenSeconds),
+        ]
+        if let payload {
+            let (masked, summary) = masker.mask(payload)
+            attributes[GateAttribute.payload] = .string(masked)
+            attributes[GateAttribute.payloadFindings] = .object(summary.counts.mapValues { .number(Double($0)) })
+            attributes[GateAttribute.payloadSHA256] = .string(summary.outputSHA256)
+        }
+        if let rule, !rule.inheritsTags.isEmpty, let lineage {
+            attributes[GateAttribute.lineage] = Self.explanation(of: lineage, tags: Set(rule.inheritsTags))
+        }
+
+        var events = [try Event(
+            kind: .request, actor: actor, inputs: [action.resource], outputs: [id], attributes: attributes,
+            clientEventID: clientEventID
+        )]
+        let gateActor = GateIdentity.actor
+        switch decision {
+        case .allow:
+            events.append(try Event(kind: .approve, actor: gateActor, inputs: [id], attributes: [
+                GateAttribute.automatic: true, GateAttribute.rule: .string(rule?.name ?? ""), GateAttribute.reason: .string("allowed by rule \(rule?.name ?? "")"),
+            ]))
+        case .deny:
+            events.append(try Event(kind: .deny, actor: gateActor, inputs: [id], attributes: [
+                GateAttribute.automatic: true, GateAttribute.rule: .string(rule?.name ?? "(no rule)"),
+                GateAttribute.reason: .string(automaticReason ?? "denied by rule \(rule?.name ?? "")"),
+            ]))
+        case .requireApproval:
+            break
+        }
+        do {
+            _ = try await ledger.append(contentsOf: events)
+        } catch LedgerError.idempotencyConflict where clientEventID != nil {
+            // Asked twice at once with one key: the other ask won; answer with its request.
+            if let clientEventID, let earlier = try existingRequest(clientEventID: clientEventID, actor: actor.id) { return earlier }
+            throw GateError.invalidRequest("the idempotency key \(idempotencyKey ?? "") was used by an event that is not a request")
+        }
+        return try request(id)
+    }
+
+    /// The request `actor` made with this client event id, if any.
+    private func existingRequest(clientEventID: String, actor: NodeID) throws -> ApprovalRequest? {
+        let found = try ledger.withSnapshot { snapshot -> NodeID? in
+            guard let seq = try snapshot.seq(ofClientEventID: clientEventID, actor: actor) else { return nil }
+            let entry = try snapshot.entry(at: seq)
+            guard entry.event.kind == .request else { return nil }
+            return entry.event.outputs.first { $0.rawValue.hasPrefix("request:") }
+        }
+        return try found.map { try request($0) }
+    }
+
+    // MARK: Deciding
+
+    /// Records `approver`'s approval. Refused, and the attempt recorded, when the approver is
+    /// the requester, anyone it acts for or who acts for it, an agent or a service, not among
+    /// the rule's approvers, excluded by `neverApprove`, or has approved already.
+    public func approve(_ id: NodeID, by approver: Actor, reason: String? = nil) async throws -> ApprovalRequest {
+        let current = try request(id)
+        if let refusal = identityRefusal(of: approver, for: current, deciding: true) {
+            try await recordRefusal(.approve, of: id, by: approver, reason: refusal)
+            throw GateError.refused(refusal)
+        }
+        var attributes: [String: JSONValue] = [:]
+        if let reason { attributes[GateAttribute.reason] = .string(Self.clipped(reason)) }
+        let event = try Event(kind: .approve, actor: approver, inputs: [id], attributes: attributes)
+        let verdict = Verdict()
+        try await transition(id, appending: [event], verdict: verdict) { state in
+            guard state.status == .pending else { return Refusal(state.status == .approved ? "\(id) is already approved" : "\(id) is already \(state.status.rawValue)", record: false) }
+            if state.approvals.contains(where: { $0.approver == approver.id }) {
+                return Refusal("\(approver.id) has approved \(id) already: a second approval by the same person does not count", record: true)
+            }
+            return nil
+        }
+        return try request(id)
+    }
+
+    /// Records a denial, which ends the request. The decider must be eligible to approve it.
+    public func deny(_ id: NodeID, by approver: Actor, reason: String) async throws -> ApprovalRequest {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw GateError.invalidRequest("a denial needs a reason, for the requester and the audit") }
+        let current = try request(id)
+        if let refusal = identityRefusal(of: approver, for: current, deciding: true) {
+            try await recordRefusal(.deny, of: id, by: approver, reason: refusal)
+            throw GateError.refused(refusal)
+        }
+        let event = try Event(kind: .deny, actor: approver, inputs: [id], attributes: [GateAttribute.reason: .string(Self.clipped(reason))])
+        try await transition(id, appending: [event], verdict: Verdict()) { state in
+            state.status == .pending ? nil : Refusal("\(id) is already \(state.status.rawValue)", record: false)
+        }
+        return try request(id)
+    }
+
+    /// Withdraws a pending request or voids an approval before its token is redeemed. The
+    /// requester, whoever it acts for, an eligible approver, or (`asAdministrator`) an
+    /// administrator may revoke.
+    public func revoke(_ id: NodeID, by actor: Actor, reason: String, asAdministrator: Bool = false) async throws -> ApprovalRequest {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw GateError.invalidRequest("a revocation needs a reason") }
+        let current = try request(id)
+        let isRequesterSide = actor.id == current.requester.id || actor.id == current.requester.onBehalfOf
+        if !asAdministrator && !isRequesterSide, let refusal = identityRefusal(of: actor, for: current, deciding: true) {
+            throw GateError.refused("only the requester, whom it acts for, an approver or an administrator may revoke: \(refusal)")
+        }
+        let event = try Event(kind: .revoke, actor: actor, inputs: [id], attributes: [GateAttribute.reason: .string(Self.clipped(reason))])
+        try await transition(id, appending: [event], verdict: Verdict()) { state in
+            state.status == .pending || state.status == .approved ? nil : Refusal("\(id) is already \(state.status.rawValue)", record: false)
+        }
+        return try request(id)
+    }
+
+    /// Records the expiry of every lapsed request (nobody decided in time, or a token lapsed
+    /// unredeemed). Returns how many it recorded. Servers call it periodically; reads already
+    /// show lapsed requests as expired.
+    @discardableResult
+    public func expireLapsed(limit: Int = 1_000) async throws -> Int {
+        var recorded = 0
+        for status in [ApprovalStatus.expired] {
+            for request in try requests(status: status, limit: limit) where request.isLapsed {
+                if try await expire(request) { recorded += 1 }
+            }
+        }
+        return recorded
+    }
+
+    /// Records the expiry of a lapsed request; false when it was not lapsed by the time of the
+    /// write, or another writer recorded its end first.
+    @discardableResult
+    func expire(_ lapsed: ApprovalRequest) async throws -> Bool {
+        let event = try Event(kind: .expire, actor: GateIdentity.actor, inputs: [lapsed.id], attributes: [
+            GateAttribute.automatic: true, GateAttribute.reason: .string(lapsed.statusReason ?? "expired"),
+        ])
+        do {
+            try await transition(lapsed.id, appending: [event], verdict: Verdict(), recordingLapse: false) { state in
+                state.isLapsed ? nil : Refusal("\(lapsed.id) is \(state.status.rawValue)", record: false)
+            }
+            return true
+        } catch GateError.refused {
+            return false
+        }
+    }
+
+    // MARK: Waiting
+
+    /// Waits until the request is decided (no longer pending), or has changed since
+    /// `changedAfter` (a ``ApprovalRequest/lastSeq``), or `timeout` passes; returns its state
+    /// then, pending or not. A request that lapses while waited on is recorded as expired.
+    /// Cancelling the task ends the wait early.
+    public func wait(for id: NodeID, timeout: Duration, changedAfter: UInt64? = nil) async throws -> ApprovalRequest {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            let ticket = watcher.register(id)
+            defer { watcher.unregister(ticket) }
+            var state = try request(id)
+            if state.isLapsed {
+                try await expire(state)
+                state = try request(id)
+            }
+            if let changedAfter {
+                if state.lastSeq > changedAfter || state.status.isFinal { return state }
+            } else if state.status != .pending {
+                return state
+            }
+            let remaining = clock.now.duration(to: deadline)
+            if remaining <= .zero || Task.isCancelled { return state }
+            // Wake at the request's own deadline too, to record its expiry.
+            let untilLapse = Duration.microseconds(max(0, state.expiresAt.microseconds - Timestamp.now().microseconds) + 1_000)
+            await watcher.wait(ticket, timeout: min(remaining, untilLapse))
+        }
+    }
+
+    // MARK: Tokens
+
+    /// The token of an approved request, for its requester or whomever it acts for.
+    public func token(for id: NodeID, by actor: Actor) throws -> GateToken {
+        let state = try request(id)
+        guard actor.id == state.requester.id || actor.id == state.requester.onBehalfOf else {
+            throw GateError.refused("only the requester (\(state.requester.id)) or whom it acts for receives the token of \(id)")
+        }
+        guard state.status == .approved, let approvedAt = state.approvedAt, let lapse = state.tokenExpiresAt else {
+            throw GateError.notApproved(request: id.rawValue, status: state.status, reason: state.statusReason ?? "it waits for \(state.requiredApprovals - state.approvals.count) more approval(s)")
+        }
+        let claims = GateToken.Claims(
+            request: id, action: state.action, resource: state.resource, scope: state.scope, subject: state.requester.id,
+            onBehalfOf: state.requester.onBehalfOf, notBefore: approvedAt.microseconds / 1_000_000,
+            expires: (lapse.microseconds + 999_999) / 1_000_000, nonce: nonce(for: id), issuer: ledger.origin, keyID: signingKey.verifier.keyID
+        )
+        return GateToken(claims: claims, signingKey: signingKey)
+    }
+
+    /// What redeeming a token did.
+    public struct Redemption: Sendable {
+        public let token: GateToken
+        public let request: ApprovalRequest
+        /// The seq of the `execute` event.
+        public let seq: UInt64
+    }
+
+    /// Redeems a token for `action` on `resource`: checks its signature, time and scope,
+    /// then records the execution, once. A replayed, expired, revoked, forged or
+    /// out-of-scope token fails, and the attempt is recorded.
+    public func redeem(_ compact: String, by actor: Actor, action: String? = nil, resource: String? = nil) async throws -> Redemption {
+        let token: GateToken
+        do {
+            token = try GateToken(parsing: compact, verifier: signingKey.verifier)
+        } catch {
+            try await recordRefusal(GateKind.redeemRefused, of: nil, by: actor, reason: error.description, extra: [
+                "tokenSHA256": .string(Hex.encode(SHA256.hash(data: Array(compact.utf8)))),
+            ])
+            throw error
+        }
+        let id = token.claims.request
+        do {
+            try token.check(now: Timestamp.now(), action: action, resource: resource)
+        } catch {
+            try await recordRefusal(GateKind.redeemRefused, of: id, by: actor, reason: error.description)
+            throw error
+        }
+        var inputs = [id]
+        let target = try resource.map { try NodeID($0) } ?? token.claims.resource
+        if !inputs.contains(target) { inputs.append(target) }
+        let event = try Event(kind: .execute, actor: actor, inputs: inputs, attributes: [
+            GateAttribute.nonce: .string(token.claims.nonce), GateAttribute.action: .string(token.claims.action),
+        ])
+        let receipts: [AppendReceipt]
+        do {
+            receipts = try await transition(id, appending: [event], verdict: Verdict()) { state in
+                switch state.status {
+                case .approved: return nil
+                case .executed: return Refusal("the token of \(id) was redeemed already, by \(state.endedBy?.rawValue ?? "?") at \(state.endedAt?.description ?? "?"): tokens are single use", record: true)
+                case .pending: return Refusal("\(id) is not approved", record: true)
+                default: return Refusal("\(id) is \(state.status.rawValue): \(state.statusReason ?? "")", record: true)
+                }
+            }
+        } catch GateError.refused(let reason) {
+            throw GateError.invalidToken(reason)
+        }
+        return Redemption(token: token, request: try request(id), seq: receipts.first?.seq ?? 0)
+    }
+
+    /// Checks a token: its signature, time window and scope offline, then what the ledger says
+    /// of its request (already redeemed, revoked…). Records nothing.
+    public func verify(_ compact: String, action: String? = nil, resource: String? = nil) throws -> (token: GateToken, request: ApprovalRequest) {
+        let token = try GateToken(parsing: compact, verifier: signingKey.verifier)
+        try token.check(now: Timestamp.now(), action: action, resource: resource)
+        let state = try request(token.claims.request)
+        guard state.status == .approved else {
+            throw GateError.invalidToken("\(state.id) is \(state.status.rawValue)\(state.statusReason.map { ": \($0)" } ?? "")")
+        }
+        return (token, state)
+    }
+
+    /// Records what the executed action did. `output`, when given, is hashed (raw and masked)
+    /// and its masked findings counted; it is not stored. Returns the request and the output
+    /// masked, for the caller to pass on.
+    @discardableResult
+    public func recordOutcome(
+        _ id: NodeID, by actor: Actor, succeeded: Bool, output: [UInt8]? = nil, attributes extra: [String: JSONValue] = [:]
+    ) async throws -> (request: ApprovalRequest, maskedOutput: [UInt8]?) {
+        var attributes = extra
+        attributes[GateAttribute.succeeded] = .bool(succeeded)
+        var maskedOutput: [UInt8]?
+        if let output {
+            let (masked, summary) = masker.mask(output)
+            maskedOutput = masked
+            attributes["outputSHA256"] = .string(summary.inputSHA256)
+            attributes["maskedOutputSHA256"] = .string(summary.outputSHA256)
+            attributes["outputBytes"] = .number(Double(output.count))
+            attributes["maskedFindings"] = .object(summary.counts.mapValues { .number(Double($0)) })
+        }
+        let event = try Event(kind: GateKind.outcome, actor: actor, inputs: [id], attributes: attributes)
+        try await transition(id, appending: [event], verdict: Verdict(), recordingLapse: false) { state in
+            guard state.status == .executed else { return Refusal("\(id) has not been executed: redeem its token first", record: false) }
+            return state.outcome == nil ? nil : Refusal("the outcome of \(id) is recorded already", record: false)
+        }
+        return (try request(id), maskedOutput)
+    }
+
+    // MARK: Internals
+
+    /// Why a refused step was refused, and whether to record the attempt.
+    struct Refusal: Sendable {
+        let reason: String
+        let record: Bool
+        init(_ reason: String, record: Bool) {
+            self.reason = reason
+            self.record = record
+        }
+    }
+
+    /// Carries the precondition's refusal out of the write transaction.
+    final class Verdict: Sendable {
+        let refusal = Mutex<Refusal?>(nil)
+    }
+
+    /// Appends `events` if `check`, run on the request's state in the write transaction,
+    /// finds no reason to refuse. A request found lapsed gets its expiry recorded and the step
+    /// refused; a refusal marked for the record is recorded.
+    @discardableResult
+    private func transition(
+        _ id: NodeID, appending events: [Event], verdict: Verdict, recordingLapse: Bool = true,
+        check: @escaping @Sendable (ApprovalRequest) -> Refusal?
+    ) async throws -> [AppendReceipt] {
+        let graph = graph
+        do {
+            let receipts = try await ledger.append(contentsOf: events) { snapshot in
+                let trail = try graph.approvalTrail(of: id, in: snapshot)
+                guard let state = ApprovalRequest(trail: trail, now: Timestamp.now()) else { return "no request \(id)" }
+                let refusal: Refusal?
+                if recordingLapse && state.isLapsed {
+                    // A redemption of a lapsed token is an attempt worth recording; other steps are not.
+                    refusal = Refusal("\(id) expired: \(state.statusReason ?? "")", record: events.first?.kind == .execute)
+                } else {
+                    refusal = check(state)
+                }
+                verdict.refusal.withLock { $0 = refusal }
+                return refusal?.reason
+            }
+            watcher.notify(id)
+            return receipts
+        } catch LedgerError.refused(let reason) {
+            let refusal = verdict.refusal.withLock { $0 }
+            if let refusal, refusal.record, let first = events.first {
+                try await recordRefusal(first.kind == .execute ? GateKind.redeemRefused : first.kind, of: id, by: first.actor, reason: refusal.reason)
+            }
+            if recordingLapse, let state = try? request(id), state.isLapsed { try await expire(state) }
+            throw GateError.refused(reason)
+        }
+    }
+
+    private func recordRefusal(_ kind: EventKind, of id: NodeID?, by actor: Actor, reason: String, extra: [String: JSONValue] = [:]) async throws {
+        var attributes = extra
+        attributes[GateAttribute.refused] = .string(Self.clipped(reason))
+        let event = try Event(kind: kind, actor: actor, inputs: id.map { [$0] } ?? [], attributes: attributes)
+        _ = try await ledger.append(event)
+        if let id { watcher.notify(id) }
+    }
+
+    /// Why `actor` may not decide on `request`, or nil when it may.
+    func identityRefusal(of actor: Actor, for request: ApprovalRequest, deciding: Bool) -> String? {
+        let requester = request.requester
+        if actor.kind != .human { return "\(actor.id) is \(actor.kind == .agent ? "an agent" : "a service"): only humans decide on requests" }
+        if actor.id == requester.id { return "\(actor.id) made the request and cannot decide on it" }
+        if actor.id == requester.onBehalfOf { return "\(requester.id) acts on behalf of \(actor.id), who therefore cannot decide on it" }
+        if let principal = actor.onBehalfOf, principal == requester.id || principal == requester.onBehalfOf {
+            return "\(actor.id) acts on behalf of the requester side (\(principal))"
+        }
+        if !request.eligibleApprovers.isEmpty && !request.eligibleApprovers.contains(actor.id.rawValue) {
+            return "\(actor.id) is not among the approvers of rule \(request.rule) (\(request.approverNames.joined(separator: ", ")))"
+        }
+        if policy.isExcluded(actor.id, from: request.action) {
+            return "\(actor.id) may never approve \(request.action) (neverApprove in \(policy.file))"
+        }
+        return nil
+    }
+
+    private func nonce(for id: NodeID) -> String {
+        let key = SymmetricKey(data: signingKey.privateKey.rawRepresentation)
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(("custos-gate-nonce\n" + id.rawValue).utf8), using: key).prefix(16))
+    }
+
+    static func randomHex(_ bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Hex.encode((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    static func clipped(_ text: String) -> String {
+        text.utf8.count <= 2_048 ? text : String(decoding: Array(text.utf8.prefix(2_048)), as: UTF8.self) + "…"
+    }
+
+    /// The tags that made a lineage rule match, each with the path that carries it.
+    static func explanation(of tags: NodeTags, tags wanted: Set<String>) -> JSONValue {
+        var items: [JSONValue] = []
+        for own in tags.own where wanted.contains(own.tag) {
+            items.append(["tag": .string(own.tag), "source": .string(tags.node.rawValue), "path": [], "seq": .number(Double(own.seq))])
+        }
+        for inherited in tags.inherited where wanted.contains(inherited.tag) {
+            items.append([
+                "tag": .string(inherited.tag), "source": .string(inherited.source.rawValue),
+                "path": .array(inherited.path.map { ["from": .string($0.from.rawValue), "relation": .string($0.relation), "to": .string($0.to.rawValue), "seq": .number(Double($0.firstSeq))] }),
+            ])
+        }
+        return .array(items)
+    }
+}
+

@@ -1,0 +1,131 @@
+public import CustosLedger
+
+/// What an agent does at the gate, as one identity, in-process on a local store
+/// (``LocalGateClient``) or remote over HTTP (``RemoteGate``). ``perform(_:justification:payload:timeout:body:)``
+/// puts the steps together.
+public protocol GateClient: Sendable {
+    /// Asks for approval of `action`.
+    func submit(_ action: GateAction, justification: String, payload: String?, idempotencyKey: String?) async throws -> ApprovalRequest
+    /// The request as it stands.
+    func status(of id: NodeID) async throws -> ApprovalRequest
+    /// Waits for a decision, at most `timeout`; returns the request then, pending or not.
+    func wait(for id: NodeID, timeout: Duration) async throws -> ApprovalRequest
+    /// The token of an approved request.
+    func token(for id: NodeID) async throws -> GateToken
+    /// Redeems the token, once, for `action` on `resource`.
+    func redeem(_ token: GateToken, action: String, resource: String) async throws -> ApprovalRequest
+    /// Records what the action did; returns `output` masked by the gate's policy.
+    func recordOutcome(_ id: NodeID, succeeded: Bool, output: [UInt8]?, attributes: [String: JSONValue]) async throws -> (request: ApprovalRequest, maskedOutput: [UInt8]?)
+    /// Withdraws a request.
+    func revoke(_ id: NodeID, reason: String) async throws -> ApprovalRequest
+}
+
+/// What ``GateClient/perform(_:justification:payload:timeout:body:)`` may return: output the
+/// gate masks before the caller sees it.
+public protocol GateOutput: Sendable {
+    var gateBytes: [UInt8] { get }
+    init(gateMaskedBytes: [UInt8])
+}
+
+extension String: GateOutput {
+    public var gateBytes: [UInt8] { Array(utf8) }
+    public init(gateMaskedBytes: [UInt8]) { self = String(decoding: gateMaskedBytes, as: UTF8.self) }
+}
+
+extension Array: GateOutput where Element == UInt8 {
+    public var gateBytes: [UInt8] { self }
+    public init(gateMaskedBytes: [UInt8]) { self = gateMaskedBytes }
+}
+
+/// What an approved action gave back, masked, with the request as the ledger has it.
+public struct GateOutcome<Output: GateOutput>: Sendable {
+    /// The action's result after masking.
+    public let output: Output
+    /// The request, executed, with its outcome recorded.
+    public let request: ApprovalRequest
+    /// The token the action ran with.
+    public let token: GateToken
+}
+
+extension GateClient {
+    /// Asks for `action`, waits for the decision (at most `timeout`), and when approved runs
+    /// `body` with a token that has just been redeemed, so it is valid and used once; then
+    /// masks what `body` returns and records the outcome. A denied or expired request throws
+    /// ``GateError/notApproved(request:status:reason:)`` and `body` never runs; a timeout or
+    /// a cancellation withdraws the request (so no approval lands after the agent stopped
+    /// waiting) and throws ``GateError/timedOut(request:seconds:)`` or `CancellationError`.
+    /// An error from `body` is recorded as a failed outcome and rethrown.
+    public func perform<Output: GateOutput>(
+        _ action: GateAction, justification: String, payload: String? = nil, timeout: Duration = .seconds(3_600),
+        body: (GateToken) async throws -> Output
+    ) async throws -> GateOutcome<Output> {
+        let asked = try await submit(action, justification: justification, payload: payload, idempotencyKey: nil)
+        let decided: ApprovalRequest
+        do {
+            decided = try await wait(for: asked.id, timeout: timeout)
+        } catch {
+            _ = try? await revoke(asked.id, reason: "the requester stopped waiting: \(error)")
+            throw error
+        }
+        if decided.status == .pending {
+            let cancelled = Task.isCancelled
+            _ = try? await revoke(asked.id, reason: cancelled ? "the requester's task was cancelled" : "the requester stopped waiting after \(timeout)")
+            if cancelled { throw CancellationError() }
+            throw GateError.timedOut(request: asked.id.rawValue, seconds: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        }
+        guard decided.status == .approved else {
+            throw GateError.notApproved(request: asked.id.rawValue, status: decided.status, reason: decided.statusReason ?? decided.status.rawValue)
+        }
+        let token = try await token(for: asked.id)
+        _ = try await redeem(token, action: action.name, resource: action.resource.rawValue)
+        let output: Output
+        do {
+            output = try await body(token)
+        } catch {
+            _ = try? await recordOutcome(asked.id, succeeded: false, output: nil, attributes: ["error": .string(String(describing: error))])
+            throw error
+        }
+        let (request, masked) = try await recordOutcome(asked.id, succeeded: true, output: output.gateBytes, attributes: [:])
+        return GateOutcome(output: Output(gateMaskedBytes: masked ?? []), request: request, token: token)
+    }
+}
+
+/// A ``GateClient`` for one identity on a local ``Gate``.
+public struct LocalGateClient: GateClient {
+    public let gate: Gate
+    public let actor: Actor
+
+    public init(gate: Gate, actor: Actor) {
+        self.gate = gate
+        self.actor = actor
+    }
+
+    public func submit(_ action: GateAction, justification: String, payload: String?, idempotencyKey: String?) async throws -> ApprovalRequest {
+        try await gate.request(action, by: actor, justification: justification, payload: payload, idempotencyKey: idempotencyKey)
+    }
+
+    public func status(of id: NodeID) async throws -> ApprovalRequest { try gate.request(id) }
+
+    public func wait(for id: NodeID, timeout: Duration) async throws -> ApprovalRequest {
+        try await gate.wait(for: id, timeout: timeout)
+    }
+
+    public func token(for id: NodeID) async throws -> GateToken { try gate.token(for: id, by: actor) }
+
+    public func redeem(_ token: GateToken, action: String, resource: String) async throws -> ApprovalRequest {
+        try await gate.redeem(token.compact, by: actor, action: action, resource: resource).request
+    }
+
+    public func recordOutcome(_ id: NodeID, succeeded: Bool, output: [UInt8]?, attributes: [String: JSONValue]) async throws -> (request: ApprovalRequest, maskedOutput: [UInt8]?) {
+        try await gate.recordOutcome(id, by: actor, succeeded: succeeded, output: output, attributes: attributes)
+    }
+
+    public func revoke(_ id: NodeID, reason: String) async throws -> ApprovalRequest {
+        try await gate.revoke(id, by: actor, reason: reason)
+    }
+}
+
+extension Gate {
+    /// A client that acts as `actor`.
+    public func client(as actor: Actor) -> LocalGateClient { LocalGateClient(gate: self, actor: actor) }
+}

@@ -1,0 +1,78 @@
+import CustosConfig
+import CustosLedger
+import Foundation
+import Testing
+
+@testable import CustosGate
+
+@Suite("Gate policy")
+struct GatePolicyTests {
+    @Test("rules match action and resource patterns in order; no match means no rule")
+    func matching() throws {
+        let policy = try GatePolicy.parse(testPolicyText, file: "gate.yaml")
+        let dataset = try node("dataset:s3://lake/orders")
+        #expect(policy.rule(for: "export", resource: dataset, tags: { [] })?.name == "exports")
+        #expect(policy.rule(for: "export", resource: dataset, tags: { ["pii"] })?.name == "pii-exports")
+        #expect(policy.rule(for: "hasty_export", resource: dataset, tags: { [] })?.name == "hasty")
+        #expect(policy.rule(for: "delete", resource: dataset, tags: { [] })?.decision == .deny)
+        #expect(policy.rule(for: "launch_missiles", resource: dataset, tags: { [] }) == nil)
+        let rule = try #require(policy.rule(for: "hasty_x", resource: dataset, tags: { [] }))
+        #expect(rule.waitSeconds == 0.4 && rule.tokenSeconds == 1 && rule.line == 19)
+        #expect(policy.eligibleApprovers(for: try #require(policy.rule(for: "export", resource: dataset, tags: { [] }))).count == 4)
+        #expect(policy.isExcluded(People.intern.id, from: "export"))
+        #expect(!policy.isExcluded(People.alice.id, from: "export"))
+    }
+
+    @Test("globs: * for any run, ? for one character")
+    func globs() {
+        #expect(GatePolicy.glob("dataset:s3://lake/*", matches: "dataset:s3://lake/a/b"))
+        #expect(GatePolicy.glob("infra_*", matches: "infra_"))
+        #expect(GatePolicy.glob("a?c", matches: "abc"))
+        #expect(!GatePolicy.glob("a?c", matches: "ac"))
+        #expect(!GatePolicy.glob("dataset:*", matches: "export:x"))
+        #expect(GatePolicy.glob("*", matches: ""))
+    }
+
+    @Test("an invalid policy is rejected with its line and what to write instead")
+    func invalid() throws {
+        let cases: [(String, Int, String)] = [
+            ("version: 1\nrules:\n  - action: export\n    decision: aprove\n", 4, "unknown decision \"aprove\""),
+            ("version: 1\ngroups:\n  owners: [human:a]\nrules:\n  - action: export\n    decision: require_approval\n    approvers: [ownres]\n", 5, "did you mean \"owners\"?"),
+            ("version: 1\nrules:\n  - action: export\n    decision: require_approval\n    approvers: [agent:bot]\n", 3, "an agent can never approve"),
+            ("version: 1\ngroups:\n  owners: [human:a]\nrules:\n  - action: export\n    decision: require_approval\n    approvals: 2\n    approvers: [owners]\n", 5, "needs 2 distinct approvers"),
+            ("version: 1\nrules:\n  - action: export\n    decision: allow\n    wait: soon\n", 5, "expected a duration"),
+            ("version: 2\nrules: []\n", 1, "version 1"),
+            ("version: 1\ngroups:\n  owners: [alice]\nrules: []\n", 3, "is not an identity"),
+            ("version: 1\nrules:\n  - action: export\n    decison: allow\n", 4, "decison"),
+        ]
+        for (text, line, fragment) in cases {
+            do {
+                _ = try GatePolicy.parse(text, file: "bad.yaml")
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.line == line, "\(error) for \(text)")
+                #expect(error.description.contains(fragment), "\(error)")
+            }
+        }
+    }
+
+    @Test("reloading an invalid file keeps the policy in force; a valid one replaces it")
+    func reload() async throws {
+        let fixture = try GateFixture()
+        let path = fixture.folder.file("gate.yaml")
+        try "version: 1\nrules:\n  - action: export\n    decision: allow\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try fixture.gate.reloadPolicy(from: path)
+        #expect(fixture.gate.policy.rules.count == 1)
+
+        try "version: 1\nrules:\n  - action: export\n    decision: nope\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: GateError.self) { try fixture.gate.reloadPolicy(from: path) }
+        do {
+            try fixture.gate.reloadPolicy(from: path)
+        } catch {
+            #expect(error.description.contains("gate.yaml:4:"), "\(error)")
+        }
+        #expect(fixture.gate.policy.rules.first?.decision == .allow)
+        let asked = try await fixture.gate.request(.export(resource: node("dataset:x")), by: People.loneAgent, justification: "test")
+        #expect(asked.status == .approved)
+    }
+}
