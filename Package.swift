@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // System libraries, found with pkg-config; `make` installs the apt packages when missing.
@@ -119,13 +120,14 @@ let package = Package(
         .target(
             name: "CustosServer",
             dependencies: [
-                "CustosLedger", "CustosLineage", "CustosQuery", "CustosMasking", "CustosConfig",
+                "CustosLedger", "CustosLineage", "CustosQuery", "CustosMasking", "CustosConfig", "CustosGate",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSwift
         ),
@@ -139,6 +141,7 @@ let package = Package(
                 "CustosQuery",
                 "CustosMasking",
                 "CustosConfig",
+                "CustosGate",
                 "CustosServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -189,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "CustosServerTests",
             dependencies: [
-                "CustosServer", "CustosLedger", "CustosMasking", "CustosTestSupport",
+                "CustosServer", "CustosLedger", "CustosMasking", "CustosGate", "CustosTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -58,18 +58,18 @@ public struct ApprovalRequest: Sendable {
     public let tokenSeconds: Double
     public let requestSeq: UInt64
 
-    public private(set) var status: ApprovalStatus = .pending
+    public internal(set) var status: ApprovalStatus = .pending
     /// Why it ended, or who ended it.
-    public private(set) var statusReason: String?
+    public internal(set) var statusReason: String?
     /// The actor that ended it (denied, revoked, expired, redeemed).
-    public private(set) var endedBy: NodeID?
-    public private(set) var endedAt: Timestamp?
-    public private(set) var approvals: [Approval] = []
-    public private(set) var refusals: [Refusal] = []
-    public private(set) var approvedAt: Timestamp?
-    public private(set) var outcome: Outcome?
+    public internal(set) var endedBy: NodeID?
+    public internal(set) var endedAt: Timestamp?
+    public internal(set) var approvals: [Approval] = []
+    public internal(set) var refusals: [Refusal] = []
+    public internal(set) var approvedAt: Timestamp?
+    public internal(set) var outcome: Outcome?
     /// The seq of the last event about the request: a version, for long polls.
-    public private(set) var lastSeq: UInt64
+    public internal(set) var lastSeq: UInt64
 
     /// When an approved request's token stops working.
     public var tokenExpiresAt: Timestamp? {
@@ -77,7 +77,7 @@ public struct ApprovalRequest: Sendable {
     }
 
     /// True when the request has lapsed but no `expire` event says so yet.
-    public private(set) var isLapsed = false
+    public internal(set) var isLapsed = false
 
     /// The request as of its events, at time `now` (a pending request past its deadline, or
     /// an approved one whose token lapsed, reads as expired).

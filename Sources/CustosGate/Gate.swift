@@ -26,6 +26,8 @@ public final class Gate: Sendable {
     let graph: LineageGraph
     let watcher: GateWatcher
     private let settings: Mutex<Settings>
+    /// Requests not yet final, and how far the log was scanned for new ones.
+    private let open = Mutex<(scanned: UInt64, open: [NodeID: UInt64])>((0, [:]))
 
     struct Settings: Sendable {
         var policy: GatePolicy
@@ -37,22 +39,24 @@ public final class Gate: Sendable {
     public static let maxPayloadBytes = 256 * 1024
 
     private let maskingKey: PseudonymKey?
+    private let defaultMasker: Masker
 
     /// A gate on `ledger`. The signing key is the store's `gate.key`, made on first use.
-    /// Payloads and outputs are masked by `masker`, or else by the policy's `masking` file (or
-    /// the standard masking policy), with `maskingKey` for pseudonyms.
-    public init(ledger: Ledger, policy: GatePolicy = .standard, masker: Masker? = nil, maskingKey: PseudonymKey? = nil, signingKey: GateSigningKey? = nil) throws {
+    /// Payloads and outputs are masked by the policy's `masking` file when it names one (with
+    /// `maskingKey` for pseudonyms), by `masker` otherwise.
+    public init(ledger: Ledger, policy: GatePolicy = .standard, masker: Masker = Masker(), maskingKey: PseudonymKey? = nil, signingKey: GateSigningKey? = nil) throws {
         self.ledger = ledger
         self.signingKey = try signingKey ?? GateSigningKey.load(inStore: ledger.path)
         self.maskingKey = maskingKey
+        defaultMasker = masker
         graph = LineageGraph(ledger: ledger)
         watcher = GateWatcher(ledger: ledger)
-        settings = Mutex(Settings(policy: policy, masker: try masker ?? Self.masker(for: policy, key: maskingKey)))
+        settings = Mutex(Settings(policy: policy, masker: try Self.masker(for: policy, key: maskingKey, otherwise: masker)))
     }
 
     /// The masker a policy asks for.
-    static func masker(for policy: GatePolicy, key: PseudonymKey?) throws(GateError) -> Masker {
-        guard let path = policy.maskingPolicyPath else { return Masker(policy: .standard, key: key) }
+    static func masker(for policy: GatePolicy, key: PseudonymKey?, otherwise fallback: Masker) throws(GateError) -> Masker {
+        guard let path = policy.maskingPolicyPath else { return fallback }
         do { return Masker(policy: try MaskingPolicy.load(contentsOf: path), key: key) } catch { throw .invalidPolicy(error) }
     }
 
@@ -61,7 +65,8 @@ public final class Gate: Sendable {
     /// The masker for payloads and outputs.
     public var masker: Masker { settings.withLock { $0.masker } }
 
-    /// Puts `policy` in force for new requests and decisions.
+    /// Puts `policy` in force for new requests and decisions, with `masker` for payloads and
+    /// outputs when given.
     public func setPolicy(_ policy: GatePolicy, masker: Masker? = nil) {
         settings.withLock { settings in
             settings.policy = policy
@@ -75,7 +80,7 @@ public final class Gate: Sendable {
     public func reloadPolicy(from path: String) throws(GateError) -> GatePolicy {
         let policy: GatePolicy
         do { policy = try GatePolicy.load(contentsOf: path) } catch { throw .invalidPolicy(error) }
-        setPolicy(policy, masker: try Self.masker(for: policy, key: maskingKey))
+        setPolicy(policy, masker: try Self.masker(for: policy, key: maskingKey, otherwise: defaultMasker))
         return policy
     }
 
@@ -97,13 +102,30 @@ public final class Gate: Sendable {
     }
 
     /// Requests, newest first, with the given status (any when nil), at most `limit`.
-    /// `requester` keeps those of one actor (or made on its behalf).
+    /// `requester` keeps those of one actor (or made on its behalf). Pending and approved
+    /// requests come from the set of open requests, kept up to date incrementally, so asking
+    /// for them costs what is open, not the whole history.
     public func requests(status: ApprovalStatus? = nil, requester: NodeID? = nil, limit: Int = 100) throws -> [ApprovalRequest] {
+        guard limit > 0 else { return [] }
         let now = Timestamp.now()
         let graph = graph
+        let openOnly = status == .pending || status == .approved
         return try ledger.withSnapshot { snapshot in
             var found: [ApprovalRequest] = []
-            guard limit > 0, let kind = try snapshot.termKey(EventKind.request.rawValue) else { return found }
+            if openOnly {
+                var closed: [NodeID] = []
+                for (id, _) in try openRequests(in: snapshot).sorted(by: { $0.value > $1.value }) {
+                    guard let request = ApprovalRequest(trail: try graph.approvalTrail(of: id, in: snapshot), now: now) else { continue }
+                    if request.status.isFinal && !request.isLapsed { closed.append(id) }
+                    if request.status == status, requester == nil || request.requester.id == requester || request.requester.onBehalfOf == requester {
+                        found.append(request)
+                        if found.count >= limit { break }
+                    }
+                }
+                open.withLock { state in for id in closed { state.open[id] = nil } }
+                return found
+            }
+            guard let kind = try snapshot.termKey(EventKind.request.rawValue) else { return found }
             try snapshot.forEachSeq(in: .kind(kind), within: 0..<snapshot.head.size, newestFirst: true) { seq in
                 let entry = try snapshot.entry(at: seq)
                 guard let id = entry.event.outputs.first(where: { $0.rawValue.hasPrefix("request:") }), entry.event.attributes[GateAttribute.action] != nil else { return true }
@@ -113,6 +135,30 @@ public final class Gate: Sendable {
                 return found.count < limit
             }
             return found
+        }
+    }
+
+    /// Requests that were not final when last looked at, by request seq; brought up to date
+    /// with the requests recorded since.
+    private func openRequests(in snapshot: borrowing LedgerSnapshot) throws -> [NodeID: UInt64] {
+        let scanned = open.withLock { $0.scanned }
+        let size = snapshot.head.size
+        guard scanned < size else { return open.withLock { $0.open } }
+        var added: [NodeID: UInt64] = [:]
+        if let kind = try snapshot.termKey(EventKind.request.rawValue) {
+            try snapshot.forEachSeq(in: .kind(kind), within: scanned..<size) { seq in
+                let entry = try snapshot.entry(at: seq)
+                if entry.event.attributes[GateAttribute.action] != nil, let id = entry.event.outputs.first(where: { $0.rawValue.hasPrefix("request:") }) { added[id] = seq }
+                return true
+            }
+        }
+        return open.withLock { state in
+            if state.scanned < size {
+                // Another reader may have scanned part of this range too: adding twice is harmless.
+                state.open.merge(added) { old, _ in old }
+                state.scanned = size
+            }
+            return state.open
         }
     }
 
@@ -232,7 +278,7 @@ public final class Gate: Sendable {
         let current = try request(id)
         if let refusal = identityRefusal(of: approver, for: current, deciding: true) {
             try await recordRefusal(.approve, of: id, by: approver, reason: refusal)
-            throw GateError.refused(refusal)
+            throw GateError.notAllowed(refusal)
         }
         var attributes: [String: JSONValue] = [:]
         if let reason { attributes[GateAttribute.reason] = .string(Self.clipped(reason)) }
@@ -255,7 +301,7 @@ public final class Gate: Sendable {
         let current = try request(id)
         if let refusal = identityRefusal(of: approver, for: current, deciding: true) {
             try await recordRefusal(.deny, of: id, by: approver, reason: refusal)
-            throw GateError.refused(refusal)
+            throw GateError.notAllowed(refusal)
         }
         let event = try Event(kind: .deny, actor: approver, inputs: [id], attributes: [GateAttribute.reason: .string(Self.clipped(reason))])
         try await transition(id, appending: [event], verdict: Verdict()) { state in
@@ -273,7 +319,7 @@ public final class Gate: Sendable {
         let current = try request(id)
         let isRequesterSide = actor.id == current.requester.id || actor.id == current.requester.onBehalfOf
         if !asAdministrator && !isRequesterSide, let refusal = identityRefusal(of: actor, for: current, deciding: true) {
-            throw GateError.refused("only the requester, whom it acts for, an approver or an administrator may revoke: \(refusal)")
+            throw GateError.notAllowed("only the requester, whom it acts for, an approver or an administrator may revoke: \(refusal)")
         }
         let event = try Event(kind: .revoke, actor: actor, inputs: [id], attributes: [GateAttribute.reason: .string(Self.clipped(reason))])
         try await transition(id, appending: [event], verdict: Verdict()) { state in
@@ -283,17 +329,28 @@ public final class Gate: Sendable {
     }
 
     /// Records the expiry of every lapsed request (nobody decided in time, or a token lapsed
-    /// unredeemed). Returns how many it recorded. Servers call it periodically; reads already
-    /// show lapsed requests as expired.
+    /// unredeemed), at most `limit`, and returns them as expired. Servers call it every
+    /// second; reads already show lapsed requests as expired.
     @discardableResult
-    public func expireLapsed(limit: Int = 1_000) async throws -> Int {
-        var recorded = 0
-        for status in [ApprovalStatus.expired] {
-            for request in try requests(status: status, limit: limit) where request.isLapsed {
-                if try await expire(request) { recorded += 1 }
+    public func expireLapsed(limit: Int = 1_000) async throws -> [ApprovalRequest] {
+        let now = Timestamp.now()
+        let graph = graph
+        let lapsed = try ledger.withSnapshot { snapshot -> [ApprovalRequest] in
+            var lapsed: [ApprovalRequest] = []
+            var closed: [NodeID] = []
+            for (id, _) in try openRequests(in: snapshot) {
+                guard let request = ApprovalRequest(trail: try graph.approvalTrail(of: id, in: snapshot), now: now) else { continue }
+                if request.isLapsed { lapsed.append(request) } else if request.status.isFinal { closed.append(id) }
+                if lapsed.count >= limit { break }
             }
+            open.withLock { state in for id in closed { state.open[id] = nil } }
+            return lapsed
         }
-        return recorded
+        var expired: [ApprovalRequest] = []
+        for request in lapsed where try await expire(request) {
+            expired.append(try self.request(request.id))
+        }
+        return expired
     }
 
     /// Records the expiry of a lapsed request; false when it was not lapsed by the time of the
@@ -349,7 +406,7 @@ public final class Gate: Sendable {
     public func token(for id: NodeID, by actor: Actor) throws -> GateToken {
         let state = try request(id)
         guard actor.id == state.requester.id || actor.id == state.requester.onBehalfOf else {
-            throw GateError.refused("only the requester (\(state.requester.id)) or whom it acts for receives the token of \(id)")
+            throw GateError.notAllowed("only the requester (\(state.requester.id)) or whom it acts for receives the token of \(id)")
         }
         guard state.status == .approved, let approvedAt = state.approvedAt, let lapse = state.tokenExpiresAt else {
             throw GateError.notApproved(request: id.rawValue, status: state.status, reason: state.statusReason ?? "it waits for \(state.requiredApprovals - state.approvals.count) more approval(s)")

@@ -4,8 +4,10 @@ public import CustosConfig
 public enum GateError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No request has this id.
     case unknownRequest(String)
-    /// The step is not allowed now or not by this actor; the reason says which. Refusals of
-    /// approvals and redemptions are also recorded in the ledger.
+    /// This actor may not take the step (self-approval, not an approver, an agent deciding…);
+    /// the attempt is recorded in the ledger.
+    case notAllowed(String)
+    /// The step does not fit the request's state (already decided, expired…).
     case refused(String)
     /// The request ended without approval: denied, expired or revoked.
     case notApproved(request: String, status: ApprovalStatus, reason: String)
@@ -26,6 +28,8 @@ public enum GateError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .unknownRequest(let id):
             return "no approval request \(id): check the id with `custos approvals list`"
+        case .notAllowed(let reason):
+            return "not allowed: \(reason)"
         case .refused(let reason):
             return "refused: \(reason)"
         case .notApproved(let request, let status, let reason):

@@ -19,6 +19,7 @@ public enum CustosServer {
         ProofRoutes.register(&routes)
         OpenLineageRoutes.register(&routes)
         AdminRoutes.register(&routes)
+        GateRoutes.register(&routes)
         return (router, routes.registered)
     }
 
@@ -40,12 +41,15 @@ public enum CustosServer {
         let ledger = try Ledger.open(at: configuration.storePath)
         let state = try await ServerState(configuration: configuration, ledger: ledger, logger: logger)
         let application = makeApplication(state: state, logger: logger, onServerRunning: onServerRunning)
+        let maintenance = Task { await GateMaintenance.run(state) }
         do {
             try await application.runService()
         } catch {
+            maintenance.cancel()
             await ledger.close()
             throw error
         }
+        maintenance.cancel()
         logger.info("shutting down: writing what is queued and closing the store")
         await ledger.close()
     }

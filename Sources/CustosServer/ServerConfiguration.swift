@@ -39,6 +39,14 @@ public struct ServerConfiguration: Sendable {
     public var metricsNeedKey = false
     /// The masking policy of `POST /v1/mask`; the standard policy when nil.
     public var maskingPolicyPath: String?
+    /// The approval gate's policy file (`gate: {policy: …}`); the standard policy (one human
+    /// approval for every action) when nil. Read again when it changes.
+    public var gatePolicyPath: String?
+    /// The address people reach the server at (`publicURL`), for links in notifications;
+    /// `http://HOST:PORT/inbox` when nil.
+    public var publicURL: String?
+    /// Where to POST notifications of new requests and decisions (`gate: {webhooks: […]}`).
+    public var webhooks: [WebhookTarget] = []
 
     /// What one request may ask for.
     public struct Limits: Sendable {
@@ -71,7 +79,7 @@ public struct ServerConfiguration: Sendable {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         let root = try ConfigNode.parse(text, file: file)
-        let members = try root.members(allowed: ["store", "host", "port", "logLevel", "limits", "auth", "masking"])
+        let members = try root.members(allowed: ["store", "host", "port", "logLevel", "limits", "auth", "masking", "gate", "publicURL"])
         if let node = members["store"] { configuration.storePath = try node.string() }
         if let node = members["host"] { configuration.host = try node.string() }
         if let node = members["port"] { configuration.port = try node.integer(in: 0...65_535) }
@@ -112,6 +120,14 @@ public struct ServerConfiguration: Sendable {
         if let node = members["masking"] {
             let masking = try node.members(allowed: ["policy"])
             if let value = masking["policy"] { configuration.maskingPolicyPath = try value.string() }
+        }
+        if let node = members["publicURL"] { configuration.publicURL = try node.string() }
+        if let node = members["gate"] {
+            let gate = try node.members(allowed: ["policy", "webhooks"])
+            if let value = gate["policy"] { configuration.gatePolicyPath = try value.string() }
+            for item in try gate["webhooks"]?.sequence() ?? [] {
+                configuration.webhooks.append(try WebhookTarget.parse(item))
+            }
         }
         return configuration
     }

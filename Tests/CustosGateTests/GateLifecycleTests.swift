@@ -122,7 +122,7 @@ struct GateLifecycleTests {
         #expect(waited.status == .expired && waited.isLapsed == false)
         #expect(try fixture.events(.expire, about: asked.id).count == 1)
         await #expect(throws: GateError.self) { _ = try await gate.approve(asked.id, by: People.alice) }
-        #expect(try await gate.expireLapsed() == 0)
+        #expect(try await gate.expireLapsed().count == 0)
         #expect(try fixture.events(.expire, about: asked.id).count == 1)
     }
 
@@ -132,7 +132,7 @@ struct GateLifecycleTests {
         let asked = try await fixture.gate.request(GateAction("hasty_export", resource: node("dataset:x")), by: People.loneAgent, justification: "j")
         try await Task.sleep(for: .milliseconds(500))
         #expect(try fixture.gate.request(asked.id).isLapsed)
-        #expect(try await fixture.gate.expireLapsed() == 1)
+        #expect(try await fixture.gate.expireLapsed().count == 1)
         #expect(try fixture.gate.request(asked.id).status == .expired)
         #expect(try fixture.events(.expire, about: asked.id).first?.event.actor.id == GateIdentity.service)
     }

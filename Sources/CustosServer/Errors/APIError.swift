@@ -1,5 +1,6 @@
 public import Hummingbird
 public import CustosLedger
+import CustosGate
 import NIOCore
 
 /// An error the API answers with: an HTTP status and a JSON body that says what happened and
@@ -82,6 +83,34 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
             return APIError(.serviceUnavailable, "shutting_down", "the server is shutting down", hint: "retry against a running server")
         default:
             return APIError(.internalServerError, "storage_error", "\(error)", hint: "the operator should check the server's log and disk")
+        }
+    }
+}
+
+extension APIError {
+    /// The API error for a gate error.
+    static func from(_ error: GateError) -> APIError {
+        switch error {
+        case .unknownRequest:
+            return APIError(.notFound, "unknown_request", error.description, hint: "GET /v1/approvals lists requests")
+        case .notAllowed(let reason):
+            return APIError(.forbidden, "not_allowed", reason, hint: "another person must decide; the attempt is on record")
+        case .refused(let reason):
+            return APIError(.conflict, "refused", reason, hint: "GET the request to see where it stands")
+        case .notApproved:
+            return APIError(.conflict, "not_approved", error.description, hint: "only an approved request has a token")
+        case .timedOut:
+            return APIError(.requestTimeout, "timed_out", error.description)
+        case .invalidToken(let reason):
+            return APIError(.forbidden, "invalid_token", reason, hint: "ask for the action again; the refused attempt is on record")
+        case .invalidRequest(let reason):
+            return APIError(.badRequest, "invalid_request", reason, hint: "docs/GATE.md describes requests")
+        case .invalidPolicy:
+            return APIError(.internalServerError, "invalid_policy", error.description, hint: "the operator must fix the gate policy")
+        case .remote(let status, let message):
+            return APIError(.badGateway, "remote_error", "\(status): \(message)")
+        case .unreachable(let reason):
+            return APIError(.badGateway, "unreachable", reason)
         }
     }
 }

@@ -130,10 +130,29 @@ enum EventRoutes {
         var actor: [String: JSONValue] = ["id": .string(principal.identity.rawValue)]
         if let onBehalfOf { actor["onBehalfOf"] = .string(onBehalfOf) }
         members["actor"] = .object(actor)
+        let event: Event
         do {
-            return try Event(json: .object(members), limits: limits)
+            event = try Event(json: .object(members), limits: limits)
         } catch {
             throw APIError.badRequest("invalid_event", "\(error)", hint: "docs/FORMAT.md describes events")
+        }
+        try refuseGateEvents(event)
+        return event
+    }
+
+    /// The kinds that make up an approval trail.
+    static let gateKinds: Set<EventKind> = [.request, .approve, .deny, .expire, .revoke, .execute, "gate.outcome", "gate.redeem_refused"]
+
+    /// Approval trails are written by the gate alone, which checks who may decide: an event
+    /// of those kinds that names a `request:` node, sent here, could forge a request or a
+    /// decision around those checks.
+    static func refuseGateEvents(_ event: Event) throws {
+        guard gateKinds.contains(event.kind) else { return }
+        if (event.inputs + event.outputs).contains(where: { $0.rawValue.hasPrefix("request:") }) {
+            throw APIError(
+                .forbidden, "gate_event", "\(event.kind) events about request: nodes are recorded by the approval gate only",
+                hint: "use POST /v1/approvals and /v1/approvals/{id}/approve|deny|revoke; docs/GATE.md"
+            )
         }
     }
 

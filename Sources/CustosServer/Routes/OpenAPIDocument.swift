@@ -33,7 +33,7 @@ enum OpenAPIDocument {
             400: "The request is malformed; the body says what to fix. Nothing was written.",
             401: "No credentials, or credentials that do not hold (recorded as an access_denied event).",
             403: "The credentials lack a role this route needs (recorded as an access_denied event).",
-            404: "No such entry, node or key.", 413: "The body or the batch is over the server's limit.",
+            404: "No such entry, node, key or request.", 409: "The request's state does not allow the step (already decided, expired, not approved).", 413: "The body or the batch is over the server's limit.",
             415: "The Content-Encoding is not supported.", 503: "The ledger is overloaded or shutting down; retry (Retry-After).",
         ]
         var result: [String: JSONValue] = [:]
@@ -151,6 +151,69 @@ enum OpenAPIDocument {
             parameters: [query("nodeId", "dataset:NAMESPACE:NAME or job:NAMESPACE:NAME", required: true), query("depth", "steps up and down (default 20)", type: "integer")],
             ok: (200, response("The graph.", ref("MarquezGraph"))), errors: [400, 404]
         ),
+        Operation(
+            method: "post", path: "/v1/approvals", summary: "Ask for approval of an action; the requester is the authenticated identity. The policy's first matching rule decides: allow and deny at once, require_approval leaves it pending. The payload is masked before it is stored or shown. An Idempotency-Key header (or idempotencyKey) makes a retry return the first request.",
+            body: .object(["required": true, "content": content(ref("NewApprovalRequest"))]),
+            ok: (201, response("The request as recorded.", ref("ApprovalRequest"))), errors: [400]
+        ),
+        Operation(
+            method: "get", path: "/v1/approvals", summary: "Requests, newest first. Agents without another role see only their own.",
+            parameters: [query("status", "pending, approved, denied, expired, revoked or executed"), query("limit", "at most this many (default 100, at most 1000)", type: "integer")],
+            ok: (200, response("The requests.", ref("ApprovalRequests"))), errors: [400]
+        ),
+        Operation(
+            method: "get", path: "/v1/approvals/{id}", summary: "One request: its context, the rule that matched, approvals, refusals and status.",
+            parameters: [path("id", "request:ID, or the ID alone")],
+            ok: (200, response("The request.", ref("ApprovalRequest"))), errors: [400, 404]
+        ),
+        Operation(
+            method: "get", path: "/v1/approvals/{id}/wait", summary: "Long poll: answers when the request is decided (or, with after, has changed since that seq), or when the timeout passes, with the request as it then stands.",
+            parameters: [path("id", "request:ID, or the ID alone"), query("timeout", "how long to wait: 30s by default, at most 120s"), query("after", "a lastSeq already seen", type: "integer")],
+            ok: (200, response("The request.", ref("ApprovalRequest"))), errors: [400, 404]
+        ),
+        Operation(
+            method: "post", path: "/v1/approvals/{id}/approve", summary: "Approve as the authenticated human. Refused (403, and recorded) for the requester, whom it acts for, anyone acting for them, agents, services, people outside the rule's approvers, those neverApprove excludes, and a second approval by the same person.",
+            parameters: [path("id", "request:ID, or the ID alone")],
+            body: .object(["required": false, "content": content(ref("Decision"))]),
+            ok: (200, response("The request after the approval.", ref("ApprovalRequest"))), errors: [400, 404, 409]
+        ),
+        Operation(
+            method: "post", path: "/v1/approvals/{id}/deny", summary: "Deny, with a reason; one denial ends the request. The same people may deny as may approve.",
+            parameters: [path("id", "request:ID, or the ID alone")],
+            body: .object(["required": true, "content": content(ref("Decision"))]),
+            ok: (200, response("The request, denied.", ref("ApprovalRequest"))), errors: [400, 404, 409]
+        ),
+        Operation(
+            method: "post", path: "/v1/approvals/{id}/revoke", summary: "Withdraw a pending request or void an approval before its token is redeemed: the requester, whom it acts for, an approver of its rule, or an admin.",
+            parameters: [path("id", "request:ID, or the ID alone")],
+            body: .object(["required": true, "content": content(ref("Decision"))]),
+            ok: (200, response("The request, revoked.", ref("ApprovalRequest"))), errors: [400, 404, 409]
+        ),
+        Operation(
+            method: "get", path: "/v1/approvals/{id}/token", summary: "The just-in-time token of an approved request, for its requester (or whom it acts for).",
+            parameters: [path("id", "request:ID, or the ID alone")],
+            ok: (200, response("The token.", ref("GateToken"))), errors: [400, 404, 409]
+        ),
+        Operation(
+            method: "post", path: "/v1/approvals/{id}/outcome", summary: "Record what the executed action did. The output is hashed and masked, never stored; the answer holds the masked output.",
+            parameters: [path("id", "request:ID, or the ID alone")],
+            body: .object(["required": true, "content": content(ref("Outcome"))]),
+            ok: (200, response("The request and the masked output.", .object(["type": "object", "properties": .object(["request": ref("ApprovalRequest"), "output": .object(["type": "string"])])]))), errors: [400, 404, 409]
+        ),
+        Operation(
+            method: "post", path: "/v1/tokens/redeem", summary: "Redeem a token for an action on a resource in its scope, once: the execute event is recorded. Replayed, forged, expired, revoked and out-of-scope tokens fail (403) and the attempt is recorded.",
+            body: .object(["required": true, "content": content(ref("TokenCheck"))]),
+            ok: (200, response("The redemption.", .object(["type": "object", "properties": .object(["executeSeq": .object(["type": "integer"]), "claims": ref("TokenClaims"), "request": ref("ApprovalRequest")])]))), errors: [400]
+        ),
+        Operation(
+            method: "post", path: "/v1/tokens/verify", summary: "Check a token without using it: signature, time window, scope, and whether its request still stands approved. Records nothing.",
+            body: .object(["required": true, "content": content(ref("TokenCheck"))]),
+            ok: (200, response("valid, with the claims, or not, with the reason.", .object(["type": "object", "properties": .object(["valid": .object(["type": "boolean"]), "reason": .object(["type": "string"]), "claims": ref("TokenClaims")])]))), errors: [400]
+        ),
+        Operation(
+            method: "get", path: "/v1/tokens/key", summary: "The public key that verifies tokens offline (custos-gate+KEYID+BASE64).",
+            ok: (200, response("The key, as text.", .object(["type": "string"]), type: "text/plain")), errors: []
+        ),
         Operation(method: "get", path: "/healthz", summary: "The server is up and the store readable.", ok: (200, response("Healthy.", ref("Health"))), errors: []),
         Operation(method: "get", path: "/metrics", summary: "Prometheus metrics (no key needed unless the configuration says so).", ok: (200, response("Prometheus text exposition.", .object(["type": "string"]), type: "text/plain")), errors: []),
         Operation(method: "get", path: "/openapi.json", summary: "This document.", ok: (200, response("OpenAPI 3.1.", .object(["type": "object"]))), errors: []),
@@ -195,6 +258,27 @@ enum OpenAPIDocument {
                 "inEdges": .object(["type": "array", "items": object(["origin": string, "destination": string])]),
                 "outEdges": .object(["type": "array", "items": object(["origin": string, "destination": string])]),
             ])])]),
+            "NewApprovalRequest": object([
+                "action": string, "resource": string, "scope": strings, "justification": string, "payload": string, "onBehalfOf": string, "idempotencyKey": string,
+            ], required: ["action", "resource", "justification"]),
+            "ApprovalRequest": object([
+                "id": string, "requester": string, "onBehalfOf": string, "action": string, "resource": string, "scope": strings, "justification": string,
+                "payload": .object(["type": "string", "description": "masked"]), "payloadFindings": .object(["type": "object"]),
+                "rule": object(["name": string, "line": integer, "decision": string]), "requiredApprovals": integer, "eligibleApprovers": strings, "approvers": strings,
+                "lineage": .object(["type": "array", "description": "the tags that made a lineage rule match, each with its path"]),
+                "status": .object(["enum": ["pending", "approved", "denied", "expired", "revoked", "executed"]]), "statusReason": string, "endedBy": string, "endedAt": string,
+                "createdAt": string, "expiresAt": string, "approvedAt": string, "tokenExpiresAt": string, "tokenSeconds": .object(["type": "number"]),
+                "approvals": .object(["type": "array", "items": object(["approver": string, "automatic": boolean, "reason": string, "seq": integer, "time": string])]),
+                "refusals": .object(["type": "array", "items": object(["kind": string, "actor": string, "reason": string, "seq": integer, "time": string])]),
+                "outcome": object(["succeeded": boolean, "seq": integer, "time": string, "attributes": .object(["type": "object"])]),
+                "requestSeq": integer, "lastSeq": integer,
+            ], required: ["id", "requester", "action", "resource", "status"]),
+            "ApprovalRequests": object(["count": integer, "requests": .object(["type": "array", "items": ref("ApprovalRequest")])], required: ["count", "requests"]),
+            "Decision": object(["reason": string]),
+            "TokenClaims": object(["v": integer, "iss": string, "kid": string, "req": string, "act": string, "res": string, "scp": strings, "sub": string, "obo": string, "nbf": integer, "exp": integer, "nonce": string]),
+            "GateToken": object(["token": string, "claims": ref("TokenClaims"), "expiresAt": string], required: ["token", "claims"]),
+            "TokenCheck": object(["token": string, "action": string, "resource": string], required: ["token"]),
+            "Outcome": object(["succeeded": boolean, "exitStatus": integer, "output": string, "attributes": .object(["type": "object"])], required: ["succeeded"]),
             "Health": object(["status": string, "entries": integer, "origin": string]),
         ]
     }()

@@ -1,3 +1,4 @@
+import CustosGate
 import CustosLedger
 import CustosQuery
 import Foundation
@@ -44,6 +45,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         switch error {
         case let error as APIError: return error
         case let error as LedgerError: return APIError.from(error)
+        case let error as GateError: return APIError.from(error)
         case let error as LQLError: return APIError.badRequest("invalid_query", "\(error)", hint: "docs/LQL.md lists what LQL accepts")
         case let error as EventError: return APIError.badRequest("invalid_event", "\(error)")
         case let error as HTTPError:

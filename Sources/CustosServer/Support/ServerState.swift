@@ -1,5 +1,6 @@
 public import CustosLedger
 import CompressNIO
+public import CustosGate
 import CustosLineage
 import CustosMasking
 import CustosQuery
@@ -18,6 +19,10 @@ public final class ServerState: Sendable {
     let metrics = ServerMetrics()
     let access: AccessRecorder
     let masker: Masker
+    /// The approval gate on the store.
+    public let gate: Gate
+    /// Announces requests and decisions to the webhooks; nil without webhooks.
+    let notifier: WebhookNotifier?
     let logger: Logger
     var limits: ServerConfiguration.Limits { configuration.limits }
     var graph: LineageGraph { LineageGraph(ledger: ledger) }
@@ -37,6 +42,14 @@ public final class ServerState: Sendable {
         let policy = try configuration.maskingPolicyPath.map { try MaskingPolicy.load(contentsOf: $0) } ?? .standard
         let key = try PseudonymKey.load(from: ledger.path + "/" + PseudonymKey.fileName, createIfMissing: true)
         masker = Masker(policy: policy, key: key)
+        var gatePolicy = GatePolicy.standard
+        if let path = configuration.gatePolicyPath {
+            do { gatePolicy = try GatePolicy.load(contentsOf: path) } catch { throw GateError.invalidPolicy(error) }
+        }
+        gate = try Gate(ledger: ledger, policy: gatePolicy, masker: masker, maskingKey: key)
+        notifier = configuration.webhooks.isEmpty ? nil : WebhookNotifier(
+            targets: configuration.webhooks, inboxURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)/inbox", logger: logger
+        )
     }
 
     // MARK: Bodies

@@ -1,0 +1,194 @@
+import CustosGate
+import CustosLedger
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The approval gate over HTTP: `/v1/approvals…` and `/v1/tokens…` (docs/API.md, "Approvals").
+/// The requester and the decider are always the authenticated identity.
+enum GateRoutes {
+    static func register(_ routes: inout RouteRegistrar) {
+        let state = routes.state
+        let gate = state.gate
+        routes.add(.post, "/v1/approvals") { request, context in
+            let principal = try context.requirePrincipal()
+            let body = try await object(of: request, state)
+            let resource = try node(body, "resource")
+            var scope: [String]?
+            if let value = body["scope"] {
+                guard let items = value.arrayValue?.compactMap(\.stringValue), items.count == value.arrayValue?.count else {
+                    throw APIError.badRequest("invalid_request", "scope must be an array of resource patterns")
+                }
+                scope = items
+            }
+            let action = try GateAction(try text(body, "action"), resource: resource, scope: scope)
+            let actor = try principal.actor(onBehalfOf: body["onBehalfOf"]?.stringValue)
+            let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? body["idempotencyKey"]?.stringValue
+            let asked = try await gate.request(action, by: actor, justification: try text(body, "justification"), payload: body["payload"]?.stringValue, idempotencyKey: key)
+            await state.notifier?.announce(asked)
+            var headers = HTTPFields()
+            headers[.location] = "/v1/approvals/\(asked.id.rawValue)"
+            return Reply.json(asked.jsonValue, status: .created, headers: headers)
+        }
+        routes.add(.get, "/v1/approvals") { request, context in
+            let principal = try context.requirePrincipal()
+            var status: ApprovalStatus?
+            if let text = request.text("status") {
+                guard let known = ApprovalStatus(rawValue: text) else {
+                    throw APIError.badRequest("invalid_parameter", "status must be one of \(ApprovalStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                status = known
+            }
+            let limit = try request.integer("limit", in: 1...1_000) ?? 100
+            let found = try gate.requests(status: status, requester: seesOnlyOwn(principal) ? principal.identity : nil, limit: limit)
+            return Reply.json(["count": .number(Double(found.count)), "requests": .array(found.map(\.jsonValue))])
+        }
+        routes.add(.get, "/v1/approvals/{id}") { _, context in
+            let found = try visibleRequest(context, gate)
+            return Reply.json(found.jsonValue)
+        }
+        routes.add(.get, "/v1/approvals/{id}/wait") { request, context in
+            let found = try visibleRequest(context, gate)
+            let timeout = try seconds(request.text("timeout") ?? "30s", max: 120)
+            let after = try request.integer("after", in: 0...Int.max).map(UInt64.init)
+            let waited = try await gate.wait(for: found.id, timeout: .milliseconds(Int64(timeout * 1_000)), changedAfter: after)
+            return Reply.json(waited.jsonValue)
+        }
+        routes.add(.post, "/v1/approvals/{id}/approve") { request, context in
+            let principal = try context.requirePrincipal()
+            let body = try await object(of: request, state, optional: true)
+            let decided = try await gate.approve(try requestID(context), by: try principal.actor(), reason: body["reason"]?.stringValue)
+            if decided.status != .pending { await state.notifier?.announce(decided) }
+            return Reply.json(decided.jsonValue)
+        }
+        routes.add(.post, "/v1/approvals/{id}/deny") { request, context in
+            let principal = try context.requirePrincipal()
+            let body = try await object(of: request, state)
+            let decided = try await gate.deny(try requestID(context), by: try principal.actor(), reason: try text(body, "reason"))
+            await state.notifier?.announce(decided)
+            return Reply.json(decided.jsonValue)
+        }
+        routes.add(.post, "/v1/approvals/{id}/revoke") { request, context in
+            let principal = try context.requirePrincipal()
+            let body = try await object(of: request, state)
+            let revoked = try await gate.revoke(
+                try requestID(context), by: try principal.actor(), reason: try text(body, "reason"), asAdministrator: principal.roles.contains(.admin)
+            )
+            await state.notifier?.announce(revoked)
+            return Reply.json(revoked.jsonValue)
+        }
+        routes.add(.get, "/v1/approvals/{id}/token") { _, context in
+            let principal = try context.requirePrincipal()
+            let token = try gate.token(for: try requestID(context), by: try principal.actor())
+            return Reply.json(tokenJSON(token))
+        }
+        routes.add(.post, "/v1/approvals/{id}/outcome") { request, context in
+            let principal = try context.requirePrincipal()
+            let body = try await object(of: request, state)
+            guard let succeeded = body["succeeded"]?.boolValue else { throw APIError.badRequest("invalid_request", "succeeded (true or false) is required") }
+            var attributes = body["attributes"]?.objectValue ?? [:]
+            if let status = body["exitStatus"]?.numberValue { attributes["exitStatus"] = .number(status) }
+            let output = body["output"]?.stringValue.map { Array($0.utf8) }
+            let (recorded, masked) = try await gate.recordOutcome(try requestID(context), by: try principal.actor(), succeeded: succeeded, output: output, attributes: attributes)
+            var answer: [String: JSONValue] = ["request": recorded.jsonValue]
+            if let masked { answer["output"] = .string(String(decoding: masked, as: UTF8.self)) }
+            return Reply.json(.object(answer))
+        }
+        routes.add(.post, "/v1/tokens/redeem") { request, context in
+            let principal = try context.requirePrincipal()
+            let body = try await object(of: request, state)
+            let redeemed = try await gate.redeem(
+                try text(body, "token"), by: try principal.actor(), action: body["action"]?.stringValue, resource: body["resource"]?.stringValue
+            )
+            return Reply.json(["executeSeq": .number(Double(redeemed.seq)), "claims": redeemed.token.claims.jsonValue, "request": redeemed.request.jsonValue])
+        }
+        routes.add(.post, "/v1/tokens/verify") { request, _ in
+            let body = try await object(of: request, state)
+            do {
+                let (token, found) = try gate.verify(try text(body, "token"), action: body["action"]?.stringValue, resource: body["resource"]?.stringValue)
+                return Reply.json(["valid": true, "claims": token.claims.jsonValue, "request": ["id": .string(found.id.rawValue), "status": .string(found.status.rawValue)]])
+            } catch let error as GateError {
+                return Reply.json(["valid": false, "reason": .string(error.description)])
+            }
+        }
+        routes.add(.get, "/v1/tokens/key") { _, _ in
+            Reply.bytes(Array((gate.verifierKey.description + "\n").utf8), contentType: "text/plain; charset=utf-8")
+        }
+    }
+
+    // MARK: Helpers
+
+    static func tokenJSON(_ token: GateToken) -> JSONValue {
+        [
+            "token": .string(token.compact), "claims": token.claims.jsonValue,
+            "expiresAt": .string(Timestamp(microseconds: token.claims.expires * 1_000_000).description),
+        ]
+    }
+
+    /// Agents that are not also approvers or auditors see only their own requests.
+    static func seesOnlyOwn(_ principal: Principal) -> Bool {
+        principal.roles.isDisjoint(with: [.approver, .auditor, .admin])
+    }
+
+    static func visibleRequest(_ context: CustosRequestContext, _ gate: Gate) throws -> ApprovalRequest {
+        let principal = try context.requirePrincipal()
+        let found = try gate.request(try requestID(context))
+        if seesOnlyOwn(principal), found.requester.id != principal.identity, found.requester.onBehalfOf != principal.identity {
+            // Someone else's request: answer as if there were none.
+            throw GateError.unknownRequest(found.id.rawValue)
+        }
+        return found
+    }
+
+    /// The `{id}` of the path: `request:…`, or the part after `request:`.
+    static func requestID(_ context: CustosRequestContext) throws -> NodeID {
+        guard let text = context.parameters.get("id"), !text.isEmpty else { throw APIError.badRequest("invalid_parameter", "the request id is missing") }
+        let decoded = text.removingPercentEncoding ?? text
+        guard let id = try? NodeID(decoded.hasPrefix("request:") ? decoded : "request:" + decoded) else {
+            throw APIError.badRequest("invalid_parameter", "\"\(decoded)\" is not a request id")
+        }
+        return id
+    }
+
+    static func object(of request: Request, _ state: ServerState, optional: Bool = false) async throws -> [String: JSONValue] {
+        let buffer = try await state.body(of: request, limit: 1 << 20)
+        if optional && buffer.readableBytes == 0 { return [:] }
+        let value: JSONValue
+        do { value = try buffer.withUnsafeReadableBytes { try JSONParser.parse($0) } } catch {
+            throw APIError.badRequest("invalid_json", "the body is not valid JSON: \(error)", hint: "send one JSON object")
+        }
+        guard case .object(let members) = value else { throw APIError.badRequest("invalid_json", "the body must be a JSON object") }
+        return members
+    }
+
+    static func text(_ body: [String: JSONValue], _ key: String) throws -> String {
+        guard let value = body[key]?.stringValue else { throw APIError.badRequest("invalid_request", "\(key) (a string) is required") }
+        return value
+    }
+
+    static func node(_ body: [String: JSONValue], _ key: String) throws -> NodeID {
+        let value = try text(body, key)
+        do { return try NodeID(value) } catch { throw APIError.badRequest("invalid_request", "\(key): \(error)") }
+    }
+
+    /// `30s`, `2m`, `1500ms`, or a number of seconds, at most `max`.
+    static func seconds(_ text: String, max: Double) throws -> Double {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
+        var value = Double(text)
+        for (suffix, scale) in units where value == nil && text.hasSuffix(suffix) {
+            value = Double(text.dropLast(suffix.count)).map { $0 * scale }
+        }
+        guard let value, value >= 0, value <= max else {
+            throw APIError.badRequest("invalid_parameter", "timeout must be a duration from 0 to \(Int(max))s, such as 30s")
+        }
+        return value
+    }
+}
+
+extension CustosRequestContext {
+    /// The authenticated principal; the route's role check has run, so it is there.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw APIError(.unauthorized, "unauthenticated", "no identity") }
+        return principal
+    }
+}

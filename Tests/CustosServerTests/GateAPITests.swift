@@ -1,0 +1,228 @@
+import Crypto
+import CustosGate
+import CustosLedger
+import CustosTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+
+@testable import CustosServer
+
+@Suite("Server: the approval gate over HTTP")
+struct GateAPITests {
+    func json(_ value: JSONValue) -> ByteBuffer { ByteBuffer(string: value.description) }
+
+    @Test("ask → long-poll → approve → token → redeem once → outcome, with the payload masked throughout")
+    func lifecycle() async throws {
+        let fixture = try await ServerFixture()
+        let agent = fixture.key(.agent)
+        let approver = fixture.key(.approver)
+        try await fixture.application.test(.router) { client in
+            let asked = try await client.execute(uri: "/v1/approvals", method: .post, headers: ServerFixture.headers(key: agent), body: json([
+                "action": "export", "resource": "dataset:s3://lake/orders", "justification": "quarterly numbers",
+                "payload": "recipient: jane.doe@example.com",
+            ]))
+            #expect(asked.status == .created, "\(asked.text)")
+            let id = try #require(asked.json?["id"]?.stringValue)
+            #expect(asked.json?["status"] == "pending" && asked.headers[.location] == "/v1/approvals/\(id)")
+            #expect(asked.json?["payload"]?.stringValue?.contains("jane.doe") == false)
+            #expect(asked.json?["requester"] == "agent:agent-one")
+
+            // The agent waits while the approver decides.
+            async let waited = client.execute(uri: "/v1/approvals/\(id)/wait?timeout=20s", method: .get, headers: ServerFixture.headers(key: agent))
+            try await Task.sleep(for: .milliseconds(100))
+            let pending = try await client.execute(uri: "/v1/approvals?status=pending", method: .get, headers: ServerFixture.headers(key: approver))
+            #expect(pending.json?["count"] == 1)
+            let approved = try await client.execute(uri: "/v1/approvals/\(id)/approve", method: .post, headers: ServerFixture.headers(key: approver), body: json(["reason": "fine"]))
+            #expect(approved.status == .ok && approved.json?["status"] == "approved", "\(approved.text)")
+            let woke = try await waited
+            #expect(woke.json?["status"] == "approved", "\(woke.text)")
+
+            // Only the requester side gets the token.
+            let stolen = try await client.execute(uri: "/v1/approvals/\(id)/token", method: .get, headers: ServerFixture.headers(key: fixture.allRoles))
+            #expect(stolen.status == .forbidden && stolen.json?["error"]?["code"] == "not_allowed")
+            let issued = try await client.execute(uri: "/v1/approvals/\(id)/token", method: .get, headers: ServerFixture.headers(key: agent))
+            let token = try #require(issued.json?["token"]?.stringValue)
+
+            let verified = try await client.execute(uri: "/v1/tokens/verify", method: .post, headers: ServerFixture.headers(key: fixture.key(.auditor)), body: json(["token": .string(token), "resource": "dataset:s3://lake/orders"]))
+            #expect(verified.json?["valid"] == true, "\(verified.text)")
+            let wrongScope = try await client.execute(uri: "/v1/tokens/redeem", method: .post, headers: ServerFixture.headers(key: agent), body: json(["token": .string(token), "action": "export", "resource": "dataset:s3://lake/other"]))
+            #expect(wrongScope.status == .forbidden && wrongScope.json?["error"]?["code"] == "invalid_token")
+            let redeemed = try await client.execute(uri: "/v1/tokens/redeem", method: .post, headers: ServerFixture.headers(key: agent), body: json(["token": .string(token), "action": "export", "resource": "dataset:s3://lake/orders"]))
+            #expect(redeemed.status == .ok && redeemed.json?["request"]?["status"] == "executed", "\(redeemed.text)")
+            let replayed = try await client.execute(uri: "/v1/tokens/redeem", method: .post, headers: ServerFixture.headers(key: agent), body: json(["token": .string(token)]))
+            #expect(replayed.status == .forbidden && replayed.json?["error"]?["message"]?.stringValue?.contains("single use") == true, "\(replayed.text)")
+            let spent = try await client.execute(uri: "/v1/tokens/verify", method: .post, headers: ServerFixture.headers(key: agent), body: json(["token": .string(token)]))
+            #expect(spent.json?["valid"] == false)
+
+            let outcome = try await client.execute(uri: "/v1/approvals/\(id)/outcome", method: .post, headers: ServerFixture.headers(key: agent), body: json([
+                "succeeded": true, "exitStatus": 0, "output": "sent to jane.doe@example.com",
+            ]))
+            #expect(outcome.status == .ok, "\(outcome.text)")
+            #expect(outcome.json?["output"]?.stringValue?.contains("jane.doe") == false)
+            #expect(outcome.json?["request"]?["outcome"]?["attributes"]?["exitStatus"] == 0)
+
+            let key = try await client.execute(uri: "/v1/tokens/key", method: .get)
+            let verifier = try GateVerifierKey(parsing: key.text)
+            _ = try GateToken(parsing: token, verifier: verifier)
+        }
+        // Every step is on the ledger, and the raw payload nowhere.
+        var kinds: [String] = []
+        try fixture.ledger.forEachEntry { _, bytes in
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(!text.contains("jane.doe@example.com"))
+            let entry = try LedgerEntry(bytes: bytes)
+            kinds.append(entry.event.kind.rawValue)
+            return true
+        }
+        #expect(kinds == ["request", "approve", "gate.redeem_refused", "execute", "gate.redeem_refused", "gate.outcome"])
+    }
+
+    @Test("an approver cannot approve its own request: 403, and the attempt is recorded")
+    func selfApproval() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.application.test(.router) { client in
+            let both = fixture.allRoles  // human:root@example.com, agent and approver at once
+            let asked = try await client.execute(uri: "/v1/approvals", method: .post, headers: ServerFixture.headers(key: both), body: json([
+                "action": "escalate", "resource": "role:prod-admin", "justification": "incident 42",
+            ]))
+            let id = try #require(asked.json?["id"]?.stringValue)
+            let own = try await client.execute(uri: "/v1/approvals/\(id)/approve", method: .post, headers: ServerFixture.headers(key: both))
+            #expect(own.status == .forbidden && own.json?["error"]?["code"] == "not_allowed", "\(own.text)")
+            let shown = try await client.execute(uri: "/v1/approvals/\(id)", method: .get, headers: ServerFixture.headers(key: fixture.key(.auditor)))
+            #expect(shown.json?["status"] == "pending")
+            #expect(shown.json?["refusals"]?.arrayValue?.count == 1)
+            // Deciding twice on a decided request is a conflict.
+            _ = try await client.execute(uri: "/v1/approvals/\(id)/deny", method: .post, headers: ServerFixture.headers(key: fixture.key(.approver)), body: json(["reason": "no"]))
+            let late = try await client.execute(uri: "/v1/approvals/\(id)/approve", method: .post, headers: ServerFixture.headers(key: fixture.key(.approver)))
+            #expect(late.status == .conflict)
+        }
+    }
+
+    @Test("agents see only their own requests; decisions cannot be forged through /v1/events")
+    func isolation() async throws {
+        let fixture = try await ServerFixture()
+        let other = try APIKeyStore(storePath: fixture.ledger.path).create(identity: NodeID("agent:other-bot"), roles: [.agent]).key
+        try await fixture.application.test(.router) { client in
+            let asked = try await client.execute(uri: "/v1/approvals", method: .post, headers: ServerFixture.headers(key: fixture.key(.agent)), body: json([
+                "action": "export", "resource": "dataset:x", "justification": "j",
+            ]))
+            let id = try #require(asked.json?["id"]?.stringValue)
+            let peek = try await client.execute(uri: "/v1/approvals/\(id)", method: .get, headers: ServerFixture.headers(key: other))
+            #expect(peek.status == .notFound)
+            let list = try await client.execute(uri: "/v1/approvals", method: .get, headers: ServerFixture.headers(key: other))
+            #expect(list.json?["count"] == 0)
+            let forged = try await client.execute(uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: other), body: json([
+                "kind": "approve", "inputs": [.string(id)],
+            ]))
+            #expect(forged.status == .forbidden && forged.json?["error"]?["code"] == "gate_event", "\(forged.text)")
+            let fakeRequest = try await client.execute(uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: other), body: json([
+                "kind": "request", "inputs": ["dataset:x"], "outputs": ["request:forged"], "attributes": ["action": "export", "eligibleApprovers": ["human:pal@example.com"]],
+            ]))
+            #expect(fakeRequest.status == .forbidden)
+            let bad = try await client.execute(uri: "/v1/approvals", method: .post, headers: ServerFixture.headers(key: other), body: json(["action": "export", "resource": "dataset:x"]))
+            #expect(bad.status == .badRequest)
+        }
+    }
+
+    @Test("the server reads a changed policy file; an invalid one is refused and the old one stays")
+    func policyReload() async throws {
+        let folder = TemporaryDirectory("custos-policy")
+        let path = folder.file("gate.yaml")
+        try "version: 1\nrules:\n  - action: export\n    decision: deny\n    reason: frozen\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let fixture = try await ServerFixture { $0.gatePolicyPath = path }
+        let gate = fixture.state.gate
+        let maintenance = Task { await GateMaintenance.run(fixture.state, interval: .milliseconds(50)) }
+        defer { maintenance.cancel() }
+        let agent = try Actor.agent("bot")
+        #expect(try await gate.request(.export(resource: NodeID("dataset:x")), by: agent, justification: "j").status == .denied)
+        try "version: 1\nrules:\n  - action: export\n    decision: allow\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try await waitUntil { gate.policy.rules.first?.decision == .allow }
+        try "version: 1\nrules:\n  - action: export\n    decision: alow\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(gate.policy.rules.first?.decision == .allow)
+        #expect(try await gate.request(.export(resource: NodeID("dataset:x")), by: agent, justification: "j").status == .approved)
+    }
+
+    @Test("webhooks: Slack and Teams JSON, HMAC-signed, retried with backoff, never blocking the gate")
+    func webhooks() async throws {
+        let secret = "s3cret-for-tests"
+        let received = Mutex<[(path: String, signature: String?, timestamp: String?, body: String)]>([])
+        let failuresLeft = Mutex(2)
+        let router = Router()
+        router.post("/hook/{format}") { request, context -> Response in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let fail = failuresLeft.withLock { left -> Bool in
+                if left > 0 { left -= 1; return true }
+                return false
+            }
+            if fail { return Response(status: .internalServerError) }
+            received.withLock {
+                $0.append((request.uri.path, request.headers[HTTPField.Name("X-Custos-Signature")!], request.headers[HTTPField.Name("X-Custos-Timestamp")!], String(buffer: body)))
+            }
+            return Response(status: .ok)
+        }
+        let receiver = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await receiver.test(.live) { hookClient in
+            let port = try #require(hookClient.port)
+            let fixture = try await ServerFixture()
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let notifier = WebhookNotifier(
+                targets: [
+                    WebhookTarget(url: URL(string: "http://127.0.0.1:\(port)/hook/slack")!, format: .slack, secret: Array(secret.utf8)),
+                    WebhookTarget(url: URL(string: "http://127.0.0.1:\(port)/hook/teams")!, format: .teams, secret: Array(secret.utf8)),
+                ],
+                inboxURL: "http://custos.example/inbox", logger: logger, firstBackoff: .milliseconds(20)
+            )
+            let asked = try await fixture.state.gate.request(.export(resource: NodeID("dataset:x")), by: Actor.agent("bot"), justification: "ship it", payload: "to ann@example.com")
+            let clock = ContinuousClock()
+            let started = clock.now
+            await notifier.announce(asked)
+            #expect(clock.now - started < .milliseconds(50), "announcing must not wait for delivery")
+            try await waitUntil { received.withLock { $0.count } == 2 }
+            #expect(notifier.counts.delivered == 2)
+            for message in received.withLock({ $0 }) {
+                let timestamp = try #require(message.timestamp)
+                let expected = HMAC<SHA256>.authenticationCode(for: Array((timestamp + "." + message.body).utf8), using: SymmetricKey(data: Array(secret.utf8)))
+                #expect(message.signature == "sha256=" + Hex.encode(expected))
+                #expect(!message.body.contains("ann@example.com"))
+                let value = try JSONParser.parse(message.body)
+                if message.path.hasSuffix("slack") {
+                    #expect(value["text"]?.stringValue == "Approval needed: export on dataset:x")
+                    #expect(value["blocks"]?.arrayValue?.count == 3)
+                } else {
+                    #expect(value["@type"] == "MessageCard" && value["sections"]?.arrayValue?.first?["facts"] != nil)
+                    #expect(value["potentialAction"]?.arrayValue?.first?["targets"]?.arrayValue?.first?["uri"]?.stringValue == "http://custos.example/inbox#\(asked.id)")
+                }
+            }
+        }
+    }
+
+    @Test("a webhook that never answers is given up after its retries, and the gate goes on")
+    func deadWebhook() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let notifier = WebhookNotifier(targets: [WebhookTarget(url: URL(string: "http://127.0.0.1:9/nothing")!, format: .slack)], inboxURL: "x", logger: logger, maxAttempts: 3, firstBackoff: .milliseconds(10), attemptTimeout: .milliseconds(300))
+        let fixture = try await ServerFixture()
+        let asked = try await fixture.state.gate.request(.export(resource: NodeID("dataset:x")), by: Actor.agent("bot"), justification: "j")
+        await notifier.announce(asked)
+        try await waitUntil { notifier.counts.failed == 1 }
+        #expect(notifier.counts.delivered == 0)
+    }
+}
+
+/// Polls `condition` until it holds, for at most ten seconds.
+func waitUntil(_ condition: () throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("the condition did not hold within ten seconds")
+}
