@@ -20,8 +20,10 @@ release: deps
 run: release
 	@./scripts/run.sh "$(STORE)"
 
-# The whole test suite (debug build; the crash tests kill real processes).
+# The whole test suite (debug build; the crash tests kill real processes, and the inbox test
+# drives a real headless Chromium through chromedriver, both from Debian's packages).
 test: deps
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || ./scripts/install-deps.sh chromium chromium-driver
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

@@ -11,7 +11,8 @@ public struct CustosCommand: AsyncParsableCommand {
 
             Exit codes: 0 success; 1 verification found problems; 64 bad usage; \
             65 invalid input (nothing of the failing batch was written); 66 no store at the path; \
-            74 storage error; 75 temporarily overloaded, retry. See docs/CLI.md.
+            69 the server cannot be reached; 74 storage error; 75 temporarily overloaded, retry, \
+            or no decision in time; 77 not approved or not allowed. See docs/CLI.md.
             """,
         version: CustosVersion.current,
         subcommands: [
@@ -28,6 +29,8 @@ public struct CustosCommand: AsyncParsableCommand {
             QueryCommand.self,
             TraceCommand.self,
             MaskCommand.self,
+            GateCommand.self,
+            ApprovalsCommand.self,
             ServeCommand.self,
             KeysCommand.self,
             DemoCommand.self,

@@ -140,13 +140,21 @@ public struct ConfigNode: Sendable {
 
     /// A duration: `90s`, `15m`, `2h`, `1d`, or a number of seconds.
     public func duration() throws(ConfigError) -> Double {
-        let text = try string().trimmingCharacters(in: .whitespaces)
+        let text = try string()
+        guard let seconds = Self.seconds(in: text) else { throw error("expected a duration such as 30s, 15m, 2h or 1d, found \"\(text)\"") }
+        return seconds
+    }
+
+    /// The seconds in a duration written as `500ms`, `90s`, `15m`, `2h`, `1d`, `1w` or a plain
+    /// number of seconds; nil when `text` is not one. Command-line options use it too.
+    public static func seconds(in text: String) -> Double? {
+        let text = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400), ("w", 604_800)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             if let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite { return value * scale }
         }
         if let value = Double(text), value >= 0, value.isFinite { return value }
-        throw error("expected a duration such as 30s, 15m, 2h or 1d, found \"\(text)\"")
+        return nil
     }
 }
 

@@ -481,30 +481,31 @@ public final class Gate: Sendable {
         return (token, state)
     }
 
-    /// Records what the executed action did. `output`, when given, is hashed (raw and masked)
-    /// and its masked findings counted; it is not stored. Returns the request and the output
-    /// masked, for the caller to pass on.
+    /// Records what the executed action did, once, by whoever redeemed its token or the
+    /// requester side. Output and error output are hashed (raw and masked) and their masked
+    /// findings counted; neither is stored. Returns them masked, for the caller to pass on.
     @discardableResult
-    public func recordOutcome(
-        _ id: NodeID, by actor: Actor, succeeded: Bool, output: [UInt8]? = nil, attributes extra: [String: JSONValue] = [:]
-    ) async throws -> (request: ApprovalRequest, maskedOutput: [UInt8]?) {
-        var attributes = extra
-        attributes[GateAttribute.succeeded] = .bool(succeeded)
-        var maskedOutput: [UInt8]?
-        if let output {
-            let (masked, summary) = masker.mask(output)
-            maskedOutput = masked
-            attributes["outputSHA256"] = .string(summary.inputSHA256)
-            attributes["maskedOutputSHA256"] = .string(summary.outputSHA256)
-            attributes["outputBytes"] = .number(Double(output.count))
-            attributes["maskedFindings"] = .object(summary.counts.mapValues { .number(Double($0)) })
+    public func recordOutcome(_ id: NodeID, by actor: Actor, _ report: OutcomeReport) async throws -> RecordedOutcome {
+        var attributes = report.attributes
+        attributes[GateAttribute.succeeded] = .bool(report.succeeded)
+        let masker = masker
+        func describe(_ bytes: [UInt8]?, as name: String) -> [UInt8]? {
+            guard let bytes else { return nil }
+            let (masked, summary) = masker.mask(bytes)
+            attributes[name + "SHA256"] = .string(summary.inputSHA256)
+            attributes[name + "MaskedSHA256"] = .string(summary.outputSHA256)
+            attributes[name + "Bytes"] = .number(Double(bytes.count))
+            attributes[name + "Findings"] = .object(summary.counts.mapValues { .number(Double($0)) })
+            return masked
         }
+        let output = describe(report.output, as: "output")
+        let errorOutput = describe(report.errorOutput, as: "errorOutput")
         let event = try Event(kind: GateKind.outcome, actor: actor, inputs: [id], attributes: attributes)
         try await transition(id, appending: [event], verdict: Verdict(), recordingLapse: false) { state in
             guard state.status == .executed else { return Refusal("\(id) has not been executed: redeem its token first", record: false) }
             return state.outcome == nil ? nil : Refusal("the outcome of \(id) is recorded already", record: false)
         }
-        return (try request(id), maskedOutput)
+        return RecordedOutcome(request: try request(id), maskedOutput: output, maskedErrorOutput: errorOutput)
     }
 
     // MARK: Internals

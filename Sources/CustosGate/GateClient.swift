@@ -14,8 +14,8 @@ public protocol GateClient: Sendable {
     func token(for id: NodeID) async throws -> GateToken
     /// Redeems the token, once, for `action` on `resource`.
     func redeem(_ token: GateToken, action: String, resource: String) async throws -> ApprovalRequest
-    /// Records what the action did; returns `output` masked by the gate's policy.
-    func recordOutcome(_ id: NodeID, succeeded: Bool, output: [UInt8]?, attributes: [String: JSONValue]) async throws -> (request: ApprovalRequest, maskedOutput: [UInt8]?)
+    /// Records what the action did; returns its output masked by the gate's policy.
+    func recordOutcome(_ id: NodeID, _ report: OutcomeReport) async throws -> RecordedOutcome
     /// Withdraws a request.
     func revoke(_ id: NodeID, reason: String) async throws -> ApprovalRequest
 }
@@ -35,6 +35,37 @@ extension String: GateOutput {
 extension Array: GateOutput where Element == UInt8 {
     public var gateBytes: [UInt8] { self }
     public init(gateMaskedBytes: [UInt8]) { self = gateMaskedBytes }
+}
+
+/// What an executed action did, for the record.
+public struct OutcomeReport: Sendable {
+    public var succeeded: Bool
+    /// What it wrote (standard output); hashed and masked, never stored.
+    public var output: [UInt8]?
+    /// What it wrote to standard error; hashed and masked, never stored.
+    public var errorOutput: [UInt8]?
+    /// Anything else to record (`exitStatus`, …).
+    public var attributes: [String: JSONValue]
+
+    public init(succeeded: Bool, output: [UInt8]? = nil, errorOutput: [UInt8]? = nil, attributes: [String: JSONValue] = [:]) {
+        self.succeeded = succeeded
+        self.output = output
+        self.errorOutput = errorOutput
+        self.attributes = attributes
+    }
+}
+
+/// The recorded outcome, with the output masked.
+public struct RecordedOutcome: Sendable {
+    public let request: ApprovalRequest
+    public let maskedOutput: [UInt8]?
+    public let maskedErrorOutput: [UInt8]?
+
+    public init(request: ApprovalRequest, maskedOutput: [UInt8]?, maskedErrorOutput: [UInt8]?) {
+        self.request = request
+        self.maskedOutput = maskedOutput
+        self.maskedErrorOutput = maskedErrorOutput
+    }
 }
 
 /// What an approved action gave back, masked, with the request as the ledger has it.
@@ -82,11 +113,11 @@ extension GateClient {
         do {
             output = try await body(token)
         } catch {
-            _ = try? await recordOutcome(asked.id, succeeded: false, output: nil, attributes: ["error": .string(String(describing: error))])
+            _ = try? await recordOutcome(asked.id, OutcomeReport(succeeded: false, attributes: ["error": .string(String(describing: error))]))
             throw error
         }
-        let (request, masked) = try await recordOutcome(asked.id, succeeded: true, output: output.gateBytes, attributes: [:])
-        return GateOutcome(output: Output(gateMaskedBytes: masked ?? []), request: request, token: token)
+        let recorded = try await recordOutcome(asked.id, OutcomeReport(succeeded: true, output: output.gateBytes))
+        return GateOutcome(output: Output(gateMaskedBytes: recorded.maskedOutput ?? []), request: recorded.request, token: token)
     }
 }
 
@@ -116,8 +147,8 @@ public struct LocalGateClient: GateClient {
         try await gate.redeem(token.compact, by: actor, action: action, resource: resource).request
     }
 
-    public func recordOutcome(_ id: NodeID, succeeded: Bool, output: [UInt8]?, attributes: [String: JSONValue]) async throws -> (request: ApprovalRequest, maskedOutput: [UInt8]?) {
-        try await gate.recordOutcome(id, by: actor, succeeded: succeeded, output: output, attributes: attributes)
+    public func recordOutcome(_ id: NodeID, _ report: OutcomeReport) async throws -> RecordedOutcome {
+        try await gate.recordOutcome(id, by: actor, report)
     }
 
     public func revoke(_ id: NodeID, reason: String) async throws -> ApprovalRequest {

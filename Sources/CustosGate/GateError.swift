@@ -11,7 +11,7 @@ public enum GateError: Error, Sendable, Equatable, CustomStringConvertible {
     case refused(String)
     /// The request ended without approval: denied, expired or revoked.
     case notApproved(request: String, status: ApprovalStatus, reason: String)
-    /// Waiting for a decision took longer than the caller allowed; the request stays pending.
+    /// Nobody decided within the time the requester allowed; the requester withdrew the request.
     case timedOut(request: String, seconds: Double)
     /// A token that is malformed, forged, expired, for another scope, or already used.
     case invalidToken(String)
@@ -35,7 +35,7 @@ public enum GateError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notApproved(let request, let status, let reason):
             return "\(request) was \(status.rawValue): \(reason)"
         case .timedOut(let request, let seconds):
-            return "\(request) is still pending after \(Self.seconds(seconds)); it stays pending until approved, denied or expired"
+            return "nobody decided \(request) within \(Self.seconds(seconds)), so it was withdrawn: ask again, with a longer timeout if approvers need it"
         case .invalidToken(let reason):
             return "invalid token: \(reason)"
         case .invalidRequest(let reason):

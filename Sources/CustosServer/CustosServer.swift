@@ -20,6 +20,7 @@ public enum CustosServer {
         OpenLineageRoutes.register(&routes)
         AdminRoutes.register(&routes)
         GateRoutes.register(&routes)
+        InboxRoutes.register(&routes)
         return (router, routes.registered)
     }
 

@@ -28,6 +28,10 @@ rules:
     decision: require_approval
     wait: 400ms
     tokenTTL: 1s
+  - name: brief-tokens
+    action: brief_*
+    decision: require_approval
+    tokenTTL: 1s
   - name: reads
     action: read_sensitive
     decision: allow

@@ -33,7 +33,8 @@ struct GateLifecycleTests {
 
         let redeemed = try await gate.redeem(token.compact, by: People.loneAgent, action: "export", resource: resource.rawValue)
         #expect(redeemed.request.status == .executed)
-        let (done, maskedOutput) = try await gate.recordOutcome(asked.id, by: People.loneAgent, succeeded: true, output: Array("mailed jane.doe@example.com".utf8))
+        let recorded = try await gate.recordOutcome(asked.id, by: People.loneAgent, OutcomeReport(succeeded: true, output: Array("mailed jane.doe@example.com".utf8)))
+        let (done, maskedOutput) = (recorded.request, recorded.maskedOutput)
         #expect(done.outcome?.succeeded == true)
         #expect(!String(decoding: maskedOutput ?? [], as: UTF8.self).contains("jane.doe"))
 

@@ -31,7 +31,7 @@ struct PerformTests {
         try await approver.value
         #expect(!outcome.output.contains("ops@example.com") && outcome.output.hasPrefix("exported 3 rows"))
         #expect(outcome.request.status == .executed && outcome.request.outcome?.succeeded == true)
-        #expect(outcome.request.outcome?.attributes["maskedFindings"]?["email"]?.numberValue == 1)
+        #expect(outcome.request.outcome?.attributes["outputFindings"]?["email"]?.numberValue == 1)
         #expect(try fixture.events().map(\.event.kind.rawValue) == ["request", "approve", "execute", "gate.outcome"])
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CustosLedger
 import CustosConfig
+import CustosGate
 import CustosLineage
 import CustosMasking
 import CustosServer
@@ -15,6 +16,8 @@ enum CLIExit {
     static let noStore = ExitCode(66)
     static let storage = ExitCode(74)
     static let overloaded = ExitCode(75)
+    static let unavailable = ExitCode(69)
+    static let notPermitted = ExitCode(77)
 
     /// The exit code for an error, after printing it to standard error.
     static func report(_ error: any Error) -> ExitCode {
@@ -22,6 +25,14 @@ enum CLIExit {
         Terminal.standardError.writeLine("custos: error: \(error)")
         if let cliError = error as? CLIError { return cliError.exitCode }
         if error is ValidationError { return usage }
+        if let gateError = error as? GateError {
+            switch gateError {
+            case .notApproved, .notAllowed: return notPermitted
+            case .timedOut: return overloaded
+            case .unreachable, .remote: return unavailable
+            default: return invalidInput
+            }
+        }
         if error is NoteError || error is LQLError || error is LineageError || error is ConfigError || error is EventError || error is APIKeyStore.Failure { return invalidInput }
         guard let ledgerError = error as? LedgerError else { return storage }
         switch ledgerError {

@@ -45,6 +45,13 @@ enum AdminRoutes {
             guard try state.keys.revoke(id: id) else { throw APIError.notFound("no key \(id)", hint: "GET /v1/keys lists the keys") }
             return Reply.json(.object(["id": .string(id), "revoked": .bool(true)]))
         }
+        routes.add(.get, "/v1/whoami") { _, context in
+            let principal = try context.requirePrincipal()
+            return Reply.json([
+                "identity": .string(principal.identity.rawValue), "roles": .array(principal.roles.sorted().map { .string($0.rawValue) }),
+                "method": .string(principal.method.rawValue),
+            ])
+        }
         routes.add(.get, "/healthz") { _, _ in
             let head = try state.ledger.head()
             return Reply.json(.object(["status": "ok", "entries": .number(Double(head.size)), "origin": .string(state.ledger.origin)]))

@@ -1,5 +1,6 @@
 import CustosGate
 import CustosLedger
+import CustosLineage
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -54,6 +55,11 @@ enum GateRoutes {
             let waited = try await gate.wait(for: found.id, timeout: .milliseconds(Int64(timeout * 1_000)), changedAfter: after)
             return Reply.json(waited.jsonValue)
         }
+        routes.add(.get, "/v1/approvals/{id}/context") { request, context in
+            let found = try visibleRequest(context, gate)
+            let depth = try request.integer("depth", in: 1...state.limits.maxTraceDepth) ?? 6
+            return Reply.json(try decisionContext(found, depth: depth, state))
+        }
         routes.add(.post, "/v1/approvals/{id}/approve") { request, context in
             let principal = try context.requirePrincipal()
             let body = try await object(of: request, state, optional: true)
@@ -84,14 +90,18 @@ enum GateRoutes {
         }
         routes.add(.post, "/v1/approvals/{id}/outcome") { request, context in
             let principal = try context.requirePrincipal()
-            let body = try await object(of: request, state)
+            let body = try await object(of: request, state, limit: state.limits.maxBodyBytes)
             guard let succeeded = body["succeeded"]?.boolValue else { throw APIError.badRequest("invalid_request", "succeeded (true or false) is required") }
             var attributes = body["attributes"]?.objectValue ?? [:]
             if let status = body["exitStatus"]?.numberValue { attributes["exitStatus"] = .number(status) }
-            let output = body["output"]?.stringValue.map { Array($0.utf8) }
-            let (recorded, masked) = try await gate.recordOutcome(try requestID(context), by: try principal.actor(), succeeded: succeeded, output: output, attributes: attributes)
-            var answer: [String: JSONValue] = ["request": recorded.jsonValue]
-            if let masked { answer["output"] = .string(String(decoding: masked, as: UTF8.self)) }
+            let report = OutcomeReport(
+                succeeded: succeeded, output: body["output"]?.stringValue.map { Array($0.utf8) },
+                errorOutput: body["errorOutput"]?.stringValue.map { Array($0.utf8) }, attributes: attributes
+            )
+            let recorded = try await gate.recordOutcome(try requestID(context), by: try principal.actor(), report)
+            var answer: [String: JSONValue] = ["request": recorded.request.jsonValue]
+            if let masked = recorded.maskedOutput { answer["output"] = .string(String(decoding: masked, as: UTF8.self)) }
+            if let masked = recorded.maskedErrorOutput { answer["errorOutput"] = .string(String(decoding: masked, as: UTF8.self)) }
             return Reply.json(.object(answer))
         }
         routes.add(.post, "/v1/tokens/redeem") { request, context in
@@ -117,6 +127,36 @@ enum GateRoutes {
     }
 
     // MARK: Helpers
+
+    /// What an approver needs beside the request: the rule that matched, as the policy in force
+    /// states it, and the resource's upstream lineage (at most 200 nodes; the trace says when
+    /// it was cut).
+    static func decisionContext(_ found: ApprovalRequest, depth: Int, _ state: ServerState) throws -> JSONValue {
+        var options = TraceOptions(direction: .upstream)
+        options.maxDepth = depth
+        options.maxNodes = 200
+        var members: [String: JSONValue] = ["request": found.jsonValue]
+        do {
+            let trace = try state.graph.trace(from: found.resource, options)
+            members["lineage"] = try JSONParser.parse(Array(QueryRoutes.traceJSON(trace).buffer.readableBytesView))
+        } catch let error as LineageError {
+            // A resource with no history yet: say so rather than fail the whole answer.
+            members["lineage"] = ["start": .string(found.resource.rawValue), "count": 0, "nodes": [], "edges": [], "note": .string("\(error)")]
+        }
+        var rule: [String: JSONValue] = ["name": .string(found.rule), "line": .number(Double(found.ruleLine)), "decision": .string(found.decision.rawValue)]
+        // The rule as the policy in force states it (it may have been reloaded since).
+        let policy = state.gate.policy
+        if let current = policy.rules.first(where: { $0.name == found.rule }) {
+            rule["file"] = .string(policy.file)
+            rule["actions"] = .array(current.actions.map(JSONValue.string))
+            rule["resources"] = .array(current.resources.map(JSONValue.string))
+            if !current.inheritsTags.isEmpty { rule["inheritsTags"] = .array(current.inheritsTags.map(JSONValue.string)) }
+            rule["approvers"] = .array(current.approvers.map(JSONValue.string))
+            rule["approvals"] = .number(Double(current.approvals))
+        }
+        members["rule"] = .object(rule)
+        return .object(members)
+    }
 
     static func tokenJSON(_ token: GateToken) -> JSONValue {
         [
@@ -150,8 +190,8 @@ enum GateRoutes {
         return id
     }
 
-    static func object(of request: Request, _ state: ServerState, optional: Bool = false) async throws -> [String: JSONValue] {
-        let buffer = try await state.body(of: request, limit: 1 << 20)
+    static func object(of request: Request, _ state: ServerState, optional: Bool = false, limit: Int = 1 << 20) async throws -> [String: JSONValue] {
+        let buffer = try await state.body(of: request, limit: limit)
         if optional && buffer.readableBytes == 0 { return [:] }
         let value: JSONValue
         do { value = try buffer.withUnsafeReadableBytes { try JSONParser.parse($0) } } catch {

@@ -172,6 +172,11 @@ enum OpenAPIDocument {
             ok: (200, response("The request.", ref("ApprovalRequest"))), errors: [400, 404]
         ),
         Operation(
+            method: "get", path: "/v1/approvals/{id}/context", summary: "What an approver weighs: the request, the policy rule that matched (as the policy in force states it) and the resource's upstream lineage.",
+            parameters: [path("id", "request:ID, or the ID alone"), query("depth", "how far upstream to trace: 6 by default", type: "integer")],
+            ok: (200, response("The request, its rule and its resource's lineage.", ref("DecisionContext"))), errors: [400, 404]
+        ),
+        Operation(
             method: "post", path: "/v1/approvals/{id}/approve", summary: "Approve as the authenticated human. Refused (403, and recorded) for the requester, whom it acts for, anyone acting for them, agents, services, people outside the rule's approvers, those neverApprove excludes, and a second approval by the same person.",
             parameters: [path("id", "request:ID, or the ID alone")],
             body: .object(["required": false, "content": content(ref("Decision"))]),
@@ -198,7 +203,7 @@ enum OpenAPIDocument {
             method: "post", path: "/v1/approvals/{id}/outcome", summary: "Record what the executed action did. The output is hashed and masked, never stored; the answer holds the masked output.",
             parameters: [path("id", "request:ID, or the ID alone")],
             body: .object(["required": true, "content": content(ref("Outcome"))]),
-            ok: (200, response("The request and the masked output.", .object(["type": "object", "properties": .object(["request": ref("ApprovalRequest"), "output": .object(["type": "string"])])]))), errors: [400, 404, 409]
+            ok: (200, response("The request and the masked output.", .object(["type": "object", "properties": .object(["request": ref("ApprovalRequest"), "output": .object(["type": "string"]), "errorOutput": .object(["type": "string"])])]))), errors: [400, 404, 409]
         ),
         Operation(
             method: "post", path: "/v1/tokens/redeem", summary: "Redeem a token for an action on a resource in its scope, once: the execute event is recorded. Replayed, forged, expired, revoked and out-of-scope tokens fail (403) and the attempt is recorded.",
@@ -213,6 +218,13 @@ enum OpenAPIDocument {
         Operation(
             method: "get", path: "/v1/tokens/key", summary: "The public key that verifies tokens offline (custos-gate+KEYID+BASE64).",
             ok: (200, response("The key, as text.", .object(["type": "string"]), type: "text/plain")), errors: []
+        ),
+        Operation(method: "get", path: "/v1/whoami", summary: "The identity and roles the credentials prove.", ok: (200, response("Who you are.", ref("WhoAmI"))), errors: []),
+        Operation(method: "get", path: "/inbox", summary: "The approvers' web inbox (HTML). It asks for an API key and calls this API with it.", ok: (200, response("The page.", .object(["type": "string"]), type: "text/html")), errors: []),
+        Operation(
+            method: "get", path: "/inbox/{asset}", summary: "The inbox's script and style sheet, served from the binary.",
+            parameters: [path("asset", "inbox.js or inbox.css")],
+            ok: (200, response("The file.", .object(["type": "string"]), type: "text/javascript")), errors: [404]
         ),
         Operation(method: "get", path: "/healthz", summary: "The server is up and the store readable.", ok: (200, response("Healthy.", ref("Health"))), errors: []),
         Operation(method: "get", path: "/metrics", summary: "Prometheus metrics (no key needed unless the configuration says so).", ok: (200, response("Prometheus text exposition.", .object(["type": "string"]), type: "text/plain")), errors: []),
@@ -278,8 +290,14 @@ enum OpenAPIDocument {
             "TokenClaims": object(["v": integer, "iss": string, "kid": string, "req": string, "act": string, "res": string, "scp": strings, "sub": string, "obo": string, "nbf": integer, "exp": integer, "nonce": string]),
             "GateToken": object(["token": string, "claims": ref("TokenClaims"), "expiresAt": string], required: ["token", "claims"]),
             "TokenCheck": object(["token": string, "action": string, "resource": string], required: ["token"]),
-            "Outcome": object(["succeeded": boolean, "exitStatus": integer, "output": string, "attributes": .object(["type": "object"])], required: ["succeeded"]),
+            "Outcome": object(["succeeded": boolean, "exitStatus": integer, "output": string, "errorOutput": string, "attributes": .object(["type": "object"])], required: ["succeeded"]),
             "Health": object(["status": string, "entries": integer, "origin": string]),
+            "WhoAmI": object(["identity": string, "roles": strings, "method": string], required: ["identity", "roles"]),
+            "DecisionContext": object([
+                "request": ref("ApprovalRequest"),
+                "rule": object(["name": string, "line": integer, "decision": string, "file": string, "actions": strings, "resources": strings, "inheritsTags": strings, "approvers": strings, "approvals": integer]),
+                "lineage": ref("Trace"),
+            ], required: ["request", "rule", "lineage"]),
         ]
     }()
 

@@ -1,0 +1,186 @@
+import ArgumentParser
+import CustosConfig
+import CustosGate
+import CustosLedger
+import Foundation
+
+/// `custos gate --action A --resource R --justification J -- CMD ARGS…`: asks for approval,
+/// waits, runs CMD with a redeemed single-use token in its environment, shows CMD's output
+/// masked by the gate's policy, and records the outcome.
+struct GateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gate",
+        abstract: "Run a command only once a human has approved it (docs/GATE.md).",
+        discussion: """
+            The command runs with CUSTOS_GATE_TOKEN (the redeemed token) and CUSTOS_GATE_REQUEST \
+            in its environment. What it prints is masked before it reaches you; its exit status, \
+            the SHA-256 of its raw and masked output and the findings per type are recorded.
+
+            Exit codes: the command's own (128 + N when it died of signal N); 77 when the request \
+            was denied, expired or revoked, or this identity may not ask; 75 when nobody decided \
+            within --timeout (the request is withdrawn); 69 when the server cannot be reached; \
+            127 when the command cannot be started.
+
+            custos gate --action export --resource dataset:crm/customers \\
+                --justification "quarterly report" --timeout 15m -- ./export.sh q3
+            """
+    )
+
+    @OptionGroup var connection: GateConnectionOptions
+
+    @Option(help: ArgumentHelp("The action (export, escalate, infra_change, delete, read_sensitive, or any name).", valueName: "name"))
+    var action: String
+
+    @Option(help: ArgumentHelp("The node the action is about (dataset:…, export:…, role:…).", valueName: "node"))
+    var resource: String
+
+    @Option(help: "Why, for the approver and the record.")
+    var justification: String
+
+    @Option(name: .customLong("scope"), help: ArgumentHelp("A resource pattern the token may be redeemed for (repeatable; default: the resource).", valueName: "pattern"))
+    var scope: [String] = []
+
+    @Option(help: ArgumentHelp("Context for the approver; masked before anyone sees it.", valueName: "text"))
+    var payload: String?
+
+    @Option(help: ArgumentHelp("How long to wait for a decision: 90s, 15m, 2h.", valueName: "duration"))
+    var timeout = "1h"
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
+    var command: [String] = []
+
+    /// The most of each output stream kept for masking and the record; the rest is dropped.
+    static let outputLimit = 16 << 20
+
+    func validate() throws {
+        guard !command.isEmpty else { throw ValidationError("say what to run after --, for example: custos gate … -- ./export.sh") }
+        guard let seconds = ConfigNode.seconds(in: timeout), seconds > 0 else { throw ValidationError("--timeout must be a duration such as 90s, 15m or 2h") }
+        _ = seconds
+    }
+
+    func run() async throws {
+        var exitCode = ExitCode.success
+        try await runReportingErrors {
+            let connection = try await self.connection.connect()
+            do {
+                exitCode = try await perform(with: try connection.client())
+            } catch {
+                await connection.close()
+                throw error
+            }
+            await connection.close()
+        }
+        if exitCode != .success { throw exitCode }
+    }
+
+    private func perform(with client: any GateClient) async throws -> ExitCode {
+        let node: NodeID
+        do { node = try NodeID(resource) } catch { throw ValidationError("--resource: \(error)") }
+        let gateAction = try GateAction(action, resource: node, scope: scope.isEmpty ? nil : scope)
+        let seconds = ConfigNode.seconds(in: timeout) ?? 3_600
+        let asked = try await client.submit(gateAction, justification: justification, payload: payload, idempotencyKey: nil)
+        let status = Terminal.standardError
+        if asked.status == .pending {
+            let approvers = asked.approverNames.isEmpty ? "a human" : asked.approverNames.joined(separator: ", ")
+            status.writeLine("custos gate: \(asked.id) is pending (rule \(asked.rule)): waiting up to \(timeout) for \(asked.requiredApprovals) approval(s) from \(approvers)")
+        }
+        let decided: ApprovalRequest
+        do {
+            decided = try await client.wait(for: asked.id, timeout: .milliseconds(Int64(seconds * 1_000)))
+        } catch {
+            _ = try? await client.revoke(asked.id, reason: "the requester stopped waiting: \(error)")
+            throw error
+        }
+        if decided.status == .pending {
+            _ = try? await client.revoke(asked.id, reason: "custos gate stopped waiting after \(timeout)")
+            throw GateError.timedOut(request: asked.id.rawValue, seconds: seconds)
+        }
+        guard decided.status == .approved else {
+            throw GateError.notApproved(request: asked.id.rawValue, status: decided.status, reason: decided.statusReason ?? decided.status.rawValue)
+        }
+        let token = try await client.token(for: asked.id)
+        _ = try await client.redeem(token, action: gateAction.name, resource: gateAction.resource.rawValue)
+        let approvedBy = decided.approvals.map(\.approver.rawValue).joined(separator: ", ")
+        status.writeLine("custos gate: \(asked.id) approved\(approvedBy.isEmpty ? " by the policy" : " by \(approvedBy)"); running \(command[0])")
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUSTOS_GATE_TOKEN"] = token.compact
+        environment["CUSTOS_GATE_REQUEST"] = asked.id.rawValue
+        let ran: CapturedRun
+        do {
+            ran = try await CapturedRun.run(command, environment: environment, limit: Self.outputLimit)
+        } catch {
+            _ = try? await client.recordOutcome(asked.id, OutcomeReport(succeeded: false, attributes: ["error": .string("cannot start \(command[0]): \(error)")]))
+            status.writeLine("custos gate: cannot start \(command[0]): \(error)")
+            return ExitCode(127)
+        }
+        var attributes: [String: JSONValue] = ["exitStatus": .number(Double(ran.exitStatus)), "command": .string(command[0])]
+        if ran.signal != 0 { attributes["signal"] = .number(Double(ran.signal)) }
+        if ran.truncated { attributes["outputTruncated"] = true }
+        let recorded = try await client.recordOutcome(
+            asked.id, OutcomeReport(succeeded: ran.exitStatus == 0, output: ran.output, errorOutput: ran.errorOutput, attributes: attributes)
+        )
+        Terminal.standardOutput.write(bytes: recorded.maskedOutput ?? [])
+        Terminal.standardOutput.flush()
+        status.write(bytes: recorded.maskedErrorOutput ?? [])
+        if ran.truncated { status.writeLine("custos gate: the output passed \(Self.outputLimit >> 20) MiB on a stream; the rest was dropped unseen") }
+        return ran.exitStatus == 0 ? .success : ExitCode(ran.exitStatus)
+    }
+}
+
+/// A child process run to its end with both outputs captured, each up to a limit.
+struct CapturedRun: Sendable {
+    var output: [UInt8]
+    var errorOutput: [UInt8]
+    /// The exit status, or 128 + the signal.
+    var exitStatus: Int32
+    var signal: Int32
+    /// True when a stream passed the limit.
+    var truncated: Bool
+
+    static func run(_ arguments: [String], environment: [String: String], limit: Int) async throws -> CapturedRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // The pipes are drained on their own threads, so a chatty child never blocks on a
+        // full pipe, and the cooperative pool is never blocked either.
+        async let output = drain(out.fileHandleForReading, limit: limit)
+        async let errorOutput = drain(err.fileHandleForReading, limit: limit)
+        let (stdout, stderr) = await (output, errorOutput)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+        let signaled = process.terminationReason == .uncaughtSignal
+        let status = process.terminationStatus
+        return CapturedRun(
+            output: stdout.bytes, errorOutput: stderr.bytes, exitStatus: signaled ? 128 + status : status, signal: signaled ? status : 0,
+            truncated: stdout.truncated || stderr.truncated
+        )
+    }
+
+    private static func drain(_ handle: FileHandle, limit: Int) async -> (bytes: [UInt8], truncated: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var bytes: [UInt8] = []
+                var truncated = false
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    let room = limit - bytes.count
+                    if chunk.count > room { truncated = true }
+                    if room > 0 { bytes.append(contentsOf: chunk.prefix(room)) }
+                }
+                continuation.resume(returning: (bytes, truncated))
+            }
+        }
+    }
+}

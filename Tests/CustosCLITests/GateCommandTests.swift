@@ -1,0 +1,97 @@
+import CustosLedger
+import CustosTestSupport
+import Foundation
+import Testing
+
+/// `custos gate -- CMD` and `custos approvals`, as separate processes on one store: the agent
+/// waits in one, a person decides in another.
+@Suite("custos gate and custos approvals")
+struct GateCommandTests {
+    let folder = TemporaryDirectory("custos-gate-cli")
+    var store: String { folder.file("store") }
+
+    /// Starts `custos gate` as the agent, with `script` as the command, and returns it with
+    /// the id of its pending request.
+    func ask(_ script: String, action: String = "export") async throws -> (ChildProcess, String) {
+        let gate = try ChildProcess([
+            "gate", "--store", store, "--as", "agent:etl-bot", "--action", action, "--resource", "dataset:crm/customers",
+            "--justification", "quarterly report", "--payload", "for ann.lee@example.com", "--timeout", "2m", "--", "sh", "-c", script,
+        ])
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let listed = try runCustos(["approvals", "list", "--store", store, "--status", "pending", "--json"])
+            if let line = listed.standardOutput.split(separator: "\n").first, let id = try JSONParser.parse(String(line))["id"]?.stringValue {
+                return (gate, id)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        gate.kill()
+        throw CancellationError()
+    }
+
+    @Test("asks, waits for a person, runs the command with its token, masks its output and records the outcome")
+    func approvedRun() async throws {
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let (gate, id) = try await ask(#"echo "mailed ann.lee@example.com"; echo "token ${CUSTOS_GATE_TOKEN%%.*} for $CUSTOS_GATE_REQUEST"; echo "warn: bob@example.com" >&2; exit 3"#)
+
+        // The agent cannot approve its own request, and the refusal is on record.
+        let own = try runCustos(["approvals", "approve", id, "--store", store, "--as", "agent:etl-bot"])
+        #expect(own.status == 77, "\(own.standardError)")
+        let shown = try runCustos(["approvals", "show", id, "--store", store])
+        #expect(shown.status == 0 && shown.standardOutput.contains("pending") && shown.standardOutput.contains("refused"), "\(shown.standardOutput)")
+        #expect(!shown.standardOutput.contains("ann.lee@example.com"), "the payload is shown masked")
+
+        let approved = try runCustos(["approvals", "approve", id, "--store", store, "--as", "human:alice@example.com", "--reason", "checked"])
+        #expect(approved.status == 0, "\(approved.standardError)")
+
+        let result = gate.wait()
+        #expect(result.status == 3, "the command's exit status is custos gate's: \(result.standardError)")
+        #expect(result.standardOutput.contains("mailed <EMAIL>") && !result.standardOutput.contains("ann.lee"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("token cgt1 for \(id)"))
+        #expect(result.standardError.contains("warn: <EMAIL>") && !result.standardError.contains("bob@example.com"))
+        #expect(result.standardError.contains("approved by human:alice@example.com"))
+
+        let final = try JSONParser.parse(try runCustos(["approvals", "show", id, "--store", store, "--json"]).standardOutput)
+        #expect(final["status"]?.stringValue == "executed")
+        let outcome = try #require(final["outcome"])
+        #expect(outcome["succeeded"]?.boolValue == false)
+        #expect(outcome["attributes"]?["exitStatus"]?.numberValue == 3)
+        #expect(outcome["attributes"]?["outputFindings"]?["email"]?.numberValue == 1)
+        #expect(outcome["attributes"]?["errorOutputFindings"]?["email"]?.numberValue == 1)
+        #expect(outcome["attributes"]?["outputSHA256"]?.stringValue?.count == 64)
+        #expect(try runCustos(["verify", "--store", store]).status == 0)
+    }
+
+    @Test("a denied request never runs the command and exits 77; a timeout withdraws the request and exits 75")
+    func deniedAndTimedOut() async throws {
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let marker = folder.file("ran")
+        let (gate, id) = try await ask("touch \(marker)")
+        let denied = try runCustos(["approvals", "deny", id, "--store", store, "--as", "human:alice@example.com", "--reason", "not this quarter"])
+        #expect(denied.status == 0, "\(denied.standardError)")
+        let result = gate.wait()
+        #expect(result.status == 77, "\(result.standardError)")
+        #expect(result.standardError.contains("not this quarter"))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+
+        let waited = try runCustos([
+            "gate", "--store", store, "--as", "agent:etl-bot", "--action", "export", "--resource", "dataset:x", "--justification", "j",
+            "--timeout", "1s", "--", "touch", marker,
+        ])
+        #expect(waited.status == 75, "\(waited.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        let revoked = try runCustos(["approvals", "list", "--store", store, "--status", "revoked", "--json"])
+        #expect(revoked.standardOutput.split(separator: "\n").count == 1)
+    }
+
+    @Test("usage errors: no command, a bad duration, no identity on a local store")
+    func usage() throws {
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let noCommand = try runCustos(["gate", "--store", store, "--as", "agent:a", "--action", "export", "--resource", "dataset:x", "--justification", "j"])
+        #expect(noCommand.status == 64 && noCommand.standardError.contains("after --"))
+        let badTimeout = try runCustos(["gate", "--store", store, "--as", "agent:a", "--action", "export", "--resource", "dataset:x", "--justification", "j", "--timeout", "soon", "--", "true"])
+        #expect(badTimeout.status == 64 && badTimeout.standardError.contains("--timeout"))
+        let nobody = try runCustos(["approvals", "approve", "request:abc", "--store", store])
+        #expect(nobody.status == 64 && nobody.standardError.contains("--as"), "\(nobody.standardError)")
+    }
+}
