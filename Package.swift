@@ -7,6 +7,7 @@
 //   custos (executable) -> CustosCLI -> CustosQuery -> CustosLineage -> CustosLedger -> LMDB
 //                                   -> CustosMasking -> CustosConfig     -> CLMDB, CXXHash (system libraries)
 //                      -> CustosServer (Hummingbird) -> CustosGate -> CustosLineage, CustosMasking
+//                                                    -> CustosEvidence -> CustosQuery, CustosLineage
 //
 // The benchmarks (Benchmarks/, ordo-one/benchmark) are part of the package only when
 // CUSTOS_BENCHMARKS is set, as Hummingbird does, so that `make test` never builds them.
@@ -42,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // System libraries, found with pkg-config; `make` installs the apt packages when missing.
@@ -110,6 +112,18 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Evidence bundles for SOC 2 and HIPAA: controls run as queries, proofs, OSCAL, the
+        // report, and the offline verifier.
+        .target(
+            name: "CustosEvidence",
+            dependencies: [
+                "CustosLedger", "CustosLineage", "CustosQuery",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // LQL, the audit query language: lexer, parser, planner, executor, formatters.
         .target(
             name: "CustosQuery",
@@ -121,7 +135,7 @@ let package = Package(
         .target(
             name: "CustosServer",
             dependencies: [
-                "CustosLedger", "CustosLineage", "CustosQuery", "CustosMasking", "CustosConfig", "CustosGate",
+                "CustosLedger", "CustosLineage", "CustosQuery", "CustosMasking", "CustosConfig", "CustosGate", "CustosEvidence",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -143,6 +157,7 @@ let package = Package(
                 "CustosMasking",
                 "CustosConfig",
                 "CustosGate",
+                "CustosEvidence",
                 "CustosServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -188,6 +203,11 @@ let package = Package(
         .testTarget(
             name: "CustosGateTests",
             dependencies: ["CustosGate", "CustosLedger", "CustosLineage", "CustosMasking", "CustosTestSupport"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CustosEvidenceTests",
+            dependencies: ["CustosEvidence", "CustosLedger", "CustosTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -244,6 +264,18 @@ if ProcessInfo.processInfo.environment["CUSTOS_BENCHMARKS"] != nil {
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/LineageBenchmarks",
+            swiftSettings: strictSwift,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "GateBenchmarks",
+            dependencies: [
+                "CustosGate", "CustosServer", "CustosLedger", "BenchmarkSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/GateBenchmarks",
             swiftSettings: strictSwift,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import CustosLedger
 
 /// The `custos` command.
 public struct CustosCommand: AsyncParsableCommand {
@@ -31,6 +32,8 @@ public struct CustosCommand: AsyncParsableCommand {
             MaskCommand.self,
             GateCommand.self,
             ApprovalsCommand.self,
+            EvidenceCommand.self,
+            VerifyBundleCommand.self,
             ServeCommand.self,
             KeysCommand.self,
             DemoCommand.self,
@@ -43,5 +46,5 @@ public struct CustosCommand: AsyncParsableCommand {
 
 /// The version of this build.
 public enum CustosVersion {
-    public static let current = "0.1.0"
+    public static let current = CustosRelease.version
 }

@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 public import CustosLedger
 public import Foundation
 import NIOCore
@@ -24,10 +24,13 @@ public final class RemoteGate: GateClient {
     /// Longest single long poll; a longer wait is several.
     static let pollSeconds = 60.0
 
-    public init(server: URL, apiKey: String) {
+    /// A gate reached through `client`: `HTTPClient.shared` by default, whose pool keeps a few
+    /// connections per server. A process with many agents waiting at once (each wait is a long
+    /// poll holding a connection) wants its own client with a larger pool.
+    public init(server: URL, apiKey: String, client: HTTPClient = .shared) {
         self.server = server
         self.apiKey = apiKey
-        client = HTTPClient.shared
+        self.client = client
     }
 
     // MARK: GateClient

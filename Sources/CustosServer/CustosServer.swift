@@ -21,6 +21,7 @@ public enum CustosServer {
         AdminRoutes.register(&routes)
         GateRoutes.register(&routes)
         InboxRoutes.register(&routes)
+        EvidenceRoutes.register(&routes)
         return (router, routes.registered)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CustosLedger
 import CustosConfig
+import CustosEvidence
 import CustosGate
 import CustosLineage
 import CustosMasking
@@ -25,6 +26,7 @@ enum CLIExit {
         Terminal.standardError.writeLine("custos: error: \(error)")
         if let cliError = error as? CLIError { return cliError.exitCode }
         if error is ValidationError { return usage }
+        if error is EvidenceError { return invalidInput }
         if let gateError = error as? GateError {
             switch gateError {
             case .notApproved, .notAllowed: return notPermitted

@@ -155,7 +155,7 @@ extension ProofDocument {
 /// Why a proof document does not hold.
 public struct ProofFailure: Error, Sendable, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 extension Ledger {

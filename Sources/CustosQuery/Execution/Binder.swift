@@ -7,6 +7,8 @@ struct Binder {
     let source: String
     let parameters: [String: String]
     let now: Timestamp
+    /// The log size to read as of when a query names no AS OF (nil: the whole log).
+    var asOfSize: UInt64? = nil
 
     private func fail(_ message: String, _ value: Located<LQLValue>) -> LQLError {
         LQLError(message, at: value.location, length: value.length, in: source)
@@ -88,23 +90,23 @@ struct Binder {
     /// The graph view and the seq range a view clause selects.
     func view(_ clause: ViewClause, ledger: Ledger) throws -> (view: GraphView, seqs: Range<UInt64>, times: Range<Timestamp>?) {
         let head = try ledger.head().size
-        var asOfSize = head
+        var asOf = head
         switch clause.asOf {
         case .checkpoint(let located):
             let size = try number(located)
             guard size >= 0, size == size.rounded(), let checkpoint = try ledger.checkpoint(atSize: UInt64(size)) else {
                 throw fail("no signed checkpoint of size \(Int64(size)): `custos checkpoints` lists them", located)
             }
-            asOfSize = checkpoint.size
+            asOf = checkpoint.size
         case .seq(let located):
             let seq = try number(located)
             guard seq >= 0, seq == seq.rounded() else { throw fail("a seq is a whole number", located) }
-            asOfSize = min(head, UInt64(seq) + 1)
+            asOf = min(head, UInt64(seq) + 1)
         case .time(let located):
             let time = try time(located, upperBound: true)
-            asOfSize = try ledger.withSnapshot { try $0.seqRange(for: Timestamp(microseconds: 0)..<time).upperBound }
+            asOf = try ledger.withSnapshot { try $0.seqRange(for: Timestamp(microseconds: 0)..<time).upperBound }
         case nil:
-            break
+            if let asOfSize { asOf = min(head, asOfSize) }
         }
         var times: Range<Timestamp>?
         var window: ClosedRange<Timestamp>?
@@ -115,12 +117,13 @@ struct Binder {
             times = start..<end
             window = start...Timestamp(microseconds: end.microseconds - 1)
         }
-        var seqs: Range<UInt64> = 0..<asOfSize
+        var seqs: Range<UInt64> = 0..<asOf
         if let times {
             let range = try ledger.withSnapshot { try $0.seqRange(for: times) }
             let lower = max(seqs.lowerBound, range.lowerBound)
             seqs = lower..<max(lower, min(seqs.upperBound, range.upperBound))
         }
-        return (GraphView(asOfSize: clause.asOf == nil ? nil : asOfSize, window: window), seqs, times)
+        let limited = clause.asOf != nil || asOfSize != nil
+        return (GraphView(asOfSize: limited ? asOf : nil, window: window), seqs, times)
     }
 }

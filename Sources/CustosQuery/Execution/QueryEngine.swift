@@ -16,11 +16,15 @@ public struct QueryOptions: Sendable {
     public var timeLimitSeconds: Double
     /// "Now", for relative times such as `-30d`.
     public var now: Timestamp
+    /// Read the log as it stood at this size (a checkpoint's, say) when the query names no
+    /// AS OF; nil reads the whole log.
+    public var asOfSize: UInt64?
 
     public init(
         parameters: [String: String] = [:], defaultLimit: Int = 1_000, maxRows: Int = 100_000,
-        maxScannedEvents: Int = 5_000_000, timeLimitSeconds: Double = 30, now: Timestamp = .now()
+        maxScannedEvents: Int = 5_000_000, timeLimitSeconds: Double = 30, now: Timestamp = .now(), asOfSize: UInt64? = nil
     ) {
+        self.asOfSize = asOfSize
         self.parameters = parameters
         self.defaultLimit = defaultLimit
         self.maxRows = maxRows
@@ -42,7 +46,7 @@ public struct QueryEngine: Sendable {
     /// position), or the ledger's errors.
     public func run(_ source: String, options: QueryOptions = QueryOptions()) throws -> QueryResult {
         let statement = try Parser.parse(source)
-        let binder = Binder(source: source, parameters: options.parameters, now: options.now)
+        let binder = Binder(source: source, parameters: options.parameters, now: options.now, asOfSize: options.asOfSize)
         let graph = LineageGraph(ledger: ledger)
         switch statement {
         case .trace(let trace): return try run(trace, binder: binder, graph: graph, options: options)

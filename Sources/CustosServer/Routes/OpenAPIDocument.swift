@@ -34,7 +34,7 @@ enum OpenAPIDocument {
             401: "No credentials, or credentials that do not hold (recorded as an access_denied event).",
             403: "The credentials lack a role this route needs (recorded as an access_denied event).",
             404: "No such entry, node, key or request.", 409: "The request's state does not allow the step (already decided, expired, not approved).", 413: "The body or the batch is over the server's limit.",
-            415: "The Content-Encoding is not supported.", 503: "The ledger is overloaded or shutting down; retry (Retry-After).",
+            415: "The Content-Encoding is not supported.", 422: "The request is well formed but cannot be carried out; the body says why.", 503: "The ledger is overloaded or shutting down; retry (Retry-After).",
         ]
         var result: [String: JSONValue] = [:]
         for status in all + [503] { result[String(status)] = response(reasons[status] ?? "An error.", ref("Error")) }
@@ -219,6 +219,11 @@ enum OpenAPIDocument {
             method: "get", path: "/v1/tokens/key", summary: "The public key that verifies tokens offline (custos-gate+KEYID+BASE64).",
             ok: (200, response("The key, as text.", .object(["type": "string"]), type: "text/plain")), errors: []
         ),
+        Operation(
+            method: "post", path: "/v1/evidence", summary: "Build a SOC 2 or HIPAA evidence bundle for a period (as `custos evidence` does) and stream it back as a zip; docs/EVIDENCE.md.",
+            body: .object(["required": true, "content": content(ref("EvidenceRequest"))]),
+            ok: (200, response("The bundle.", .object(["type": "string", "format": "binary"]), type: "application/zip")), errors: [400, 422]
+        ),
         Operation(method: "get", path: "/v1/whoami", summary: "The identity and roles the credentials prove.", ok: (200, response("Who you are.", ref("WhoAmI"))), errors: []),
         Operation(method: "get", path: "/inbox", summary: "The approvers' web inbox (HTML). It asks for an API key and calls this API with it.", ok: (200, response("The page.", .object(["type": "string"]), type: "text/html")), errors: []),
         Operation(
@@ -292,6 +297,7 @@ enum OpenAPIDocument {
             "TokenCheck": object(["token": string, "action": string, "resource": string], required: ["token"]),
             "Outcome": object(["succeeded": boolean, "exitStatus": integer, "output": string, "errorOutput": string, "attributes": .object(["type": "object"])], required: ["succeeded"]),
             "Health": object(["status": string, "entries": integer, "origin": string]),
+            "EvidenceRequest": object(["framework": .object(["enum": ["soc2", "hipaa"]]), "from": string, "to": string], required: ["framework", "from", "to"]),
             "WhoAmI": object(["identity": string, "roles": strings, "method": string], required: ["identity", "roles"]),
             "DecisionContext": object([
                 "request": ref("ApprovalRequest"),

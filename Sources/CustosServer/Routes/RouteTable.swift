@@ -33,6 +33,7 @@ public enum RouteTable {
         RouteSpec(method: .get, path: "/v1/proofs/inclusion", roles: [.auditor]),
         RouteSpec(method: .get, path: "/v1/proofs/consistency", roles: [.auditor]),
         RouteSpec(method: .post, path: "/v1/verify", roles: [.auditor]),
+        RouteSpec(method: .post, path: "/v1/evidence", roles: [.auditor]),
         RouteSpec(method: .post, path: "/v1/mask", roles: [.agent]),
         RouteSpec(method: .get, path: "/v1/keys", roles: [.admin]),
         RouteSpec(method: .post, path: "/v1/keys", roles: [.admin]),

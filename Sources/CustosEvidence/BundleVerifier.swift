@@ -1,0 +1,426 @@
+public import CustosLedger
+import Crypto
+public import Foundation
+
+/// Checks an evidence bundle offline, with no store: every file against the manifest, the
+/// manifest's signature, the checkpoint's signature, every event against the chain proof and
+/// the checkpoint, the consistency proof from a previous bundle, and every control report's
+/// counts against the events. Each failure names the file, and the seq for events.
+public enum BundleVerifier {
+    /// One thing that does not hold.
+    public struct Failure: Sendable, CustomStringConvertible {
+        public let file: String
+        public let seq: UInt64?
+        public let message: String
+
+        public var description: String { "\(file)\(seq.map { " (seq \($0))" } ?? ""): \(message)" }
+    }
+
+    /// What was checked, and what failed.
+    public struct Outcome: Sendable {
+        public var passed: [String] = []
+        public var failures: [Failure] = []
+        /// Where the key came from: given, or the bundle's own (to compare with the published one).
+        public var keySource = ""
+        public var isValid: Bool { failures.isEmpty }
+    }
+
+    /// Verifies the bundle at `url`. `key` is the log's published checkpoint key; without it the
+    /// bundle's own `checkpoint.pub` is used, which proves the bundle self-consistent but not
+    /// that it comes from the log you trust. `previous` is an earlier bundle of the same log.
+    public static func verify(_ url: URL, key givenKey: NoteVerifierKey? = nil, previous: URL? = nil) throws(EvidenceError) -> Outcome {
+        let reader = try BundleReader(url)
+        var outcome = Outcome()
+        func fail(_ file: String, _ message: String, seq: UInt64? = nil) { outcome.failures.append(Failure(file: file, seq: seq, message: message)) }
+
+        // The manifest, and every file against it.
+        guard let manifestBytes = try reader.read(BundleManifest.fileName, limit: 64 << 20) else { throw .unreadable("it has no manifest.json: not a Custos evidence bundle") }
+        guard let manifest = try? JSONParser.parse(manifestBytes), manifest["format"]?.stringValue == BundleManifest.format else {
+            throw .unreadable("manifest.json is not a \(BundleManifest.format) manifest")
+        }
+        var listed: [String: (sha256: String, size: Int64)] = [:]
+        for file in manifest["files"]?.arrayValue ?? [] {
+            guard let path = file["path"]?.stringValue, let sha = file["sha256"]?.stringValue, let size = whole(file["size"]) else {
+                fail(BundleManifest.fileName, "a file entry lacks path, sha256 or size")
+                continue
+            }
+            listed[path] = (sha, Int64(size))
+        }
+        let present = Dictionary(reader.files.map { ($0.path, $0.size) }, uniquingKeysWith: { first, _ in first })
+        for path in present.keys.sorted() where listed[path] == nil && path != BundleManifest.fileName && path != BundleManifest.signatureFileName {
+            fail(path, "is in the bundle but not in the manifest: a file was added")
+        }
+        for path in listed.keys.sorted() where present[path] == nil {
+            fail(path, "is in the manifest but not in the bundle: a file was removed")
+        }
+        var digests: [String: String] = [:]
+        for path in listed.keys.sorted() where present[path] != nil && path != "events.ndjson" {
+            var hasher = SHA256()
+            var size: Int64 = 0
+            try reader.stream(path) { chunk in
+                hasher.update(data: chunk)
+                size += Int64(chunk.count)
+            }
+            digests[path] = Hex.encode(hasher.finalize())
+        }
+
+        // The key, the manifest's signature, the checkpoint.
+        let key: NoteVerifierKey
+        if let givenKey {
+            key = givenKey
+            outcome.keySource = "the key given (\(givenKey.name))"
+        } else {
+            guard let text = try reader.read("checkpoint.pub", limit: 64 << 10), let bundled = try? NoteVerifierKey(parsing: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw .unreadable("no --key was given and the bundle's checkpoint.pub is missing or unreadable")
+            }
+            key = bundled
+            outcome.keySource = "the bundle's own checkpoint.pub: compare \(bundled) with the log's published key, or pass --key"
+        }
+        let origin = manifest["origin"]?.stringValue ?? ""
+        let framework = manifest["framework"]?.stringValue ?? ""
+        let from = manifest["period"]?["from"]?.stringValue ?? ""
+        let to = manifest["period"]?["to"]?.stringValue ?? ""
+        if let sigBytes = try reader.read(BundleManifest.signatureFileName, limit: 64 << 10), let note = try? SignedNote(parsing: String(decoding: sigBytes, as: UTF8.self)) {
+            let expected = BundleManifest.noteText(origin: origin, framework: framework, from: from, to: to, digest: Hash256.sha256(manifestBytes))
+            if !note.isSigned(by: key) {
+                fail(BundleManifest.signatureFileName, "is not signed by \(key.name)+\(String(format: "%08x", key.keyID))")
+            } else if note.text != expected {
+                fail(BundleManifest.fileName, "does not match its signature: the manifest was changed after it was signed")
+            } else {
+                outcome.passed.append("manifest.json is signed by the log's key, and lists \(listed.count) files")
+            }
+        } else {
+            fail(BundleManifest.signatureFileName, "is missing or is not a signed note")
+        }
+        for path in listed.keys.sorted() {
+            guard let digest = digests[path], let expected = listed[path] else { continue }
+            if digest != expected.sha256 || present[path] != expected.size { fail(path, "does not match its SHA-256 or size in the manifest: the file was changed") }
+        }
+
+        var checkpoint: Checkpoint?
+        if let text = try reader.read("checkpoint.txt", limit: 64 << 10), let signed = try? SignedCheckpoint(parsing: String(decoding: text, as: UTF8.self)) {
+            if !signed.isSigned(by: key) { fail("checkpoint.txt", "is not signed by \(key.name)+\(String(format: "%08x", key.keyID))") }
+            if signed.checkpoint.origin != origin { fail("checkpoint.txt", "is for \(signed.checkpoint.origin), the manifest for \(origin)") }
+            if whole(manifest["checkpoint"]?["size"]) != signed.checkpoint.size || manifest["checkpoint"]?["rootHash"]?.stringValue != signed.checkpoint.rootHash.hex {
+                fail(BundleManifest.fileName, "names another checkpoint than checkpoint.txt")
+            }
+            checkpoint = signed.checkpoint
+            if outcome.failures.allSatisfy({ $0.file != "checkpoint.txt" }) {
+                outcome.passed.append("checkpoint.txt: \(origin) at size \(signed.checkpoint.size), root \(signed.checkpoint.rootHash.hex), signed")
+            }
+        } else {
+            fail("checkpoint.txt", "is missing or is not a signed checkpoint")
+        }
+
+        // The control reports first, so the event pass knows which events to look at.
+        var controls: [(path: String, json: JSONValue)] = []
+        for path in (manifest["controls"]?.arrayValue ?? []).compactMap(\.stringValue) {
+            guard let bytes = try reader.read(path, limit: 256 << 20), let json = try? JSONParser.parse(bytes) else {
+                fail(path, "is missing or is not JSON")
+                continue
+            }
+            controls.append((path, json))
+        }
+        var wanted = Set<UInt64>()
+        for (_, json) in controls {
+            for item in (json["exceptions"]?.arrayValue ?? []) + (json["blockedAttempts"]?.arrayValue ?? []) {
+                if let seq = whole(item["seq"]) { wanted.insert(seq) }
+                for edge in item["edges"]?.arrayValue ?? [] { if let seq = whole(edge["firstSeq"]) { wanted.insert(seq) } }
+            }
+        }
+
+        // The events, against the chain proof and the checkpoint.
+        let start = manifest["period"]?["start"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }
+        let end = manifest["period"]?["end"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }
+        var pass = EventPass(wanted: wanted)
+        if let chainBytes = try reader.read("proofs/chain.json", limit: 64 << 20), let chainJSON = try? JSONParser.parse(chainBytes) {
+            do {
+                let chain = try ChainProof(json: chainJSON)
+                pass.expect(chain)
+                if let checkpoint, chain.treeSize != checkpoint.size || chain.rootHash != checkpoint.rootHash || chain.origin != checkpoint.origin {
+                    fail("proofs/chain.json", "is for another tree than checkpoint.txt")
+                }
+                if let before = chain.before { pass.begin(with: before, periodStart: start) }
+                var hasher = SHA256()
+                var size: Int64 = 0
+                try reader.stream("events.ndjson") { chunk in
+                    hasher.update(data: chunk)
+                    size += Int64(chunk.count)
+                    pass.feed(chunk, periodStart: start, periodEnd: end)
+                }
+                pass.finish(after: chain.after, periodEnd: end)
+                if chain.after == nil, pass.failures.isEmpty, pass.lastSeq.map({ $0 + 1 }) != chain.treeSize {
+                    fail("proofs/chain.json", "the chain stops at seq \(pass.lastSeq.map(String.init) ?? "none") with no entry after the period, yet the checkpoint holds \(chain.treeSize) entries: events are missing at the period's end")
+                }
+                if let expected = listed["events.ndjson"], Hex.encode(hasher.finalize()) != expected.sha256 || size != expected.size {
+                    fail("events.ndjson", "does not match its SHA-256 or size in the manifest: the file was changed")
+                }
+                for failure in pass.failures { fail(failure.file, failure.message, seq: failure.seq) }
+                if pass.failures.isEmpty {
+                    if chain.anchorSeq != pass.lastSeq || chain.anchorLeafHash != pass.lastLeaf {
+                        fail("proofs/chain.json", "its anchor is not the last entry of the chain (seq \(pass.lastSeq.map(String.init) ?? "none"))")
+                    } else if !InclusionProof(leafIndex: chain.anchorSeq, treeSize: chain.treeSize, hashes: chain.inclusion).verify(leafHash: chain.anchorLeafHash, root: chain.rootHash) {
+                        fail("proofs/chain.json", "the inclusion proof does not lead from entry \(chain.anchorSeq) to the checkpoint's root")
+                    } else if whole(manifest["population"]?["count"]) != pass.count || chain.count != pass.count {
+                        fail(BundleManifest.fileName, "says \(manifest["population"]?["count"]?.description ?? "no number of") events, events.ndjson holds \(pass.count)")
+                    } else {
+                        outcome.passed.append("events.ndjson: \(pass.count) events from seq \(chain.firstSeq), every one chained to the next and the chain in the signed tree; the period is complete at both ends")
+                    }
+                }
+            } catch let failure as ProofFailure {
+                fail("proofs/chain.json", failure.description)
+            } catch let error as EvidenceError {
+                throw error
+            } catch {
+                fail("proofs/chain.json", "\(error)")
+            }
+        } else {
+            fail("proofs/chain.json", "is missing or is not JSON")
+        }
+
+        // Consistency with the previous bundle.
+        if let previousInfo = manifest["previous"] {
+            verifyConsistency(reader, previousInfo: previousInfo, key: key, previous: previous, outcome: &outcome)
+        } else if previous != nil {
+            fail(BundleManifest.fileName, "names no previous bundle, so nothing proves the log grew from the one given with --previous")
+        }
+
+        // The control reports against the events.
+        var statuses: [String: String] = [:]
+        for (path, json) in controls {
+            let before = outcome.failures.count
+            checkControl(path, json, pass: pass, fail: fail)
+            statuses[path] = json["status"]?.stringValue
+            if outcome.failures.count == before {
+                outcome.passed.append("\(path): \(json["control"]?.stringValue ?? "") \(json["status"]?.stringValue ?? ""), population \(whole(json["population"]?["count"]) ?? 0), \(whole(json["exceptionCount"]) ?? 0) exception(s), as the events say")
+            }
+        }
+        if let checked = checkOSCAL(reader, listed: listed, statuses: statuses, fail: fail) { outcome.passed.append(checked) }
+        return outcome
+    }
+
+    /// A JSON number that is a whole, non-negative count or seq; nil for anything else, so that
+    /// a forged number fails a check instead of crashing the verifier.
+    static func whole(_ value: JSONValue?) -> UInt64? {
+        guard let number = value?.numberValue, number >= 0, number < 9.0e15, number == number.rounded() else { return nil }
+        return UInt64(number)
+    }
+
+    private static func verifyConsistency(_ reader: BundleReader, previousInfo: JSONValue, key: NoteVerifierKey, previous: URL?, outcome: inout Outcome) {
+        func fail(_ file: String, _ message: String) { outcome.failures.append(Failure(file: file, seq: nil, message: message)) }
+        func file(_ reader: BundleReader, _ path: String) -> [UInt8]? { (try? reader.read(path, limit: 64 << 20)) ?? nil }
+        guard let oldText = file(reader, "previous-checkpoint.txt"), let proofBytes = file(reader, "proofs/consistency.json"),
+            let proofText = String(bytes: proofBytes, encoding: .utf8), let checkpointText = file(reader, "checkpoint.txt")
+        else {
+            fail("proofs/consistency.json", "the manifest names a previous bundle, but its checkpoint or the consistency proof is missing")
+            return
+        }
+        let old = String(decoding: oldText, as: UTF8.self)
+        if let previous {
+            guard let otherReader = try? BundleReader(previous), let otherCheckpoint = file(otherReader, "checkpoint.txt") else {
+                fail("--previous", "\(previous.path) is not a readable bundle with a checkpoint.txt")
+                return
+            }
+            if otherCheckpoint != oldText { fail("previous-checkpoint.txt", "is not the checkpoint of \(previous.lastPathComponent)") }
+        }
+        do {
+            let document = try ProofDocument(json: proofText)
+            let established = try document.verify(key: key, checkpoint: String(decoding: checkpointText, as: UTF8.self), firstCheckpoint: old)
+            outcome.passed.append("proofs/consistency.json: \(established)")
+        } catch {
+            fail("proofs/consistency.json", "\(error)")
+        }
+    }
+
+    private static func checkControl(_ path: String, _ json: JSONValue, pass: EventPass, fail: (String, String, UInt64?) -> Void) {
+        let kinds = Set((json["population"]?["kinds"]?.arrayValue ?? []).compactMap(\.stringValue))
+        let counted = kinds.isEmpty ? pass.count : kinds.reduce(0) { $0 + (pass.kindCounts[$1] ?? 0) }
+        let stated = whole(json["population"]?["count"])
+        if stated != counted { fail(path, "says the population is \(stated.map(String.init) ?? "not a number of") events; events.ndjson holds \(counted) of \(kinds.isEmpty ? "any kind" : kinds.sorted().joined(separator: ", "))", nil) }
+        let exceptions = json["exceptions"]?.arrayValue ?? []
+        if whole(json["exceptionCount"]) != UInt64(exceptions.count) { fail(path, "exceptionCount does not match the exceptions listed", nil) }
+        let reading = json["reading"]?.stringValue ?? ""
+        let status = json["status"]?.stringValue ?? ""
+        let truncated = json["query"]?["truncated"] != false
+        if reading != "population" && !truncated && (status == "satisfied") != exceptions.isEmpty {
+            fail(path, "says \(status) with \(exceptions.count) exception(s)", nil)
+        }
+        let check = json["exceptionCheck"]?.stringValue ?? "none"
+        func event(_ seq: UInt64, for role: String) -> EventPass.Seen? {
+            guard pass.range.contains(seq) else {
+                fail(path, "names seq \(seq) as \(role), outside the period's events (\(pass.range.lowerBound)..<\(pass.range.upperBound))", seq)
+                return nil
+            }
+            guard let seen = pass.seen[seq] else {
+                fail(path, "names seq \(seq) as \(role), but events.ndjson has no such event", seq)
+                return nil
+            }
+            return seen
+        }
+        for item in exceptions {
+            if let seq = whole(item["seq"]) {
+                guard let seen = event(seq, for: "an exception") else { continue }
+                if !kinds.isEmpty && !kinds.contains(seen.kind) { fail(path, "names seq \(seq), a \(seen.kind) event, outside the population", seq) }
+                if item["kind"]?.stringValue.map({ $0 != seen.kind }) == true { fail(path, "says seq \(seq) is a \(item["kind"]?.stringValue ?? ""); it is a \(seen.kind)", seq) }
+                switch check {
+                case "unrefused_approval" where seen.refused: fail(path, "counts seq \(seq) as an exception, but the gate refused it", seq)
+                case "agent_without_principal" where !(seen.actor.hasPrefix("agent:") && seen.onBehalfOf == nil):
+                    fail(path, "counts seq \(seq) as an agent acting for nobody; its actor is \(seen.actor)\(seen.onBehalfOf.map { " for " + $0 } ?? "")", seq)
+                default: break
+                }
+            }
+            for edge in item["edges"]?.arrayValue ?? [] {
+                guard let first = whole(edge["firstSeq"]), pass.range.contains(first), let seen = event(first, for: "a path edge") else { continue }
+                let from = edge["from"]?.stringValue ?? "", to = edge["to"]?.stringValue ?? ""
+                if seen.kind != edge["relation"]?.stringValue || !(seen.inputs.contains(from) || seen.actor == from) || !(seen.outputs.contains(to) || seen.inputs.contains(to)) {
+                    fail(path, "a path edge \(from) → \(to) is said to come from seq \(first), which does not record it", first)
+                }
+            }
+        }
+        for item in json["blockedAttempts"]?.arrayValue ?? [] {
+            guard let seq = whole(item["seq"]), let seen = event(seq, for: "a refused attempt") else { continue }
+            if !seen.refused { fail(path, "says the gate refused seq \(seq); the event is not marked refused", seq) }
+        }
+    }
+
+    /// What was established, or nil when something failed.
+    private static func checkOSCAL(_ reader: BundleReader, listed: [String: (sha256: String, size: Int64)], statuses: [String: String], fail: (String, String, UInt64?) -> Void) -> String? {
+        let path = "oscal/assessment-results.json"
+        guard let bytes = (try? reader.read(path, limit: 64 << 20)) ?? nil, let json = try? JSONParser.parse(bytes), let result = json["assessment-results"]?["results"]?.arrayValue?.first else {
+            fail(path, "is missing or is not an assessment-results document", nil)
+            return nil
+        }
+        var failed = false
+        for observation in result["observations"]?.arrayValue ?? [] {
+            for evidence in observation["relevant-evidence"]?.arrayValue ?? [] {
+                guard let href = evidence["href"]?.stringValue else { continue }
+                let hash = evidence["props"]?.arrayValue?.first { $0["name"]?.stringValue == "sha256" }?["value"]?.stringValue
+                if listed[href]?.sha256 != hash {
+                    fail(path, "its evidence link to \(href) carries a hash that is not the file's", nil)
+                    failed = true
+                }
+            }
+        }
+        for finding in result["findings"]?.arrayValue ?? [] {
+            guard let target = finding["target"]?["target-id"]?.stringValue, let state = finding["target"]?["status"]?["state"]?.stringValue else { continue }
+            let slug = statuses.keys.first { key in target.hasSuffix((key.split(separator: "/").last.map(String.init) ?? key).replacingOccurrences(of: ".json", with: "") + "_obj") }
+            if let slug, statuses[slug] != state {
+                fail(path, "says \(target) is \(state); \(slug) says \(statuses[slug] ?? "")", nil)
+                failed = true
+            }
+        }
+        return failed ? nil : "\(path): every evidence link carries its file's hash, and every finding agrees with its control report"
+    }
+}
+
+/// One pass over `events.ndjson`: hashes every line, checks seqs, links, times and the period's
+/// ends, counts kinds, and keeps what the control checks need of the events they name.
+struct EventPass {
+    struct Seen: Sendable {
+        let kind: String
+        let actor: String
+        let onBehalfOf: String?
+        let inputs: [String]
+        let outputs: [String]
+        let refused: Bool
+    }
+
+    let wanted: Set<UInt64>
+    var seen: [UInt64: Seen] = [:]
+    var kindCounts: [String: UInt64] = [:]
+    var count: UInt64 = 0
+    var failures: [BundleVerifier.Failure] = []
+    private(set) var lastSeq: UInt64?
+    private(set) var lastLeaf: Hash256?
+    private var lastTime: Timestamp?
+    private var expectedFirst: UInt64 = 0
+    private(set) var range: Range<UInt64> = 0..<0
+    private var partial: [UInt8] = []
+
+    init(wanted: Set<UInt64>) {
+        self.wanted = wanted
+    }
+
+    mutating func expect(_ chain: ChainProof) {
+        expectedFirst = chain.firstSeq
+        range = chain.firstSeq..<chain.firstSeq + chain.count
+    }
+
+    private mutating func fail(_ message: String, seq: UInt64?, file: String = "events.ndjson") {
+        if failures.count < 20 { failures.append(BundleVerifier.Failure(file: file, seq: seq, message: message)) }
+    }
+
+    /// The entry just before the period: its time must fall before it.
+    mutating func begin(with text: String, periodStart: Timestamp?) {
+        let bytes = Array(text.utf8)
+        guard let entry = try? LedgerEntry(bytes: bytes) else { return fail("the entry before the period is not a canonical entry", seq: nil, file: "proofs/chain.json") }
+        if entry.seq + 1 != expectedFirst { fail("the entry before the period is seq \(entry.seq), not \(expectedFirst - 1)", seq: entry.seq, file: "proofs/chain.json") }
+        if let periodStart, entry.time >= periodStart { fail("the entry before the period is inside it: the population is missing events at its start", seq: entry.seq, file: "proofs/chain.json") }
+        lastSeq = entry.seq
+        lastLeaf = Hash256.leaf(bytes)
+        lastTime = entry.time
+    }
+
+    mutating func feed(_ chunk: Data, periodStart: Timestamp?, periodEnd: Timestamp?) {
+        var lineStart = chunk.startIndex
+        for index in chunk.indices where chunk[index] == 0x0A {
+            if partial.isEmpty {
+                line(Array(chunk[lineStart..<index]), periodStart: periodStart, periodEnd: periodEnd)
+            } else {
+                partial.append(contentsOf: chunk[lineStart..<index])
+                let whole = partial
+                partial.removeAll(keepingCapacity: true)
+                line(whole, periodStart: periodStart, periodEnd: periodEnd)
+            }
+            lineStart = index + 1
+        }
+        partial.append(contentsOf: chunk[lineStart..<chunk.endIndex])
+    }
+
+    private mutating func line(_ bytes: [UInt8], periodStart: Timestamp?, periodEnd: Timestamp?) {
+        let expected = expectedFirst + count
+        count += 1
+        guard let entry = try? LedgerEntry(bytes: bytes) else {
+            return fail("line \(count) is not a canonical Custos entry: it was changed", seq: expected)
+        }
+        if entry.seq != expected { fail("line \(count) holds seq \(entry.seq) where seq \(expected) belongs: an entry was removed, inserted or moved", seq: expected) }
+        if let lastLeaf {
+            if entry.prev != lastLeaf { fail("its prev is not the leaf hash of the entry before: an entry was changed, removed or inserted", seq: entry.seq) }
+        } else if entry.seq != 0 || entry.prev != .zero {
+            fail("the chain has no start: the first event is not seq 0 and proofs/chain.json gives no entry before it", seq: entry.seq)
+        }
+        if let periodStart, entry.time < periodStart { fail("its time \(entry.time) is before the period", seq: entry.seq) }
+        if let periodEnd, entry.time >= periodEnd { fail("its time \(entry.time) is after the period", seq: entry.seq) }
+        if let lastTime, entry.time < lastTime { fail("its time goes back", seq: entry.seq) }
+        let kind = entry.event.kind.rawValue
+        kindCounts[kind, default: 0] += 1
+        if wanted.contains(entry.seq) {
+            let event = entry.event
+            seen[entry.seq] = Seen(
+                kind: kind, actor: event.actor.id.rawValue, onBehalfOf: event.actor.onBehalfOf?.rawValue, inputs: event.inputs.map(\.rawValue),
+                outputs: event.outputs.map(\.rawValue), refused: event.attributes["refused"] != nil
+            )
+        }
+        lastSeq = entry.seq
+        lastLeaf = Hash256.leaf(bytes)
+        lastTime = entry.time
+    }
+
+    /// The entry just after the period, or the end of the checkpointed log.
+    mutating func finish(after text: String?, periodEnd: Timestamp?) {
+        if !partial.isEmpty { fail("the last line has no newline: the file was cut or appended to", seq: nil) }
+        guard let text else { return }
+        let bytes = Array(text.utf8)
+        guard let entry = try? LedgerEntry(bytes: bytes) else { return fail("the entry after the period is not a canonical entry", seq: nil, file: "proofs/chain.json") }
+        let expected = expectedFirst + count
+        if entry.seq != expected { fail("the entry after the period is seq \(entry.seq), not \(expected): events are missing at the period's end", seq: entry.seq, file: "proofs/chain.json") }
+        if let lastLeaf {
+            if entry.prev != lastLeaf { fail("the entry after the period does not link to the last event: events are missing at the period's end", seq: entry.seq, file: "proofs/chain.json") }
+        } else if entry.seq != 0 || entry.prev != .zero {
+            fail("the chain has no start: the entry after an empty period is not seq 0 and no entry before it is given", seq: entry.seq, file: "proofs/chain.json")
+        }
+        if let periodEnd, entry.time < periodEnd { fail("the entry after the period is inside it: the population is missing events at its end", seq: entry.seq, file: "proofs/chain.json") }
+        lastSeq = entry.seq
+        lastLeaf = Hash256.leaf(bytes)
+    }
+}
