@@ -213,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "CustosServerTests",
             dependencies: [
-                "CustosServer", "CustosLedger", "CustosMasking", "CustosGate", "CustosTestSupport",
+                "CustosServer", "CustosLedger", "CustosMasking", "CustosGate", "CustosEvidence", "CustosTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
