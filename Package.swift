@@ -268,6 +268,16 @@ if ProcessInfo.processInfo.environment["CUSTOS_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "EvidenceBenchmarks",
+            dependencies: [
+                "CustosEvidence", "CustosLedger", "BenchmarkSupport", "CustosTestSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/EvidenceBenchmarks",
+            swiftSettings: strictSwift,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "GateBenchmarks",
             dependencies: [
                 "CustosGate", "CustosServer", "CustosLedger", "BenchmarkSupport",

@@ -19,6 +19,12 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import openlineage.client
     python3 -m pip install --quiet openlineage-python >/dev/null 2>&1 || echo "custos: could not install openlineage-python; the OpenLineage end-to-end test will fail" >&2
 fi
 
+# The evidence tests validate OSCAL 1.1 documents with compliance-trestle 3.x (4.x and later
+# read OSCAL 1.2 only).
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import trestle, sys; sys.exit(0 if trestle.__version__.startswith("3.") else 1)' >/dev/null 2>&1; then
+    python3 -m pip install --quiet "compliance-trestle>=3.9,<4" >/dev/null 2>&1 || echo "custos: could not install compliance-trestle; the OSCAL validation test will fail" >&2
+fi
+
 have_all() {
     command -v pkg-config >/dev/null 2>&1 && pkg-config --exists lmdb libxxhash && [ ${#extra[@]} -eq 0 ]
 }

@@ -1,6 +1,10 @@
 public import CustosLedger
 import Crypto
 public import Foundation
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Checks an evidence bundle offline, with no store: every file against the manifest, the
 /// manifest's signature, the checkpoint's signature, every event against the chain proof and
@@ -361,48 +365,69 @@ struct EventPass {
         lastTime = entry.time
     }
 
+    /// Takes the next piece of `events.ndjson`. Lines are read and hashed on every core, then
+    /// checked in order.
     mutating func feed(_ chunk: Data, periodStart: Timestamp?, periodEnd: Timestamp?) {
-        var lineStart = chunk.startIndex
-        for index in chunk.indices where chunk[index] == 0x0A {
-            if partial.isEmpty {
-                line(Array(chunk[lineStart..<index]), periodStart: periodStart, periodEnd: periodEnd)
-            } else {
-                partial.append(contentsOf: chunk[lineStart..<index])
-                let whole = partial
-                partial.removeAll(keepingCapacity: true)
-                line(whole, periodStart: periodStart, periodEnd: periodEnd)
+        chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            guard let base = raw.baseAddress, !raw.isEmpty else { return }
+            var start = 0
+            var ranges: [Range<Int>] = []
+            while start < raw.count, let found = memchr(base + start, 0x0A, raw.count - start) {
+                let end = base.distance(to: UnsafeRawPointer(found))
+                if !partial.isEmpty {
+                    // The line carried over from the last piece ends here.
+                    partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                    let whole = partial
+                    partial.removeAll(keepingCapacity: true)
+                    whole.withUnsafeBytes { line($0, summary: try? EntrySummary(bytes: $0), periodStart: periodStart, periodEnd: periodEnd) }
+                } else {
+                    ranges.append(start..<end)
+                }
+                start = end + 1
             }
-            lineStart = index + 1
+            var summaries = [EntrySummary?](repeating: nil, count: ranges.count)
+            let workers = ranges.count < 256 ? 1 : min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
+            let lines = ranges
+            summaries.withUnsafeMutableBufferPointer { out in
+                let slots = WorkerSlots(input: raw, output: out)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let share = (lines.count + workers - 1) / workers
+                    for index in worker * share..<min(lines.count, (worker + 1) * share) {
+                        slots.output[index] = try? EntrySummary(bytes: UnsafeRawBufferPointer(rebasing: slots.input[lines[index]]))
+                    }
+                }
+            }
+            for (index, range) in ranges.enumerated() {
+                line(UnsafeRawBufferPointer(rebasing: raw[range]), summary: summaries[index], periodStart: periodStart, periodEnd: periodEnd)
+            }
+            if start < raw.count { partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start...])) }
         }
-        partial.append(contentsOf: chunk[lineStart..<chunk.endIndex])
     }
 
-    private mutating func line(_ bytes: [UInt8], periodStart: Timestamp?, periodEnd: Timestamp?) {
+    private mutating func line(_ bytes: UnsafeRawBufferPointer, summary: EntrySummary?, periodStart: Timestamp?, periodEnd: Timestamp?) {
         let expected = expectedFirst + count
         count += 1
-        guard let entry = try? LedgerEntry(bytes: bytes) else {
+        guard let entry = summary else {
             return fail("line \(count) is not a canonical Custos entry: it was changed", seq: expected)
         }
         if entry.seq != expected { fail("line \(count) holds seq \(entry.seq) where seq \(expected) belongs: an entry was removed, inserted or moved", seq: expected) }
         if let lastLeaf {
-            if entry.prev != lastLeaf { fail("its prev is not the leaf hash of the entry before: an entry was changed, removed or inserted", seq: entry.seq) }
+            if entry.prev != lastLeaf { fail("its prev is not the leaf hash of seq \(entry.seq &- 1): one of the two was changed, or entries were removed or inserted between them", seq: entry.seq) }
         } else if entry.seq != 0 || entry.prev != .zero {
             fail("the chain has no start: the first event is not seq 0 and proofs/chain.json gives no entry before it", seq: entry.seq)
         }
         if let periodStart, entry.time < periodStart { fail("its time \(entry.time) is before the period", seq: entry.seq) }
         if let periodEnd, entry.time >= periodEnd { fail("its time \(entry.time) is after the period", seq: entry.seq) }
         if let lastTime, entry.time < lastTime { fail("its time goes back", seq: entry.seq) }
-        let kind = entry.event.kind.rawValue
-        kindCounts[kind, default: 0] += 1
-        if wanted.contains(entry.seq) {
-            let event = entry.event
+        kindCounts[entry.kind, default: 0] += 1
+        if wanted.contains(entry.seq), let event = try? LedgerEntry(bytes: bytes).event {
             seen[entry.seq] = Seen(
-                kind: kind, actor: event.actor.id.rawValue, onBehalfOf: event.actor.onBehalfOf?.rawValue, inputs: event.inputs.map(\.rawValue),
+                kind: entry.kind, actor: event.actor.id.rawValue, onBehalfOf: event.actor.onBehalfOf?.rawValue, inputs: event.inputs.map(\.rawValue),
                 outputs: event.outputs.map(\.rawValue), refused: event.attributes["refused"] != nil
             )
         }
         lastSeq = entry.seq
-        lastLeaf = Hash256.leaf(bytes)
+        lastLeaf = entry.leafHash
         lastTime = entry.time
     }
 
@@ -423,4 +448,11 @@ struct EventPass {
         lastSeq = entry.seq
         lastLeaf = Hash256.leaf(bytes)
     }
+}
+
+/// The buffers the workers of one `concurrentPerform` share. `@unchecked Sendable`: the input
+/// outlives the call and is only read; each worker writes only its own slots of the output.
+private struct WorkerSlots: @unchecked Sendable {
+    let input: UnsafeRawBufferPointer
+    let output: UnsafeMutableBufferPointer<EntrySummary?>
 }

@@ -40,9 +40,15 @@ public struct EvidenceBuilder: Sendable {
     public func build(framework: EvidenceFramework, period: EvidencePeriod, previous: URL? = nil, to output: URL) async throws -> Summary {
         let head = try ledger.head().size
         guard head > 0 else { throw EvidenceError.cannotBuild("the log is empty: there is nothing to give evidence of") }
-        let seqs = try ledger.withSnapshot { try $0.seqRange(for: period.times) }
-        let anchor = try await anchorCheckpoint(covering: seqs.upperBound < head ? seqs.upperBound + 1 : head)
+        let found = try ledger.withSnapshot { try $0.seqRange(for: period.times) }
+        let anchor = try await anchorCheckpoint(covering: found.upperBound < head ? found.upperBound + 1 : head)
         let size = anchor.size
+        // Events of a period still running may have landed since: the population is what the
+        // checkpoint covers.
+        let seqs = try ledger.withSnapshot { snapshot -> Range<UInt64> in
+            let range = try snapshot.seqRange(for: period.times)
+            return min(range.lowerBound, size)..<min(range.upperBound, size)
+        }
         let signer: NoteSigner
         do { signer = try NoteSigner.read(from: ledger.signingKeyPath) } catch {
             throw EvidenceError.cannotBuild("the bundle's manifest is signed with the log's key, and \(ledger.signingKeyPath) cannot be read: \(error)")

@@ -33,7 +33,8 @@ enum VerifyGuide {
             ## Without Custos
 
             Everything below needs SHA-256, Ed25519 and a JSON parser. The formats are specified in the Custos
-            documentation, docs/FORMAT.md (entries, hashes, proofs, checkpoints, and "Evidence bundles").
+            documentation, docs/FORMAT.md (entries, hashes, proofs, checkpoints, and "Evidence bundles");
+            `docs/tools/verify_bundle.py` there does steps 1 to 6 in Python, written from those documents alone.
 
             1. **Every file is as made.** `manifest.json` lists every other file with its SHA-256 and size. Hash
                each file and compare; a file in the zip that the manifest does not list, or one it lists that is

@@ -10,16 +10,8 @@ struct OfflineVerificationTests {
         .appendingPathComponent("docs/tools/verify_chain.py").path
 
     private func python(_ arguments: [String]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, standardOutput: String(decoding: data, as: UTF8.self), standardError: "", wasSignaled: false)
+        let run = try runProgram("/usr/bin/env", ["python3", Self.script] + arguments)
+        return CommandResult(status: run.status, standardOutput: run.output, standardError: "", wasSignaled: false)
     }
 
     @Test("an export verifies, with the same Merkle root, and a changed line fails at its seq")

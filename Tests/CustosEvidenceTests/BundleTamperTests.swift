@@ -66,6 +66,16 @@ struct BundleTamperTests {
         let outcome = try BundleVerifier.verify(altered, key: store.ledger.verifierKey)
         #expect(!outcome.isValid)
         #expect(outcome.failures.contains { $0.file == "events.ndjson" && $0.seq == UInt64(target + 1) }, "\(outcome.failures)")
+
+        // docs/tools/verify_bundle.py, written from the documents alone, agrees.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/tools/verify_bundle.py").path
+        let key = try #require(store.ledger.verifierKey).description
+        let good = try runProgram("/usr/bin/env", ["python3", script, url.path, "--key", key])
+        let head = try store.ledger.head().size
+        #expect(good.status == 0 && good.output.contains("OK: \(head) events chained"), "\(good.output)")
+        let bad = try runProgram("/usr/bin/env", ["python3", script, altered.path, "--key", key])
+        #expect(bad.status == 1 && bad.output.contains("FAILED: events.ndjson: seq \(target + 1)"), "\(bad.output)")
     }
 
     @Test("added, removed and truncated files fail and are named")
@@ -127,7 +137,7 @@ struct BundleTamperTests {
             let document = try #require(try BundleSurgery.files(of: url).first { $0.path == "oscal/assessment-results.json" })
             let path = folder.file("assessment-results-\(framework).json")
             try Data(document.bytes).write(to: URL(fileURLWithPath: path))
-            let result = try run("/usr/bin/env", [
+            let result = try runProgram("/usr/bin/env", [
                 "python3", "-c",
                 "import pathlib, sys; from trestle.oscal.assessment_results import AssessmentResults; r = AssessmentResults.oscal_read(pathlib.Path(sys.argv[1])); print(len(r.results[0].findings))",
                 path,
@@ -151,25 +161,12 @@ struct BundleTamperTests {
         let picture = folder.file("report.png")
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let browser = try #require(chromium, "chromium is missing: `make test` installs it")
-        let result = try run(browser, ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,2400", "--screenshot=\(picture)", "file://\(page)"])
+        let result = try runProgram(browser, ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,2400", "--screenshot=\(picture)", "file://\(page)"])
         #expect(result.status == 0, "\(result.output)")
         let png = try Data(contentsOf: URL(fileURLWithPath: picture))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 50_000, "a blank page would be tiny: \(png.count) bytes")
         if let shots = ProcessInfo.processInfo.environment["CUSTOS_SCREENSHOTS"] {
             try png.write(to: URL(fileURLWithPath: shots).appendingPathComponent("evidence-report.png"))
         }
-    }
-
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

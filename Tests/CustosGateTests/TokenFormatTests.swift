@@ -70,15 +70,6 @@ struct TokenFormatTests {
     }
 
     private func verifyToken(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root.appendingPathComponent("docs/tools/verify_token.py").path] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runProgram("/usr/bin/env", ["python3", Self.root.appendingPathComponent("docs/tools/verify_token.py").path] + arguments)
     }
 }

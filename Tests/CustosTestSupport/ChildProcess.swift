@@ -133,3 +133,17 @@ public func runCustos(_ arguments: [String], input: String? = nil, environment: 
     child.closeInput()
     return child.wait()
 }
+
+/// Runs any program to its end, standard output and standard error together.
+public func runProgram(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}

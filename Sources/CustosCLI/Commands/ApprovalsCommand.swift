@@ -72,13 +72,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         var reason: String?
 
         func run() async throws {
-            try await runReportingErrors {
-                let gate = try await connection.connect()
-                let request = try await gate.approve(try requestNode(id), reason: reason)
-                Terminal.standardOutput.writeLine(ApprovalsCommand.line(for: request))
-                Terminal.standardOutput.flush()
-                await gate.close()
-            }
+            try await ApprovalsCommand.decide(connection) { gate in try await gate.approve(try requestNode(id), reason: reason) }
         }
     }
 
@@ -91,13 +85,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         var reason: String
 
         func run() async throws {
-            try await runReportingErrors {
-                let gate = try await connection.connect()
-                let request = try await gate.deny(try requestNode(id), reason: reason)
-                Terminal.standardOutput.writeLine(ApprovalsCommand.line(for: request))
-                Terminal.standardOutput.flush()
-                await gate.close()
-            }
+            try await ApprovalsCommand.decide(connection) { gate in try await gate.deny(try requestNode(id), reason: reason) }
         }
     }
 
@@ -110,13 +98,22 @@ struct ApprovalsCommand: AsyncParsableCommand {
         var reason: String
 
         func run() async throws {
-            try await runReportingErrors {
-                let gate = try await connection.connect()
-                let request = try await gate.revoke(try requestNode(id), reason: reason)
-                Terminal.standardOutput.writeLine(ApprovalsCommand.line(for: request))
-                Terminal.standardOutput.flush()
+            try await ApprovalsCommand.decide(connection) { gate in try await gate.revoke(try requestNode(id), reason: reason) }
+        }
+    }
+
+    /// Takes one step on a request and prints where it then stands.
+    static func decide(_ connection: GateConnectionOptions, _ step: (GateConnection) async throws -> ApprovalRequest) async throws {
+        try await runReportingErrors {
+            let gate = try await connection.connect()
+            do {
+                Terminal.standardOutput.writeLine(line(for: try await step(gate)))
+            } catch {
                 await gate.close()
+                throw error
             }
+            Terminal.standardOutput.flush()
+            await gate.close()
         }
     }
 

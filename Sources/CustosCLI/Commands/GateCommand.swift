@@ -54,8 +54,7 @@ struct GateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("say what to run after --, for example: custos gate … -- ./export.sh") }
-        guard let seconds = ConfigNode.seconds(in: timeout), seconds > 0 else { throw ValidationError("--timeout must be a duration such as 90s, 15m or 2h") }
-        _ = seconds
+        guard (ConfigNode.seconds(in: timeout) ?? 0) > 0 else { throw ValidationError("--timeout must be a duration such as 90s, 15m or 2h") }
     }
 
     func run() async throws {
