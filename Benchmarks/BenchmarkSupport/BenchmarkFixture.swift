@@ -58,3 +58,59 @@ public final class FixtureSlot<Value: Sendable>: @unchecked Sendable {
         return value
     }
 }
+
+/// Samples this process's anonymous resident memory (heap and stacks, not the files it maps:
+/// LMDB's map pages count in the resident peak but belong to the page cache) while `body`
+/// runs, and returns the peak in bytes.
+public func peakAnonymousMemory<R>(during body: () async throws -> R) async rethrows -> (result: R, peak: Int) {
+    let peak = AnonymousMemorySampler()
+    peak.start()
+    let result = try await body()
+    return (result, peak.stop())
+}
+
+/// Reads `RssAnon` from /proc/self/status every 10 ms on a thread of its own.
+final class AnonymousMemorySampler: @unchecked Sendable {
+    // @unchecked: `peak` and `running` are only touched under `lock`.
+    private let lock = NSLock()
+    private var peak = 0
+    private var running = true
+    private let done = DispatchSemaphore(value: 0)
+
+    func start() {
+        Thread.detachNewThread { [self] in
+            while lock.withLock({ running }) {
+                let now = Self.anonymousBytes()
+                lock.withLock { peak = max(peak, now) }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            done.signal()
+        }
+    }
+
+    func stop() -> Int {
+        lock.withLock { running = false }
+        done.wait()
+        return lock.withLock { max(peak, Self.anonymousBytes()) }
+    }
+
+    static func anonymousBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("RssAnon:") {
+            return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+        }
+        return 0
+    }
+}
+
+/// Figures a benchmark computes beside its own metrics (the runner keeps the measured runs'
+/// output to itself): appended to `custos-bench-figures.txt` in the temporary folder, which
+/// `make bench` prints at the end.
+public func recordFigure(_ line: String) {
+    let path = NSTemporaryDirectory() + "/custos-bench-figures.txt"
+    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+    guard let handle = FileHandle(forWritingAtPath: path) else { return }
+    defer { try? handle.close() }
+    _ = try? handle.seekToEnd()
+    try? handle.write(contentsOf: Data((line + "\n").utf8))
+}

@@ -177,9 +177,9 @@ final class GateServer: Sendable {
             }
             latencies.sort()
             func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-            print(
-                "\(count) agents waiting: resident memory \(before >> 20) MiB before, \(waiting >> 20) MiB while waiting (\((waiting - before) / count) bytes per waiting agent, client and server together); wake after approval p50 \(Int(percentile(0.5))) µs, p99 \(Int(percentile(0.99))) µs, max \(Int(latencies.last ?? 0)) µs"
-            )
+            recordFigure((
+                "Gate: \(count) agents waiting: resident memory \(before >> 20) MiB before, \(waiting >> 20) MiB while waiting (\((waiting - before) / count) bytes per waiting agent, client and server together); wake after approval p50 \(Int(percentile(0.5))) µs, p99 \(Int(percentile(0.99))) µs, max \(Int(latencies.last ?? 0)) µs"
+            ))
             return latencies.count
         }
         guard woke == count else { throw GateError.refused("only \(woke) of \(count) agents woke") }

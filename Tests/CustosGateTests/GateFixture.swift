@@ -31,7 +31,7 @@ rules:
   - name: brief-tokens
     action: brief_*
     decision: require_approval
-    tokenTTL: 1s
+    tokenTTL: 5s
   - name: reads
     action: read_sensitive
     decision: allow

@@ -85,11 +85,13 @@ struct GateTokenTests {
     @Test("an expired token fails, the attempt is recorded, and the request reads expired")
     func expired() async throws {
         let fixture = try GateFixture()
-        // The request may wait an hour (so a slow machine still approves it in time); its token lives one second.
+        // The request may wait an hour and its token lives five seconds, so that even a loaded
+        // machine fetches the token in time; then the test waits for the token's expiry.
         let asked = try await fixture.gate.request(GateAction("brief_export", resource: node("dataset:x")), by: People.loneAgent, justification: "j")
         _ = try await fixture.gate.approve(asked.id, by: People.alice)
         let token = try fixture.gate.token(for: asked.id, by: People.loneAgent)
-        try await Task.sleep(for: .milliseconds(2_100))
+        let expiry = Double(token.claims.expires) - Date().timeIntervalSince1970
+        try await Task.sleep(for: .milliseconds(Int64(max(0, expiry) * 1_000) + 200))
         await #expect(throws: GateError.self) { _ = try await fixture.gate.redeem(token.compact, by: People.loneAgent) }
         #expect(try fixture.events(GateKind.redeemRefused, about: asked.id).count == 1)
         #expect(try fixture.gate.request(asked.id).status == .expired)

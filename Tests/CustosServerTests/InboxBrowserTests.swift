@@ -49,8 +49,8 @@ struct InboxBrowserTests {
                         "exported 3 rows for ops@example.com with \(token.claims.action)"
                     }
                 }
-                let row = try await browser.element("#requests li[data-request-id]", timeout: .seconds(60))
-                try await browser.waitForText("#live") { $0.contains("1 new request") }
+                try await browser.waitForText("#live", timeout: .seconds(60)) { $0.contains("1 new request") }
+                let row = try await browser.element("#requests li[data-request-id]")
                 try await browser.click(row)
 
                 let facts = try await browser.waitForText("#facts") { $0.contains("quarterly report for the partner") }

@@ -223,7 +223,7 @@ enum InboxAssets {
             if (Date.now() > state.liveUntil) $("live").textContent = "";
             if (state.loaded && fresh.length > 0) {
               $("live").textContent = fresh.length === 1 ? "1 new request" : fresh.length + " new requests";
-              state.liveUntil = Date.now() + 10000;
+              state.liveUntil = Date.now() + 30000;
             }
             const list = $("requests");
             list.replaceChildren(...requests.map((request) => item(request, state.loaded && fresh.includes(request))));

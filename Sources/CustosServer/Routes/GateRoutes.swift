@@ -131,18 +131,10 @@ enum GateRoutes {
     /// What an approver needs beside the request: the rule that matched, as the policy in force
     /// states it, and the resource's upstream lineage (at most 200 nodes; the trace says when
     /// it was cut).
-    static func decisionContext(_ found: ApprovalRequest, depth: Int, _ state: ServerState) throws -> JSONValue {
+    static func decisionContext(_ found: ApprovalRequest, depth: Int, _ state: ServerState) throws -> JSONWriter {
         var options = TraceOptions(direction: .upstream)
         options.maxDepth = depth
         options.maxNodes = 200
-        var members: [String: JSONValue] = ["request": found.jsonValue]
-        do {
-            let trace = try state.graph.trace(from: found.resource, options)
-            members["lineage"] = try JSONParser.parse(Array(QueryRoutes.traceJSON(trace).buffer.readableBytesView))
-        } catch let error as LineageError {
-            // A resource with no history yet: say so rather than fail the whole answer.
-            members["lineage"] = ["start": .string(found.resource.rawValue), "count": 0, "nodes": [], "edges": [], "note": .string("\(error)")]
-        }
         var rule: [String: JSONValue] = ["name": .string(found.rule), "line": .number(Double(found.ruleLine)), "decision": .string(found.decision.rawValue)]
         // The rule as the policy in force states it (it may have been reloaded since).
         let policy = state.gate.policy
@@ -154,8 +146,19 @@ enum GateRoutes {
             rule["approvers"] = .array(current.approvers.map(JSONValue.string))
             rule["approvals"] = .number(Double(current.approvals))
         }
-        members["rule"] = .object(rule)
-        return .object(members)
+        var json = JSONWriter(capacity: 4_096)
+        json.beginObject()
+        json.key("request"); json.raw(found.jsonValue.description)
+        json.key("rule"); json.raw(JSONValue.object(rule).description)
+        json.key("lineage")
+        do {
+            QueryRoutes.writeTrace(try state.graph.trace(from: found.resource, options), into: &json)
+        } catch let error as LineageError {
+            // A resource with no history yet: say so rather than fail the whole answer.
+            json.raw(JSONValue.object(["start": .string(found.resource.rawValue), "count": 0, "nodes": [], "edges": [], "note": .string("\(error)")]).description)
+        }
+        json.endObject()
+        return json
     }
 
     static func tokenJSON(_ token: GateToken) -> JSONValue {

@@ -78,6 +78,11 @@ enum QueryRoutes {
 
     static func traceJSON(_ trace: TraceResult) -> JSONWriter {
         var json = JSONWriter(capacity: 256 + 160 * (trace.nodes.count + trace.edges.count))
+        writeTrace(trace, into: &json)
+        return json
+    }
+
+    static func writeTrace(_ trace: TraceResult, into json: inout JSONWriter) {
         json.beginObject()
         json.key("start"); json.string(trace.start.rawValue)
         json.key("direction"); json.string(trace.direction.rawValue)
@@ -103,6 +108,5 @@ enum QueryRoutes {
         json.key("truncated")
         if let truncation = trace.truncation { json.string(truncation.description) } else { json.bool(false) }
         json.endObject()
-        return json
     }
 }
