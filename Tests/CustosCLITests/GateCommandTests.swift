@@ -32,6 +32,10 @@ struct GateCommandTests {
     @Test("asks, waits for a person, runs the command with its token, masks its output and records the outcome")
     func approvedRun() async throws {
         #expect(try runCustos(["init", "--store", store]).status == 0)
+        // init makes the gate's token key, so that no two gate commands race to make it.
+        var info = stat()
+        #expect(stat(store + "/gate.key", &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(FileManager.default.fileExists(atPath: store + "/gate.pub"))
         let (gate, id) = try await ask(#"echo "mailed ann.lee@example.com"; echo "token ${CUSTOS_GATE_TOKEN%%.*} for $CUSTOS_GATE_REQUEST"; echo "warn: bob@example.com" >&2; exit 3"#)
 
         // The agent cannot approve its own request, and the refusal is on record.

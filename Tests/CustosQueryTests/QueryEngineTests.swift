@@ -95,6 +95,19 @@ struct QueryEngineTests {
         #expect(before.rows.isEmpty)
     }
 
+    @Test("a query with no AS OF reads the log as of QueryOptions.asOfSize when one is given")
+    func defaultAsOf() async throws {
+        let (engine, store) = try await engine()
+        let asOf = QueryOptions(asOfSize: store.checkpointSize)
+        #expect(try engine.run("FIND EXPORTS WITHOUT APPROVAL", options: asOf).rows.isEmpty)
+        let counted = try engine.run("COUNT EVENTS", options: asOf)
+        #expect(counted.rows.first?.last?.numberValue == Double(store.checkpointSize))
+        // A query's own AS OF wins.
+        let all = try engine.run("COUNT EVENTS AS OF SEQ \(store.storyStart + 9)", options: asOf)
+        #expect(all.rows.first?.last?.numberValue == Double(store.storyStart + 10))
+        #expect(try engine.run("FIND EXPORTS WITHOUT APPROVAL").rows.count > 0)
+    }
+
     @Test("PII paths that skip masking find the leak and nothing else; tags explain themselves")
     func pathsAndTags() async throws {
         let (engine, store) = try await engine()

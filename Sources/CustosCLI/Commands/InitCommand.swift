@@ -1,4 +1,5 @@
 import ArgumentParser
+import CustosGate
 import CustosLedger
 import CustosMasking
 
@@ -18,9 +19,12 @@ struct InitCommand: AsyncParsableCommand {
             let ledger = try Ledger.create(at: storeOptions.path, origin: origin)
             let maskKeyPath = ledger.path + "/" + PseudonymKey.fileName
             _ = try PseudonymKey.load(from: maskKeyPath, createIfMissing: true)
+            // The gate's token key too, so that the first gate commands never race to make it.
+            _ = try GateSigningKey.load(inStore: ledger.path)
             Terminal.standardOutput.writeLine("Created an empty store at \(ledger.path) (origin \(ledger.origin)).")
             Terminal.standardOutput.writeLine("Checkpoint signing key: \(ledger.signingKeyPath) (mode 0600; keep it secret, back it up).")
             Terminal.standardOutput.writeLine("Pseudonym key for masking: \(maskKeyPath) (mode 0600; keep it secret, back it up).")
+            Terminal.standardOutput.writeLine("Gate token key: \(ledger.path)/\(GateSigningKey.privateFileName) (mode 0600); its public half, for verifiers: \(GateSigningKey.publicFileName).")
             Terminal.standardOutput.writeLine("Public key for auditors: \(ledger.verifierKey?.description ?? "-") (also in \(ledger.verifierKeyPath)).")
             Terminal.standardOutput.flush()
         }

@@ -17,14 +17,20 @@ public enum SecretFile {
         public var description: String { "\(path): \(reason)" }
     }
 
-    /// Writes `contents` to `path`, which must not exist, with mode 0600.
+    /// Writes `contents` to `path`, which must not exist, with mode 0600. The file appears
+    /// whole or not at all: it is written and flushed under a temporary name, then linked into
+    /// place, so another process that races to create the same key either wins or reads a
+    /// complete one, never a half-written one.
     public static func create(_ path: String, contents: [UInt8]) throws(Failure) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        let temporary = path + ".partial-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else { throw Failure(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        guard contents.withUnsafeBytes({ Foundation.write(descriptor, $0.baseAddress, $0.count) }) == contents.count, fsync(descriptor) == 0 else {
-            throw Failure(path: path, reason: "could not write it: \(String(cString: strerror(errno)))")
-        }
+        defer { unlink(temporary) }
+        let written = contents.withUnsafeBytes({ Foundation.write(descriptor, $0.baseAddress, $0.count) }) == contents.count && fsync(descriptor) == 0
+        let failure = String(cString: strerror(errno))
+        close(descriptor)
+        guard written else { throw Failure(path: path, reason: "could not write it: \(failure)") }
+        guard link(temporary, path) == 0 else { throw Failure(path: path, reason: String(cString: strerror(errno))) }
     }
 
     /// Reads `path`, refusing a file that its group or others can read.
