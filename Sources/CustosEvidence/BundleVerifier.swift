@@ -136,7 +136,7 @@ public enum BundleVerifier {
         // The events, against the chain proof and the checkpoint.
         let start = manifest["period"]?["start"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }
         let end = manifest["period"]?["end"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }
-        var pass = EventPass(wanted: wanted)
+        var pass = EventPass(wanted: wanted, periodStart: start, periodEnd: end)
         if let chainBytes = try reader.read("proofs/chain.json", limit: 64 << 20), let chainJSON = try? JSONParser.parse(chainBytes) {
             do {
                 let chain = try ChainProof(json: chainJSON)
@@ -144,15 +144,15 @@ public enum BundleVerifier {
                 if let checkpoint, chain.treeSize != checkpoint.size || chain.rootHash != checkpoint.rootHash || chain.origin != checkpoint.origin {
                     fail("proofs/chain.json", "is for another tree than checkpoint.txt")
                 }
-                if let before = chain.before { pass.begin(with: before, periodStart: start) }
+                if let before = chain.before { pass.begin(with: before) }
                 var hasher = SHA256()
                 var size: Int64 = 0
                 try reader.stream("events.ndjson") { chunk in
                     hasher.update(data: chunk)
                     size += Int64(chunk.count)
-                    pass.feed(chunk, periodStart: start, periodEnd: end)
+                    pass.feed(chunk)
                 }
-                pass.finish(after: chain.after, periodEnd: end)
+                pass.finish(after: chain.after)
                 if chain.after == nil, pass.failures.isEmpty, pass.lastSeq.map({ $0 + 1 }) != chain.treeSize {
                     fail("proofs/chain.json", "the chain stops at seq \(pass.lastSeq.map(String.init) ?? "none") with no entry after the period, yet the checkpoint holds \(chain.treeSize) entries: events are missing at the period's end")
                 }
@@ -341,8 +341,14 @@ struct EventPass {
     private(set) var range: Range<UInt64> = 0..<0
     private var partial: [UInt8] = []
 
-    init(wanted: Set<UInt64>) {
+    /// The period's bounds, from the manifest.
+    let periodStart: Timestamp?
+    let periodEnd: Timestamp?
+
+    init(wanted: Set<UInt64>, periodStart: Timestamp?, periodEnd: Timestamp?) {
         self.wanted = wanted
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
     }
 
     mutating func expect(_ chain: ChainProof) {
@@ -355,7 +361,7 @@ struct EventPass {
     }
 
     /// The entry just before the period: its time must fall before it.
-    mutating func begin(with text: String, periodStart: Timestamp?) {
+    mutating func begin(with text: String) {
         let bytes = Array(text.utf8)
         guard let entry = try? LedgerEntry(bytes: bytes) else { return fail("the entry before the period is not a canonical entry", seq: nil, file: "proofs/chain.json") }
         if entry.seq + 1 != expectedFirst { fail("the entry before the period is seq \(entry.seq), not \(expectedFirst - 1)", seq: entry.seq, file: "proofs/chain.json") }
@@ -367,7 +373,7 @@ struct EventPass {
 
     /// Takes the next piece of `events.ndjson`. Lines are read and hashed on every core, then
     /// checked in order.
-    mutating func feed(_ chunk: Data, periodStart: Timestamp?, periodEnd: Timestamp?) {
+    mutating func feed(_ chunk: Data) {
         chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             guard let base = raw.baseAddress, !raw.isEmpty else { return }
             var start = 0
@@ -379,7 +385,7 @@ struct EventPass {
                     partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start..<end]))
                     let whole = partial
                     partial.removeAll(keepingCapacity: true)
-                    whole.withUnsafeBytes { line($0, summary: try? EntrySummary(bytes: $0), periodStart: periodStart, periodEnd: periodEnd) }
+                    whole.withUnsafeBytes { line($0, summary: try? EntrySummary(bytes: $0)) }
                 } else {
                     ranges.append(start..<end)
                 }
@@ -398,13 +404,13 @@ struct EventPass {
                 }
             }
             for (index, range) in ranges.enumerated() {
-                line(UnsafeRawBufferPointer(rebasing: raw[range]), summary: summaries[index], periodStart: periodStart, periodEnd: periodEnd)
+                line(UnsafeRawBufferPointer(rebasing: raw[range]), summary: summaries[index])
             }
             if start < raw.count { partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start...])) }
         }
     }
 
-    private mutating func line(_ bytes: UnsafeRawBufferPointer, summary: EntrySummary?, periodStart: Timestamp?, periodEnd: Timestamp?) {
+    private mutating func line(_ bytes: UnsafeRawBufferPointer, summary: EntrySummary?) {
         let expected = expectedFirst + count
         count += 1
         guard let entry = summary else {
@@ -432,7 +438,7 @@ struct EventPass {
     }
 
     /// The entry just after the period, or the end of the checkpointed log.
-    mutating func finish(after text: String?, periodEnd: Timestamp?) {
+    mutating func finish(after text: String?) {
         if !partial.isEmpty { fail("the last line has no newline: the file was cut or appended to", seq: nil) }
         guard let text else { return }
         let bytes = Array(text.utf8)

@@ -65,8 +65,13 @@ public struct EvidenceBuilder: Sendable {
         let chain = try chainProof(for: seqs, treeSize: size, rootHash: anchor.rootHash)
         let kindCounts = try countKinds(in: seqs, framework: framework)
 
+        // Each file is hashed once, as it is added: the manifest and the OSCAL links use the hashes.
         var files: [(path: String, bytes: [UInt8])] = []
-        func add(_ path: String, _ bytes: [UInt8]) { files.append((path, bytes)) }
+        var digests: [String: Hash256] = ["events.ndjson": eventsDigest.hash]
+        func add(_ path: String, _ bytes: [UInt8]) {
+            files.append((path, bytes))
+            digests[path] = Hash256.sha256(bytes)
+        }
         add("checkpoint.txt", Array(anchor.signed.text.utf8))
         add("checkpoint.pub", Array((signer.verifierKey.description + "\n").utf8))
         add("proofs/chain.json", Self.pretty(chain.jsonValue))
@@ -92,17 +97,16 @@ public struct EvidenceBuilder: Sendable {
             framework: framework, period: period, origin: ledger.origin, checkpoint: anchor, firstSeq: seqs.lowerBound, eventCount: UInt64(seqs.count),
             previous: previousCheckpoint?.checkpoint, identity: identity
         )
-        add("oscal/assessment-results.json", Self.pretty(OSCALAssessmentResults.document(context, reports: reports)))
+        add("oscal/assessment-results.json", Self.pretty(OSCALAssessmentResults.document(context, reports: reports, digests: digests)))
         let pictures = try LineagePictures(ledger: ledger, treeSize: size)
         add("report.html", Array(EvidenceReportPage.html(context, reports: reports, pictures: pictures).utf8))
         add("VERIFY.md", Array(VerifyGuide.text(context).utf8))
 
         // The manifest lists every other file with its hash; the log's key signs the manifest.
-        var listed: [JSONValue] = files.map { file in
-            ["path": .string(file.path), "sha256": .string(Hash256.sha256(file.bytes).hex), "size": .number(Double(file.bytes.count))]
+        let sizes = Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0.bytes.count) }).merging(["events.ndjson": eventsDigest.size]) { first, _ in first }
+        let listed: [JSONValue] = digests.keys.sorted().map { path in
+            ["path": .string(path), "sha256": .string(digests[path]?.hex ?? ""), "size": .number(Double(sizes[path] ?? 0))]
         }
-        listed.append(["path": "events.ndjson", "sha256": .string(eventsDigest.hash.hex), "size": .number(Double(eventsDigest.size))])
-        listed.sort { ($0["path"]?.stringValue ?? "") < ($1["path"]?.stringValue ?? "") }
         let manifest = Self.pretty(BundleManifest.json(context, files: listed))
         let note = try SignedNote(signing: BundleManifest.noteText(context, manifestDigest: Hash256.sha256(manifest)), with: [signer])
 

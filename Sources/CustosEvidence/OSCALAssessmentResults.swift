@@ -9,7 +9,8 @@ enum OSCALAssessmentResults {
     /// Where Custos's own OSCAL property names live.
     static let namespace = "https://custos.dev/ns/oscal"
 
-    static func document(_ context: BundleContext, reports: [ControlReport]) -> JSONValue {
+    /// `digests` holds the SHA-256 of the bundle's files by path, for the evidence links.
+    static func document(_ context: BundleContext, reports: [ControlReport], digests: [String: Hash256]) -> JSONValue {
         let collected = context.checkpoint.signedAt.description
         let catalogResource = context.uuid("resource/control-catalog")
         var observations: [JSONValue] = []
@@ -17,8 +18,6 @@ enum OSCALAssessmentResults {
         for report in reports {
             let control = report.control
             let observation = context.uuid("observation/" + control.slug)
-            let json = EvidenceBuilder.pretty(report.jsonValue)
-            let csv = Array(report.csv.utf8)
             observations.append([
                 "uuid": .string(observation),
                 "title": .string("\(control.id): \(control.queryFile)"),
@@ -27,8 +26,8 @@ enum OSCALAssessmentResults {
                 "types": ["finding"],
                 "collected": .string(collected),
                 "relevant-evidence": [
-                    evidence(href: report.fileStem + ".json", description: "The control report: query, population, exceptions, status.", bytes: json),
-                    evidence(href: report.fileStem + ".csv", description: "The query's rows as CSV.", bytes: csv),
+                    evidence(href: report.fileStem + ".json", description: "The control report: query, population, exceptions, status.", digests: digests),
+                    evidence(href: report.fileStem + ".csv", description: "The query's rows as CSV.", digests: digests),
                 ],
             ])
             var status: [String: JSONValue] = ["state": .string(report.status == .satisfied ? "satisfied" : "not-satisfied")]
@@ -80,11 +79,11 @@ enum OSCALAssessmentResults {
         ]
     }
 
-    static func evidence(href: String, description: String, bytes: [UInt8]) -> JSONValue {
+    static func evidence(href: String, description: String, digests: [String: Hash256]) -> JSONValue {
         [
             "href": .string(href),
             "description": .string(description),
-            "props": [["name": "sha256", "ns": .string(namespace), "value": .string(Hash256.sha256(bytes).hex)]],
+            "props": [["name": "sha256", "ns": .string(namespace), "value": .string(digests[href]?.hex ?? "")]],
         ]
     }
 }

@@ -79,18 +79,18 @@ public struct GateOutcome<Output: GateOutput>: Sendable {
 }
 
 extension GateClient {
-    /// Asks for `action`, waits for the decision (at most `timeout`), and when approved runs
-    /// `body` with a token that has just been redeemed, so it is valid and used once; then
-    /// masks what `body` returns and records the outcome. A denied or expired request throws
-    /// ``GateError/notApproved(request:status:reason:)`` and `body` never runs; a timeout or
-    /// a cancellation withdraws the request (so no approval lands after the agent stopped
-    /// waiting) and throws ``GateError/timedOut(request:seconds:)`` or `CancellationError`.
-    /// An error from `body` is recorded as a failed outcome and rethrown.
-    public func perform<Output: GateOutput>(
-        _ action: GateAction, justification: String, payload: String? = nil, timeout: Duration = .seconds(3_600),
-        body: (GateToken) async throws -> Output
-    ) async throws -> GateOutcome<Output> {
+    /// Asks for `action` and waits for the decision (at most `timeout`); when it is approved,
+    /// fetches its token and redeems it at once, so the token returned is valid and used. A
+    /// denied or expired request throws ``GateError/notApproved(request:status:reason:)``; a
+    /// timeout or a cancellation withdraws the request (so no approval lands after the
+    /// requester stopped waiting) and throws ``GateError/timedOut(request:seconds:)`` or
+    /// `CancellationError`. `whilePending` is told of the request when it has to wait.
+    public func authorize(
+        _ action: GateAction, justification: String, payload: String? = nil, timeout: Duration,
+        whilePending: (ApprovalRequest) -> Void = { _ in }
+    ) async throws -> (request: ApprovalRequest, token: GateToken) {
         let asked = try await submit(action, justification: justification, payload: payload, idempotencyKey: nil)
+        if asked.status == .pending { whilePending(asked) }
         let decided: ApprovalRequest
         do {
             decided = try await wait(for: asked.id, timeout: timeout)
@@ -109,14 +109,27 @@ extension GateClient {
         }
         let token = try await token(for: asked.id)
         _ = try await redeem(token, action: action.name, resource: action.resource.rawValue)
+        return (decided, token)
+    }
+
+    /// Asks for `action`, waits for the decision (at most `timeout`), and when approved runs
+    /// `body` with a token that has just been redeemed (``authorize(_:justification:payload:timeout:whilePending:)``);
+    /// then masks what `body` returns and records the outcome. A denied or expired request, a
+    /// timeout or a cancellation throw as `authorize` does, and `body` never runs. An error
+    /// from `body` is recorded as a failed outcome and rethrown.
+    public func perform<Output: GateOutput>(
+        _ action: GateAction, justification: String, payload: String? = nil, timeout: Duration = .seconds(3_600),
+        body: (GateToken) async throws -> Output
+    ) async throws -> GateOutcome<Output> {
+        let (approved, token) = try await authorize(action, justification: justification, payload: payload, timeout: timeout)
         let output: Output
         do {
             output = try await body(token)
         } catch {
-            _ = try? await recordOutcome(asked.id, OutcomeReport(succeeded: false, attributes: ["error": .string(String(describing: error))]))
+            _ = try? await recordOutcome(approved.id, OutcomeReport(succeeded: false, attributes: ["error": .string(String(describing: error))]))
             throw error
         }
-        let recorded = try await recordOutcome(asked.id, OutcomeReport(succeeded: true, output: output.gateBytes))
+        let recorded = try await recordOutcome(approved.id, OutcomeReport(succeeded: true, output: output.gateBytes))
         return GateOutcome(output: Output(gateMaskedBytes: recorded.maskedOutput ?? []), request: recorded.request, token: token)
     }
 }

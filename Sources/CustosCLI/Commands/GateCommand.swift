@@ -77,39 +77,24 @@ struct GateCommand: AsyncParsableCommand {
         do { node = try NodeID(resource) } catch { throw ValidationError("--resource: \(error)") }
         let gateAction = try GateAction(action, resource: node, scope: scope.isEmpty ? nil : scope)
         let seconds = ConfigNode.seconds(in: timeout) ?? 3_600
-        let asked = try await client.submit(gateAction, justification: justification, payload: payload, idempotencyKey: nil)
         let status = Terminal.standardError
-        if asked.status == .pending {
+        let (decided, token) = try await client.authorize(
+            gateAction, justification: justification, payload: payload, timeout: .milliseconds(Int64(seconds * 1_000))
+        ) { asked in
             let approvers = asked.approverNames.isEmpty ? "a human" : asked.approverNames.joined(separator: ", ")
             status.writeLine("custos gate: \(asked.id) is pending (rule \(asked.rule)): waiting up to \(timeout) for \(asked.requiredApprovals) approval(s) from \(approvers)")
         }
-        let decided: ApprovalRequest
-        do {
-            decided = try await client.wait(for: asked.id, timeout: .milliseconds(Int64(seconds * 1_000)))
-        } catch {
-            _ = try? await client.revoke(asked.id, reason: "the requester stopped waiting: \(error)")
-            throw error
-        }
-        if decided.status == .pending {
-            _ = try? await client.revoke(asked.id, reason: "custos gate stopped waiting after \(timeout)")
-            throw GateError.timedOut(request: asked.id.rawValue, seconds: seconds)
-        }
-        guard decided.status == .approved else {
-            throw GateError.notApproved(request: asked.id.rawValue, status: decided.status, reason: decided.statusReason ?? decided.status.rawValue)
-        }
-        let token = try await client.token(for: asked.id)
-        _ = try await client.redeem(token, action: gateAction.name, resource: gateAction.resource.rawValue)
         let approvedBy = decided.approvals.map(\.approver.rawValue).joined(separator: ", ")
-        status.writeLine("custos gate: \(asked.id) approved\(approvedBy.isEmpty ? " by the policy" : " by \(approvedBy)"); running \(command[0])")
+        status.writeLine("custos gate: \(decided.id) approved\(approvedBy.isEmpty ? " by the policy" : " by \(approvedBy)"); running \(command[0])")
 
         var environment = ProcessInfo.processInfo.environment
         environment["CUSTOS_GATE_TOKEN"] = token.compact
-        environment["CUSTOS_GATE_REQUEST"] = asked.id.rawValue
+        environment["CUSTOS_GATE_REQUEST"] = decided.id.rawValue
         let ran: CapturedRun
         do {
             ran = try await CapturedRun.run(command, environment: environment, limit: Self.outputLimit)
         } catch {
-            _ = try? await client.recordOutcome(asked.id, OutcomeReport(succeeded: false, attributes: ["error": .string("cannot start \(command[0]): \(error)")]))
+            _ = try? await client.recordOutcome(decided.id, OutcomeReport(succeeded: false, attributes: ["error": .string("cannot start \(command[0]): \(error)")]))
             status.writeLine("custos gate: cannot start \(command[0]): \(error)")
             return ExitCode(127)
         }
@@ -117,7 +102,7 @@ struct GateCommand: AsyncParsableCommand {
         if ran.signal != 0 { attributes["signal"] = .number(Double(ran.signal)) }
         if ran.truncated { attributes["outputTruncated"] = true }
         let recorded = try await client.recordOutcome(
-            asked.id, OutcomeReport(succeeded: ran.exitStatus == 0, output: ran.output, errorOutput: ran.errorOutput, attributes: attributes)
+            decided.id, OutcomeReport(succeeded: ran.exitStatus == 0, output: ran.output, errorOutput: ran.errorOutput, attributes: attributes)
         )
         Terminal.standardOutput.write(bytes: recorded.maskedOutput ?? [])
         Terminal.standardOutput.flush()
