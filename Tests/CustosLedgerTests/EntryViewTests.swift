@@ -25,7 +25,7 @@ struct EntryViewTests {
         events.append(try Event(
             kind: "odd.kind-1", actor: Actor(id: "human:o\"brien\\x", onBehalfOf: "service:\u{e9}t\u{e9}"),
             inputs: [NodeID("dataset:back\\slash"), NodeID("dataset:\u{1F600}")], outputs: [],
-            attributes: ["z": 1e21, "a": -0.5, "\u{e9}": [true, false, nil], "nested": ["b": "\u{1}\n", "a": 12345678901234567]],
+            attributes: ["z": 1e21, "a": -0.5, "\u{e9}": [true, false, nil], "nested": ["b": "\u{1}\n", "a": 12345678901234567], "tricky": "} \" { ] \\", "long": .string(String(repeating: "abcdefgh", count: 9) + "\"")],
             clientEventID: "id \"quoted\"", clientTime: "2026-01-01T00:00:00+01:00"
         ))
         events.append(try Event(
@@ -48,6 +48,68 @@ struct EntryViewTests {
             #expect(view.seq == entry.seq)
             #expect(try view.indexPlan().nodes.count >= 1)
             #expect(bytes.withUnsafeBytes { raw in Array(UnsafeRawBufferPointer(rebasing: raw[0..<(try! EntryView(raw)).content.count])) } == entry.event.canonicalContent())
+        }
+    }
+
+    @Test("fields read in place, without checking, are the decoded entry's")
+    func fieldsInPlace() throws {
+        for bytes in try Self.entries() {
+            let entry = try LedgerEntry(bytes: bytes)
+            let event = entry.event
+            try bytes.withUnsafeBytes { raw in
+                var fields = EntryFields(view: try EntryView(raw, strict: false))
+                #expect(fields.seq == entry.seq)
+                #expect(fields.time == entry.time)
+                #expect(fields.timeText == entry.time.description)
+                #expect(fields.kind == event.kind.rawValue)
+                #expect(fields.actorID == event.actor.id.rawValue)
+                #expect(fields.actorType == event.actor.kind)
+                #expect(fields.onBehalfOf == event.actor.onBehalfOf?.rawValue)
+                #expect(fields.inputs == event.inputs.map(\.rawValue))
+                #expect(fields.outputs == event.outputs.map(\.rawValue))
+                #expect(fields.edgeEnds == event.edges.flatMap { [$0.from.rawValue, $0.to.rawValue] })
+                #expect(fields.clientEventID == event.clientEventID)
+                #expect(try fields.attributes() == event.attributes)
+                #expect(try fields.entry() == entry)
+            }
+        }
+    }
+
+    @Test("the unchecked string and value skippers find the same ends as the checking reader")
+    func skippers() throws {
+        let texts = [#""""#, #""a""#, #""abcdefghijklmnop""#, #""ab\"cd""#, #""\\""#, #""\\\"""#, #""12345678\"1234567\\\\""#, #""é\u0001x""#]
+        for text in texts {
+            let bytes = Array((text + ",").utf8)
+            try bytes.withUnsafeBytes { raw in
+                var strict = CanonicalJSONValidator(raw)
+                var loose = CanonicalJSONValidator(raw, strict: false)
+                let expected = try strict.string()
+                let found = try loose.string()
+                #expect(found.range == expected.range, "\(text)")
+                #expect(found.hasEscapes == expected.hasEscapes, "\(text)")
+            }
+        }
+        let values = [#"{"a":"}","b":[1,{"c":"]\"{"}],"d":{}}"#, #"[]"#, #"[[],[{}],"[\\"]"#, #"{"k":"\\\\"}"#]
+        for text in values {
+            let bytes = Array((text + ",").utf8)
+            try bytes.withUnsafeBytes { raw in
+                var loose = CanonicalJSONValidator(raw, strict: false)
+                try loose.skipValue()
+                #expect(loose.position == bytes.count - 1, "\(text)")
+            }
+        }
+        for cut in [#""abc"#, #"{"a":"b""#, #"["\"]"#] {
+            let bytes = Array(cut.utf8)
+            let failed = bytes.withUnsafeBytes { raw in
+                var loose = CanonicalJSONValidator(raw, strict: false)
+                do {
+                    try loose.skipValue()
+                    return false
+                } catch {
+                    return true
+                }
+            }
+            #expect(failed, "\(cut)")
         }
     }
 

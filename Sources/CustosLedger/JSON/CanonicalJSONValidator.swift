@@ -102,20 +102,11 @@ struct CanonicalJSONValidator {
         var hasEscapes = false
         var asciiOnly = true
         if !strict {
-            // Only where the string ends: skip escaped bytes, check nothing else.
-            while position < bytes.count {
-                let byte = bytes[position]
-                if byte == UInt8(ascii: "\"") {
-                    position += 1
-                    return StringRef(range: start..<position - 1, hasEscapes: hasEscapes)
-                }
-                if byte == UInt8(ascii: "\\") {
-                    hasEscapes = true
-                    position += 1
-                }
-                position += 1
+            guard let end = Self.stringEnd(bytes, from: start, hasEscapes: &hasEscapes) else {
+                throw fail("a string is cut short", at: start)
             }
-            throw fail("a string is cut short", at: start)
+            position = end + 1
+            return StringRef(range: start..<end, hasEscapes: hasEscapes)
         }
         while position < bytes.count {
             let byte = bytes[position]
@@ -152,6 +143,72 @@ struct CanonicalJSONValidator {
             }
         }
         throw fail("a string is cut short", at: start)
+    }
+
+    /// Where the string whose contents start at `start` ends (its closing quote), checking
+    /// nothing else. Reads eight bytes at a time while none of them is a quote or a backslash
+    /// (most strings), then byte by byte. Nil when no closing quote comes before the end.
+    static func stringEnd(_ bytes: UnsafeRawBufferPointer, from start: Int, hasEscapes: inout Bool) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let n = bytes.count
+        var i = start
+        while i < n {
+            if i + 8 <= n {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if !Self.hasByte(word, 0x22) && !Self.hasByte(word, 0x5C) {
+                    i += 8
+                    continue
+                }
+            }
+            let byte = base.load(fromByteOffset: i, as: UInt8.self)
+            if byte == UInt8(ascii: "\"") { return i }
+            if byte == UInt8(ascii: "\\") {
+                // An escape is a backslash and the byte after it (`\uXXXX` holds no quote or
+                // backslash after that).
+                hasEscapes = true
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        return nil
+    }
+
+    /// True when one of the eight bytes of `word` is `byte` (the classic SWAR zero-byte test).
+    @inline(__always)
+    private static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+    }
+
+    /// Moves past one value without checking it, only finding where it ends (for reads that
+    /// trust the bytes, `strict == false`). Never reads out of bounds.
+    mutating func skipValue() throws(Failure) {
+        guard position < bytes.count else { throw fail("the value is cut short") }
+        let first = bytes[position]
+        guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return try value() }
+        var depth = 0
+        while position < bytes.count {
+            switch bytes[position] {
+            case UInt8(ascii: "\""):
+                var escapes = false
+                guard let end = Self.stringEnd(bytes, from: position + 1, hasEscapes: &escapes) else { throw fail("a string is cut short") }
+                position = end + 1
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 {
+                    position += 1
+                    return
+                }
+            default:
+                break
+            }
+            position += 1
+        }
+        throw fail("the value is cut short")
     }
 
     private mutating func number() throws(Failure) {

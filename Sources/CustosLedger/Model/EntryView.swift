@@ -30,6 +30,8 @@ struct EntryView {
     private(set) var prevRange = 0..<0
     private(set) var seq: UInt64 = 0
     private(set) var time = Timestamp(microseconds: 0)
+    /// Where the text of `time` is.
+    private(set) var timeText = StringRef(range: 0..<0, hasEscapes: false)
 
     /// Checks `bytes` and finds the fields; throws when they are not a canonical entry.
     /// `strict: false` only finds the fields, trusting the bytes to be what the ledger wrote:
@@ -53,7 +55,7 @@ struct EntryView {
             try expect(#"},"attributes":"#, &reader)
             guard reader.peek(UInt8(ascii: "{")) else { throw reader.fail("attributes must be an object") }
             let attributesStart = reader.position
-            try reader.value()
+            if strict { try reader.value() } else { try reader.skipValue() }
             attributes = attributesStart..<reader.position
             if matches(#","clientEventId":"#, reader) {
                 try expect(#","clientEventId":"#, &reader)
@@ -101,6 +103,7 @@ struct EntryView {
                 throw reader.fail("time is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
             }
             self.time = time
+            self.timeText = timeString
             try expect(#","v":1}"#, &reader)
             guard reader.position == bytes.count else { throw reader.fail("bytes after the entry") }
         } catch {
@@ -184,12 +187,7 @@ struct EntryView {
 
     /// The whole event, decoded (parses the attributes).
     func event(checkingAgain: Bool = false) throws(EntryDecodingError) -> Event {
-        let attributeValue: JSONValue
-        do {
-            attributeValue = try JSONParser.parse(slice(attributes))
-        } catch {
-            throw .malformedJSON(error)
-        }
+        let attributeValues = try attributeValues()
         var edges: [ExplicitEdge] = []
         for edge in explicitEdges {
             edges.append(ExplicitEdge(
@@ -202,13 +200,22 @@ struct EntryView {
             trusted: EventKind(trusted: string(kind)),
             actor: Actor(trusted: NodeID(unchecked: string(actorID)), kind: actorKind, onBehalfOf: onBehalfOf.map { NodeID(unchecked: string($0)) }),
             inputs: inputs.map { NodeID(unchecked: string($0)) }, outputs: outputs.map { NodeID(unchecked: string($0)) },
-            attributes: attributeValue.objectValue ?? [:], clientEventID: clientEventID.map(string), clientTime: clientTime.map(string),
+            attributes: attributeValues, clientEventID: clientEventID.map(string), clientTime: clientTime.map(string),
             edges: edges
         )
         if checkingAgain {
             do { try event.validate(limits: .unbounded) } catch { throw .invalidEvent(error) }
         }
         return event
+    }
+
+    /// The attributes object, parsed.
+    func attributeValues() throws(EntryDecodingError) -> [String: JSONValue] {
+        do {
+            return try JSONParser.parse(slice(attributes)).objectValue ?? [:]
+        } catch {
+            throw .malformedJSON(error)
+        }
     }
 
     // MARK: Helpers
@@ -240,6 +247,7 @@ struct EntryView {
         guard reader.peek(UInt8(ascii: "[")) else { throw reader.fail("expected an array") }
         reader.position += 1
         var strings: [StringRef] = []
+        strings.reserveCapacity(4)
         if reader.peek(UInt8(ascii: "]")) {
             reader.position += 1
             return strings

@@ -281,6 +281,17 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
         return result
     }
 
+    /// Calls `body` with the fields of entry `seq`, read in place and decoded only as asked
+    /// (not checked again: `custos verify` does that). The fields are valid only inside `body`.
+    public func withEntryFields<R>(at seq: UInt64, _ body: (inout EntryFields) throws -> R) throws -> R {
+        try withEntryBytes(at: seq) { bytes in
+            let view: EntryView
+            do { view = try EntryView(bytes, strict: false) } catch { throw LedgerError.corrupted("the entry at seq \(seq): \(error)") }
+            var fields = EntryFields(view: view)
+            return try body(&fields)
+        }
+    }
+
     /// The entry at `seq`, decoded (not checked again: `custos verify` does that).
     public func entry(at seq: UInt64) throws -> LedgerEntry {
         try withEntryBytes(at: seq) { bytes in

@@ -36,7 +36,7 @@ struct EventSearch {
     /// first, until it returns false. Returns the plan and whether a budget stopped it.
     func run(
         ledger: Ledger, seqs baseRange: Range<UInt64>, newestFirst: Bool, budget: SearchBudget,
-        _ body: (LedgerEntry) throws -> Bool
+        _ body: (inout EntryFields) throws -> Bool
     ) throws -> (plan: String, stopped: String?) {
         let bound = try conditions.map(bind)
         return try ledger.withSnapshot { snapshot in
@@ -84,9 +84,10 @@ struct EventSearch {
                     stopped = "stopped after \(budget.seconds) seconds: narrow the search"
                     return false
                 }
-                let entry = try snapshot.entry(at: seq)
-                guard bound.allSatisfy({ Self.matches($0, entry) }) else { return true }
-                return try body(entry)
+                return try snapshot.withEntryFields(at: seq) { fields in
+                    for condition in bound where !(try Self.matches(condition, &fields)) { return true }
+                    return try body(&fields)
+                }
             }
             return (plan, stopped)
         }
@@ -199,17 +200,16 @@ struct EventSearch {
 
     // MARK: Matching
 
-    private static func matches(_ bound: Bound, _ entry: LedgerEntry) -> Bool {
-        let event = entry.event
+    private static func matches(_ bound: Bound, _ fields: inout EntryFields) throws -> Bool {
         switch bound.field {
         case .time:
-            if case .time(let comparison, let value) = bound.test { return compare(entry.time.microseconds, comparison, value.microseconds) }
+            if case .time(let comparison, let value) = bound.test { return compare(fields.time.microseconds, comparison, value.microseconds) }
             return true
         case .seq:
-            if case .number(let comparison, let value) = bound.test { return compare(Double(entry.seq), comparison, value) }
+            if case .number(let comparison, let value) = bound.test { return compare(Double(fields.seq), comparison, value) }
             return true
         case .attribute(let path):
-            var current: JSONValue? = .object(event.attributes)
+            var current: JSONValue? = .object(try fields.attributes())
             for key in path { current = current?[key] }
             switch bound.test {
             case .missing(let missing): return (current == nil) == missing
@@ -224,14 +224,14 @@ struct EventSearch {
         default:
             let values: [String]
             switch bound.field {
-            case .actor: values = [event.actor.id.rawValue]
-            case .actorType: values = [event.actor.kind.rawValue]
-            case .onBehalfOf: values = event.actor.onBehalfOf.map { [$0.rawValue] } ?? []
-            case .kind: values = [event.kind.rawValue]
-            case .input: values = event.inputs.map(\.rawValue)
-            case .output: values = event.outputs.map(\.rawValue)
-            case .node: values = (event.inputs + event.outputs + event.edges.flatMap { [$0.from, $0.to] }).map(\.rawValue)
-            case .clientEventID: values = event.clientEventID.map { [$0] } ?? []
+            case .actor: values = [fields.actorID]
+            case .actorType: values = [fields.actorType.rawValue]
+            case .onBehalfOf: values = fields.onBehalfOf.map { [$0] } ?? []
+            case .kind: values = [fields.kind]
+            case .input: values = fields.inputs
+            case .output: values = fields.outputs
+            case .node: values = fields.inputs + fields.outputs + fields.edgeEnds
+            case .clientEventID: values = fields.clientEventID.map { [$0] } ?? []
             default: values = []
             }
             switch bound.test {

@@ -129,12 +129,12 @@ public struct QueryEngine: Sendable {
         let (plan, stopped) = try search.run(
             ledger: ledger, seqs: seqs, newestFirst: events.newestFirst,
             budget: SearchBudget(maxScanned: options.maxScannedEvents, seconds: options.timeLimitSeconds)
-        ) { entry in
+        ) { fields in
             guard rows.count < limit else {
                 more = true
                 return false
             }
-            rows.append(Self.row(entry))
+            rows.append(try Self.row(&fields))
             return true
         }
         var result = QueryResult(statement: "EVENTS", columns: Self.eventColumns, rows: rows, plan: plan)
@@ -144,12 +144,12 @@ public struct QueryEngine: Sendable {
 
     static let eventColumns = ["seq", "time", "kind", "actor", "on_behalf_of", "inputs", "outputs", "attributes"]
 
-    static func row(_ entry: LedgerEntry) -> [JSONValue] {
-        let event = entry.event
+    static func row(_ fields: inout EntryFields) throws -> [JSONValue] {
+        let attributes = try fields.attributes()
         return [
-            .number(Double(entry.seq)), .string(entry.time.description), .string(event.kind.rawValue), .string(event.actor.id.rawValue),
-            event.actor.onBehalfOf.map { .string($0.rawValue) } ?? .null,
-            .array(event.inputs.map { .string($0.rawValue) }), .array(event.outputs.map { .string($0.rawValue) }), .object(event.attributes),
+            .number(Double(fields.seq)), .string(fields.timeText), .string(fields.kind), .string(fields.actorID),
+            fields.onBehalfOf.map { .string($0) } ?? .null,
+            .array(fields.inputs.map { .string($0) }), .array(fields.outputs.map { .string($0) }), .object(attributes),
         ]
     }
 
@@ -162,8 +162,8 @@ public struct QueryEngine: Sendable {
         let (plan, stopped) = try search.run(
             ledger: ledger, seqs: seqs, newestFirst: false,
             budget: SearchBudget(maxScanned: options.maxScannedEvents, seconds: options.timeLimitSeconds)
-        ) { entry in
-            let key = count.groups.map { Self.group($0, entry) }
+        ) { fields in
+            let key = try count.groups.map { try Self.group($0, &fields) }
             counts[key, default: 0] += 1
             return true
         }
@@ -175,15 +175,15 @@ public struct QueryEngine: Sendable {
         return result
     }
 
-    private static func group(_ grouping: Grouping, _ entry: LedgerEntry) -> JSONValue {
+    private static func group(_ grouping: Grouping, _ fields: inout EntryFields) throws -> JSONValue {
         switch grouping {
-        case .kind: return .string(entry.event.kind.rawValue)
-        case .actor: return .string(entry.event.actor.id.rawValue)
-        case .actorType: return .string(entry.event.actor.kind.rawValue)
-        case .day: return .string(String(entry.time.description.prefix(10)))
-        case .month: return .string(String(entry.time.description.prefix(7)))
+        case .kind: return .string(fields.kind)
+        case .actor: return .string(fields.actorID)
+        case .actorType: return .string(fields.actorType.rawValue)
+        case .day: return .string(String(fields.timeText.prefix(10)))
+        case .month: return .string(String(fields.timeText.prefix(7)))
         case .attribute(let path):
-            var current: JSONValue? = .object(entry.event.attributes)
+            var current: JSONValue? = .object(try fields.attributes())
             for key in path { current = current?[key] }
             return current ?? .null
         }
