@@ -93,6 +93,25 @@ let benchmarks: @Sendable () -> Void = {
         teardown: { reference.set(nil) }
     )
 
+    // The floor for single durable appends on this disk: the same C program, one event per
+    // commit (two puts, two SHA-256, one LMDB commit with its two flushes).
+    let referenceSingle = FixtureSlot<ReferenceStore>()
+    Benchmark(
+        "C reference durable batch 1",
+        configuration: .init(warmupIterations: 20, maxDuration: .seconds(10), maxIterations: 5_000),
+        closure: { benchmark in
+            guard let store = referenceSingle.get() else { return }
+            for _ in benchmark.scaledIterations {
+                let code = custos_reference_append(store.handle, 1)
+                if code != 0 { benchmark.error("LMDB error \(code)") }
+            }
+        },
+        setup: {
+            referenceSingle.set(try ReferenceStore(eventBytes: try BenchmarkFixture().eventBytes))
+        },
+        teardown: { referenceSingle.set(nil) }
+    )
+
     // MARK: Verification
 
     // One iteration verifies the whole store: entries/s = 1,000,000 × throughput.
