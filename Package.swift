@@ -137,6 +137,7 @@ let package = Package(
             dependencies: [
                 "CustosLedger", "CustosLineage", "CustosQuery", "CustosMasking", "CustosConfig", "CustosGate", "CustosEvidence",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -46,24 +46,25 @@ enum QueryRoutes {
 
     /// `?node=…&direction=upstream|downstream&depth=10&asOf=SEQ&relations=transform,mask&types=export&limit=1000`.
     static func lineage(_ request: Request, _ state: ServerState) throws -> Response {
-        guard let nodeText = request.text("node") else {
+        let query = request.query
+        guard let nodeText = query.text("node") else {
             throw APIError.badRequest("invalid_parameter", "node is required, e.g. ?node=export:s3://partner/q3.csv")
         }
         let node: NodeID
         do { node = try NodeID(nodeText) } catch { throw APIError.badRequest("invalid_parameter", "node: \(error)") }
         let direction: LineageDirection
-        switch request.text("direction")?.lowercased() ?? "upstream" {
+        switch query.text("direction")?.lowercased() ?? "upstream" {
         case "upstream", "up": direction = .upstream
         case "downstream", "down": direction = .downstream
         case let other: throw APIError.badRequest("invalid_parameter", "direction must be upstream or downstream, not \(other)")
         }
         let limits = state.limits
         var options = TraceOptions(direction: direction)
-        options.maxDepth = try request.integer("depth", in: 1...limits.maxTraceDepth) ?? 10
-        options.maxNodes = try request.integer("limit", in: 1...limits.maxTraceNodes) ?? min(1_000, limits.maxTraceNodes)
-        if let relations = request.text("relations") { options.relations = Set(relations.split(separator: ",").map(String.init)) }
-        if let types = request.text("types") { options.nodeTypes = Set(types.split(separator: ",").map(String.init)) }
-        if let asOf = request.text("asOf") {
+        options.maxDepth = try query.integer("depth", in: 1...limits.maxTraceDepth) ?? 10
+        options.maxNodes = try query.integer("limit", in: 1...limits.maxTraceNodes) ?? min(1_000, limits.maxTraceNodes)
+        if let relations = query.text("relations") { options.relations = Set(relations.split(separator: ",").map(String.init)) }
+        if let types = query.text("types") { options.nodeTypes = Set(types.split(separator: ",").map(String.init)) }
+        if let asOf = query.text("asOf") {
             guard let size = UInt64(asOf) else { throw APIError.badRequest("invalid_parameter", "asOf must be a log size (a seq + 1, or a checkpoint's size)") }
             options.view = GraphView(asOfSize: size)
         }

@@ -113,20 +113,3 @@ enum Reply {
 
     static let ndjson = "application/x-ndjson; charset=utf-8"
 }
-
-extension Request {
-    /// A query parameter as an integer in `range`, or nil when absent.
-    func integer(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
-        guard let text = uri.queryParameters[Substring(name)].map(String.init), !text.isEmpty else { return nil }
-        guard let value = Int(text) else { throw APIError.badRequest("invalid_parameter", "\(name) must be a whole number, not \"\(text)\"") }
-        if let range, !range.contains(value) {
-            throw APIError.badRequest("invalid_parameter", "\(name) must be from \(range.lowerBound) to \(range.upperBound), not \(value)")
-        }
-        return value
-    }
-
-    /// A query parameter as text, or nil when absent.
-    func text(_ name: String) -> String? {
-        uri.queryParameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-    }
-}
