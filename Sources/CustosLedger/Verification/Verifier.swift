@@ -18,7 +18,8 @@ public struct VerificationOptions: Sendable {
 }
 
 extension Ledger {
-    /// Checks the store for tampering and damage, in one consistent snapshot per thread.
+    /// Checks the store for tampering and damage, as of one consistent snapshot: the log as it
+    /// stood when the check began, even while a server keeps appending.
     ///
     /// It recomputes every entry's hash and chain link, checks that entries are canonical,
     /// in seq order, with no gaps, none beyond the head and none missing at the end, that
@@ -30,49 +31,95 @@ extension Ledger {
     /// only against something kept outside the store: a trusted anchor, or signed checkpoints.
     public func verify(_ options: VerificationOptions = VerificationOptions()) throws -> VerificationReport {
         let started = DispatchTime.now().uptimeNanoseconds
+        // The parallel checks each read in their own transaction; they see one log only if no
+        // commit lands while they run. When one does (a server appending meanwhile), check one
+        // snapshot in one transaction on one core instead: never a problem that is only a
+        // writer's progress.
+        var report = try verifyInParallel(options) ?? read { txn in try verifySnapshot(options, in: txn) }
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return report
+    }
+
+    /// The report's starting point for a log whose head is `head`.
+    private func newReport(head: LogHead, options: VerificationOptions) -> VerificationReport {
         var report = VerificationReport()
-        let head = try self.head()
         report.headSize = head.size
         report.checkedIndexes = options.checkIndexes
-        let start = options.anchor?.seq ?? 0
-        report.startSeq = start
+        report.startSeq = options.anchor?.seq ?? 0
         if let anchor = options.anchor, anchor.seq >= head.size {
             report.record(VerificationProblem(seq: anchor.seq, kind: .truncated, detail: "the trusted entry \(anchor.seq) is beyond the head (\(head.size) entries): the log was truncated"))
         }
+        return report
+    }
 
+    /// Every check on the threads of ``VerificationOptions/parallelism``, each in its own read
+    /// transaction; nil when a transaction saw another head than the first (a commit landed).
+    private func verifyInParallel(_ options: VerificationOptions) throws -> VerificationReport? {
+        let head = try self.head()
+        var report = newReport(head: head, options: options)
+        let start = options.anchor?.seq ?? 0
         let workers = max(1, min(options.parallelism, Int((head.size - min(start, head.size)) / 10_000) + 1))
         let span = head.size > start ? head.size - start : 0
         let chunk = (span + UInt64(workers) - 1) / UInt64(max(workers, 1))
         let results = Mutex<[Int: ChunkResult]>([:])
         let treeResult = Mutex<TreeCheckResult?>(nil)
         let failure = Mutex<(any Error)?>(nil)
+        let moved = Atomic<Bool>(false)
         let checked = Atomic<UInt64>(0)
 
         DispatchQueue.concurrentPerform(iterations: workers + 1) { index in
             do {
-                if index == workers {
-                    let result = try checkTree(headSize: head.size)
-                    treeResult.withLock { $0 = result }
-                    return
+                try read { txn in
+                    guard try LogHead.read(in: txn, schema: schema) == head else {
+                        moved.store(true, ordering: .relaxed)
+                        return
+                    }
+                    if index == workers {
+                        let result = try checkTree(headSize: head.size, in: txn)
+                        treeResult.withLock { $0 = result }
+                        return
+                    }
+                    let lower = start + UInt64(index) * chunk
+                    let upper = index == workers - 1 ? UInt64.max : min(start + UInt64(index + 1) * chunk, head.size)
+                    let result = try checkEntries(
+                        lower..<max(lower, upper), headSize: head.size, options: options,
+                        counter: checked, total: span, reportsProgress: index == 0, in: txn
+                    )
+                    results.withLock { $0[index] = result }
                 }
-                let lower = start + UInt64(index) * chunk
-                let upper = index == workers - 1 ? UInt64.max : min(start + UInt64(index + 1) * chunk, head.size)
-                let result = try checkEntries(
-                    lower..<max(lower, upper), headSize: head.size, options: options,
-                    counter: checked, total: span, reportsProgress: index == 0
-                )
-                results.withLock { $0[index] = result }
             } catch {
                 failure.withLock { $0 = error }
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        options.progress?(span, span)
+        if moved.load(ordering: .relaxed) { return nil }
 
         let chunks = results.withLock { dictionary in (0..<workers).compactMap { dictionary[$0] } }
         let tree = treeResult.withLock { $0 } ?? TreeCheckResult()
-        merge(chunks, tree: tree, head: head, start: start, options: options, into: &report)
-        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let merged: Bool = try read { txn in
+            guard try LogHead.read(in: txn, schema: schema) == head else { return false }
+            merge(chunks, tree: tree, head: head, start: start, options: options, into: &report, in: txn)
+            return true
+        }
+        guard merged else { return nil }
+        options.progress?(span, span)
+        return report
+    }
+
+    /// Every check, one after the other, in the snapshot `txn` holds.
+    private func verifySnapshot(_ options: VerificationOptions, in txn: borrowing ReadTransaction) throws -> VerificationReport {
+        let head = try LogHead.read(in: txn, schema: schema)
+        var report = newReport(head: head, options: options)
+        let start = options.anchor?.seq ?? 0
+        let span = head.size > start ? head.size - start : 0
+        let checked = Atomic<UInt64>(0)
+        let entries = try checkEntries(
+            start..<UInt64.max, headSize: head.size, options: options,
+            counter: checked, total: span, reportsProgress: true, in: txn
+        )
+        let tree = try checkTree(headSize: head.size, in: txn)
+        merge([entries], tree: tree, head: head, start: start, options: options, into: &report, in: txn)
+        options.progress?(span, span)
         return report
     }
 
@@ -120,103 +167,101 @@ extension Ledger {
 
     private func checkEntries(
         _ range: Range<UInt64>, headSize: UInt64, options: VerificationOptions,
-        counter: borrowing Atomic<UInt64>, total: UInt64, reportsProgress: Bool
+        counter: borrowing Atomic<UInt64>, total: UInt64, reportsProgress: Bool, in txn: borrowing ReadTransaction
     ) throws -> ChunkResult {
         var result = ChunkResult()
         let nodeInterner = Interner(database: schema.nodes, hasher: configuration.keyHasher)
         let termInterner = Interner(database: schema.terms, hasher: configuration.keyHasher)
         var keyCache = VerifierKeyCache()
         let anchor = options.anchor
-        try read { txn in
-            // The entry before the range links the first entry of the range.
-            var previousLeaf: Hash256?
-            var previousTime: Timestamp?
-            if range.lowerBound > 0 && range.lowerBound != anchor?.seq {
-                try Keys.seq(range.lowerBound - 1).withUnsafeBytes { key in
-                    try txn.withValue(forKey: key, in: schema.entries) { bytes in
-                        previousLeaf = Hash256.leaf(bytes)
-                        previousTime = try? EntryView(bytes).time
-                    }
+        // The entry before the range links the first entry of the range.
+        var previousLeaf: Hash256?
+        var previousTime: Timestamp?
+        if range.lowerBound > 0 && range.lowerBound != anchor?.seq {
+            try Keys.seq(range.lowerBound - 1).withUnsafeBytes { key in
+                try txn.withValue(forKey: key, in: schema.entries) { bytes in
+                    previousLeaf = Hash256.leaf(bytes)
+                    previousTime = try? EntryView(bytes).time
                 }
             }
-            var expected = range.lowerBound
-            var sinceProgress: UInt64 = 0
-            try txn.withCursor(on: schema.entries) { cursor in
-                var found = try Keys.seq(range.lowerBound).withUnsafeBytes { try cursor.seek(atLeast: $0) }
-                while found {
-                    guard cursor.key.count == 8 else {
-                        result.problems.append(VerificationProblem(seq: nil, kind: .unexpectedEntry, detail: "the entries database has a key of \(cursor.key.count) bytes"))
-                        found = try cursor.next()
-                        continue
-                    }
-                    let seq = cursor.key.loadBigEndianUInt64(at: 0)
-                    if seq >= range.upperBound { break }
-                    if seq > expected {
-                        result.missing.append(expected..<min(seq, headSize))
-                        previousLeaf = nil
-                        previousTime = nil
-                    }
-                    expected = seq + 1
-                    if seq >= headSize {
-                        result.problems.append(VerificationProblem(seq: seq, kind: .unexpectedEntry, detail: "an entry is stored beyond the head of the log (\(headSize) entries): it was inserted"))
-                        found = try cursor.next()
-                        continue
-                    }
-                    let bytes = cursor.value
-                    let leaf = Hash256.leaf(bytes)
-                    result.entriesChecked += 1
-                    if let anchor, anchor.seq == seq, anchor.leafHash != leaf {
-                        result.problems.append(VerificationProblem(seq: seq, kind: .anchorMismatch, detail: "the entry's leaf hash \(leaf) is not the trusted \(anchor.leafHash)"))
-                    }
-                    let treeLeaf = try Keys.tree(end: seq, level: 0).withUnsafeBytes { key in
-                        try txn.withValue(forKey: key, in: schema.tree) { Hash256(bytes: $0) }
-                    }
-                    if let treeLeaf, let treeLeaf, treeLeaf != leaf {
-                        result.leafMismatches.insert(seq)
-                        result.problems.append(VerificationProblem(seq: seq, kind: .alteredEntry, detail: "the entry hashes to \(leaf), but the Merkle tree recorded \(treeLeaf) when it was appended"))
-                    }
-                    let entry: EntryView
-                    do {
-                        entry = try EntryView(bytes)
-                    } catch {
-                        result.problems.append(VerificationProblem(seq: seq, kind: .malformedEntry, detail: "\(error)"))
-                        previousLeaf = leaf
-                        previousTime = nil
-                        found = try cursor.next()
-                        continue
-                    }
-                    if entry.seq != seq {
-                        result.problems.append(VerificationProblem(seq: seq, kind: .misplacedEntry, detail: "the entry stored at seq \(seq) says it is seq \(entry.seq): entries were reordered"))
-                    }
-                    let prev = entry.prev
-                    if seq == 0 && prev != .zero {
-                        result.problems.append(VerificationProblem(seq: 0, kind: .brokenChain, detail: "the first entry's prev is not all zeros"))
-                    }
-                    if seq != anchor?.seq, let previousLeaf, prev != previousLeaf {
-                        result.linkBreaks.append(seq)
-                    }
-                    if let previousTime, entry.time < previousTime {
-                        result.problems.append(VerificationProblem(seq: seq, kind: .timeWentBackwards, detail: "the entry's time \(entry.time) is earlier than \(previousTime), the time of the entry before it"))
-                    }
-                    if options.checkIndexes {
-                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, result: &result, in: txn)
-                    }
-                    result.lastLeaf = (seq, leaf, entry.time)
-                    previousLeaf = leaf
-                    previousTime = entry.time
-                    sinceProgress += 1
-                    if sinceProgress == 4096 {
-                        let done = counter.add(sinceProgress, ordering: .relaxed).newValue
-                        sinceProgress = 0
-                        if reportsProgress { options.progress?(min(done, total), total) }
-                    }
-                    found = try cursor.next()
-                }
-            }
-            counter.add(sinceProgress, ordering: .relaxed)
-            let end = min(range.upperBound, headSize)
-            if expected < end { result.missing.append(expected..<end) }
         }
+        var expected = range.lowerBound
+        var sinceProgress: UInt64 = 0
+        try txn.withCursor(on: schema.entries) { cursor in
+            var found = try Keys.seq(range.lowerBound).withUnsafeBytes { try cursor.seek(atLeast: $0) }
+            while found {
+                guard cursor.key.count == 8 else {
+                    result.problems.append(VerificationProblem(seq: nil, kind: .unexpectedEntry, detail: "the entries database has a key of \(cursor.key.count) bytes"))
+                    found = try cursor.next()
+                    continue
+                }
+                let seq = cursor.key.loadBigEndianUInt64(at: 0)
+                if seq >= range.upperBound { break }
+                if seq > expected {
+                    result.missing.append(expected..<min(seq, headSize))
+                    previousLeaf = nil
+                    previousTime = nil
+                }
+                expected = seq + 1
+                if seq >= headSize {
+                    result.problems.append(VerificationProblem(seq: seq, kind: .unexpectedEntry, detail: "an entry is stored beyond the head of the log (\(headSize) entries): it was inserted"))
+                    found = try cursor.next()
+                    continue
+                }
+                let bytes = cursor.value
+                let leaf = Hash256.leaf(bytes)
+                result.entriesChecked += 1
+                if let anchor, anchor.seq == seq, anchor.leafHash != leaf {
+                    result.problems.append(VerificationProblem(seq: seq, kind: .anchorMismatch, detail: "the entry's leaf hash \(leaf) is not the trusted \(anchor.leafHash)"))
+                }
+                let treeLeaf = try Keys.tree(end: seq, level: 0).withUnsafeBytes { key in
+                    try txn.withValue(forKey: key, in: schema.tree) { Hash256(bytes: $0) }
+                }
+                if let treeLeaf, let treeLeaf, treeLeaf != leaf {
+                    result.leafMismatches.insert(seq)
+                    result.problems.append(VerificationProblem(seq: seq, kind: .alteredEntry, detail: "the entry hashes to \(leaf), but the Merkle tree recorded \(treeLeaf) when it was appended"))
+                }
+                let entry: EntryView
+                do {
+                    entry = try EntryView(bytes)
+                } catch {
+                    result.problems.append(VerificationProblem(seq: seq, kind: .malformedEntry, detail: "\(error)"))
+                    previousLeaf = leaf
+                    previousTime = nil
+                    found = try cursor.next()
+                    continue
+                }
+                if entry.seq != seq {
+                    result.problems.append(VerificationProblem(seq: seq, kind: .misplacedEntry, detail: "the entry stored at seq \(seq) says it is seq \(entry.seq): entries were reordered"))
+                }
+                let prev = entry.prev
+                if seq == 0 && prev != .zero {
+                    result.problems.append(VerificationProblem(seq: 0, kind: .brokenChain, detail: "the first entry's prev is not all zeros"))
+                }
+                if seq != anchor?.seq, let previousLeaf, prev != previousLeaf {
+                    result.linkBreaks.append(seq)
+                }
+                if let previousTime, entry.time < previousTime {
+                    result.problems.append(VerificationProblem(seq: seq, kind: .timeWentBackwards, detail: "the entry's time \(entry.time) is earlier than \(previousTime), the time of the entry before it"))
+                }
+                if options.checkIndexes {
+                    try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, result: &result, in: txn)
+                }
+                result.lastLeaf = (seq, leaf, entry.time)
+                previousLeaf = leaf
+                previousTime = entry.time
+                sinceProgress += 1
+                if sinceProgress == 4096 {
+                    let done = counter.add(sinceProgress, ordering: .relaxed).newValue
+                    sinceProgress = 0
+                    if reportsProgress { options.progress?(min(done, total), total) }
+                }
+                found = try cursor.next()
+            }
+        }
+        counter.add(sinceProgress, ordering: .relaxed)
+        let end = min(range.upperBound, headSize)
+        if expected < end { result.missing.append(expected..<end) }
         return result
     }
 
@@ -335,67 +380,68 @@ extension Ledger {
     }
 
     /// Replays the appends over the stored leaves and compares every stored interior node.
-    private func checkTree(headSize: UInt64) throws -> TreeCheckResult {
+    private func checkTree(headSize: UInt64, in txn: borrowing ReadTransaction) throws -> TreeCheckResult {
         var result = TreeCheckResult()
-        try read { txn in
-            var frontier = MerkleFrontier()
-            var expected: [(level: UInt8, hash: Hash256)] = []  // nodes the last leaf completed, still to see
-            var expectedEnd: UInt64 = 0
-            var bad = false
-            try txn.forEach(in: schema.tree) { key, value in
-                guard key.count == 9, let hash = Hash256(bytes: value) else {
-                    result.problems.append(VerificationProblem(seq: nil, kind: .treeMismatch, detail: "the tree database has a malformed row"))
+        var frontier = MerkleFrontier()
+        var expected: [(level: UInt8, hash: Hash256)] = []  // nodes the last leaf completed, still to see
+        var expectedEnd: UInt64 = 0
+        var bad = false
+        try txn.forEach(in: schema.tree) { key, value in
+            guard key.count == 9, let hash = Hash256(bytes: value) else {
+                result.problems.append(VerificationProblem(seq: nil, kind: .treeMismatch, detail: "the tree database has a malformed row"))
+                bad = true
+                return true
+            }
+            let end = key.loadBigEndianUInt64(at: 0)
+            let level = key[8]
+            if level == 0 {
+                if let missing = expected.first {
+                    result.problems.append(VerificationProblem(seq: expectedEnd, kind: .treeMismatch, detail: "the Merkle tree node at level \(missing.level) ending at seq \(expectedEnd) is missing"))
+                    bad = true
+                }
+                guard end == frontier.size else {
+                    result.problems.append(VerificationProblem(seq: min(end, frontier.size), kind: .treeMismatch, detail: "the Merkle tree's leaves jump from seq \(Int64(frontier.size) - 1) to \(end)"))
+                    bad = true
+                    return false
+                }
+                expected = []
+                frontier.append(leaf: hash) { node in
+                    if node.level > 0 { expected.append((node.level, node.hash)) }
+                }
+                expectedEnd = end
+                result.leaves += 1
+            } else {
+                guard end == expectedEnd, let next = expected.first, next.level == level else {
+                    result.problems.append(VerificationProblem(seq: end, kind: .treeMismatch, detail: "the Merkle tree has an unexpected node at level \(level) ending at seq \(end)"))
                     bad = true
                     return true
                 }
-                let end = key.loadBigEndianUInt64(at: 0)
-                let level = key[8]
-                if level == 0 {
-                    if let missing = expected.first {
-                        result.problems.append(VerificationProblem(seq: expectedEnd, kind: .treeMismatch, detail: "the Merkle tree node at level \(missing.level) ending at seq \(expectedEnd) is missing"))
-                        bad = true
-                    }
-                    guard end == frontier.size else {
-                        result.problems.append(VerificationProblem(seq: min(end, frontier.size), kind: .treeMismatch, detail: "the Merkle tree's leaves jump from seq \(Int64(frontier.size) - 1) to \(end)"))
-                        bad = true
-                        return false
-                    }
-                    expected = []
-                    frontier.append(leaf: hash) { node in
-                        if node.level > 0 { expected.append((node.level, node.hash)) }
-                    }
-                    expectedEnd = end
-                    result.leaves += 1
-                } else {
-                    guard end == expectedEnd, let next = expected.first, next.level == level else {
-                        result.problems.append(VerificationProblem(seq: end, kind: .treeMismatch, detail: "the Merkle tree has an unexpected node at level \(level) ending at seq \(end)"))
-                        bad = true
-                        return true
-                    }
-                    expected.removeFirst()
-                    if next.hash != hash {
-                        result.problems.append(VerificationProblem(seq: end, kind: .treeMismatch, detail: "the Merkle tree node at level \(level) ending at seq \(end) does not match the hash of its children"))
-                        bad = true
-                    }
+                expected.removeFirst()
+                if next.hash != hash {
+                    result.problems.append(VerificationProblem(seq: end, kind: .treeMismatch, detail: "the Merkle tree node at level \(level) ending at seq \(end) does not match the hash of its children"))
+                    bad = true
                 }
-                return true
             }
-            if let missing = expected.first {
-                result.problems.append(VerificationProblem(seq: expectedEnd, kind: .treeMismatch, detail: "the Merkle tree node at level \(missing.level) ending at seq \(expectedEnd) is missing"))
-                bad = true
-            }
-            if frontier.size != headSize {
-                result.problems.append(VerificationProblem(seq: min(frontier.size, headSize), kind: .treeMismatch, detail: "the Merkle tree has \(frontier.size) leaves but the head records \(headSize) entries"))
-                bad = true
-            }
-            if !bad { result.root = frontier.root }
+            return true
         }
+        if let missing = expected.first {
+            result.problems.append(VerificationProblem(seq: expectedEnd, kind: .treeMismatch, detail: "the Merkle tree node at level \(missing.level) ending at seq \(expectedEnd) is missing"))
+            bad = true
+        }
+        if frontier.size != headSize {
+            result.problems.append(VerificationProblem(seq: min(frontier.size, headSize), kind: .treeMismatch, detail: "the Merkle tree has \(frontier.size) leaves but the head records \(headSize) entries"))
+            bad = true
+        }
+        if !bad { result.root = frontier.root }
         return result
     }
 
     // MARK: Putting it together
 
-    private func merge(_ chunks: [ChunkResult], tree: TreeCheckResult, head: LogHead, start: UInt64, options: VerificationOptions, into report: inout VerificationReport) {
+    private func merge(
+        _ chunks: [ChunkResult], tree: TreeCheckResult, head: LogHead, start: UInt64, options: VerificationOptions,
+        into report: inout VerificationReport, in txn: borrowing ReadTransaction
+    ) {
         var problems: [VerificationProblem] = []
         var leafMismatches = Set<UInt64>()
         var linkBreaks = Set<UInt64>()
@@ -413,7 +459,7 @@ extension Ledger {
         }
         problems += tree.problems
         report.treeRoot = tree.root
-        problems += checkCheckpoints(headSize: head.size, report: &report)
+        problems += checkCheckpoints(headSize: head.size, report: &report, in: txn)
 
         // A broken link k-1 → k means entry k-1 was altered (its hash changed) or entry k's
         // prev was. The tree's leaf tells which when it is intact; otherwise an altered entry
@@ -451,7 +497,7 @@ extension Ledger {
 
         // Rows the entries do not imply: compare counts over a full, otherwise clean pass.
         if options.checkIndexes && start == 0 && problems.isEmpty {
-            problems += findExtraIndexRows(counts: counts, headSize: head.size)
+            problems += findExtraIndexRows(counts: counts, headSize: head.size, in: txn)
         }
 
         for problem in problems.sorted(by: { ($0.seq ?? .max, $0.kind.rawValue) < ($1.seq ?? .max, $1.kind.rawValue) }) {
@@ -460,37 +506,35 @@ extension Ledger {
     }
 
     /// Every stored checkpoint must be signed by the store's key and match the tree.
-    private func checkCheckpoints(headSize: UInt64, report: inout VerificationReport) -> [VerificationProblem] {
+    private func checkCheckpoints(headSize: UInt64, report: inout VerificationReport, in txn: borrowing ReadTransaction) -> [VerificationProblem] {
         var problems: [VerificationProblem] = []
         let reader = TreeReader(tree: schema.tree)
         do {
-            try read { txn in
-                try txn.forEach(in: schema.checkpoints) { key, value in
-                    report.checkpointsChecked += 1
-                    let label = key.count == 8 ? "the checkpoint at size \(key.loadBigEndianUInt64(at: 0))" : "a checkpoint"
-                    let stored: StoredCheckpoint
-                    do {
-                        stored = try StoredCheckpoint(encoded: value)
-                    } catch {
-                        problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "\(label) is malformed: \(error)"))
-                        return true
-                    }
-                    if key.count != 8 || key.loadBigEndianUInt64(at: 0) != stored.size || stored.signed.checkpoint.origin != origin {
-                        problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "\(label) is for size \(stored.size) of \(stored.signed.checkpoint.origin), not this log at that size"))
-                    }
-                    if let verifierKey, !stored.signed.isSigned(by: verifierKey) {
-                        problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "\(label) is not signed by \(verifierKey.name)+\(String(format: "%08x", verifierKey.keyID))"))
-                    }
-                    guard stored.size <= headSize else {
-                        problems.append(VerificationProblem(seq: headSize, kind: .truncated, detail: "\(label) was signed when the log held \(stored.size) entries, but it holds \(headSize): the log was truncated"))
-                        return true
-                    }
-                    let root = try? reader.root(size: stored.size, in: txn)
-                    if root != stored.rootHash {
-                        problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "the first \(stored.size) entries do not hash to the root signed in \(label): entries before seq \(stored.size) were rewritten"))
-                    }
+            try txn.forEach(in: schema.checkpoints) { key, value in
+                report.checkpointsChecked += 1
+                let label = key.count == 8 ? "the checkpoint at size \(key.loadBigEndianUInt64(at: 0))" : "a checkpoint"
+                let stored: StoredCheckpoint
+                do {
+                    stored = try StoredCheckpoint(encoded: value)
+                } catch {
+                    problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "\(label) is malformed: \(error)"))
                     return true
                 }
+                if key.count != 8 || key.loadBigEndianUInt64(at: 0) != stored.size || stored.signed.checkpoint.origin != origin {
+                    problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "\(label) is for size \(stored.size) of \(stored.signed.checkpoint.origin), not this log at that size"))
+                }
+                if let verifierKey, !stored.signed.isSigned(by: verifierKey) {
+                    problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "\(label) is not signed by \(verifierKey.name)+\(String(format: "%08x", verifierKey.keyID))"))
+                }
+                guard stored.size <= headSize else {
+                    problems.append(VerificationProblem(seq: headSize, kind: .truncated, detail: "\(label) was signed when the log held \(stored.size) entries, but it holds \(headSize): the log was truncated"))
+                    return true
+                }
+                let root = try? reader.root(size: stored.size, in: txn)
+                if root != stored.rootHash {
+                    problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "the first \(stored.size) entries do not hash to the root signed in \(label): entries before seq \(stored.size) were rewritten"))
+                }
+                return true
             }
         } catch {
             problems.append(VerificationProblem(seq: nil, kind: .checkpointMismatch, detail: "the checkpoints could not be read: \(error)"))
@@ -498,24 +542,22 @@ extension Ledger {
         return problems
     }
 
-    private func findExtraIndexRows(counts: IndexCounts, headSize: UInt64) -> [VerificationProblem] {
+    private func findExtraIndexRows(counts: IndexCounts, headSize: UInt64, in txn: borrowing ReadTransaction) -> [VerificationProblem] {
         var problems: [VerificationProblem] = []
         do {
-            try read { txn in
-                let expected: [(String, Database, Int)] = [
-                    ("by_time", schema.byTime, counts.byTime), ("by_kind", schema.byKind, counts.byKind),
-                    ("by_actor", schema.byActor, counts.byActor), ("edges", schema.edges, counts.edgeFirsts),
-                    ("by_node", schema.byNode, counts.byNode), ("tags", schema.tags, counts.tags), ("tagged", schema.tagged, counts.tagged),
-                    ("edge_days", schema.edgeDays, counts.edgeDays.count),
-                    ("idempotency", schema.idempotency, counts.idempotency), ("nodes", schema.nodes, counts.nodes.count),
-                    ("terms", schema.terms, counts.terms.count),
-                ]
-                for (name, database, count) in expected {
-                    let found = try txn.statistics(of: database).entries
-                    guard found != count else { continue }
-                    let seq = try firstSeqOfExtraRow(in: name, database: database, headSize: headSize, txn: txn)
-                    problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the \(name) index has \(found) rows, but the entries imply \(count)\(seq.map { ": the row for seq \($0) is not implied by its entry" } ?? "")"))
-                }
+            let expected: [(String, Database, Int)] = [
+                ("by_time", schema.byTime, counts.byTime), ("by_kind", schema.byKind, counts.byKind),
+                ("by_actor", schema.byActor, counts.byActor), ("edges", schema.edges, counts.edgeFirsts),
+                ("by_node", schema.byNode, counts.byNode), ("tags", schema.tags, counts.tags), ("tagged", schema.tagged, counts.tagged),
+                ("edge_days", schema.edgeDays, counts.edgeDays.count),
+                ("idempotency", schema.idempotency, counts.idempotency), ("nodes", schema.nodes, counts.nodes.count),
+                ("terms", schema.terms, counts.terms.count),
+            ]
+            for (name, database, count) in expected {
+                let found = try txn.statistics(of: database).entries
+                guard found != count else { continue }
+                let seq = try firstSeqOfExtraRow(in: name, database: database, headSize: headSize, txn: txn)
+                problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the \(name) index has \(found) rows, but the entries imply \(count)\(seq.map { ": the row for seq \($0) is not implied by its entry" } ?? "")"))
             }
         } catch {
             problems.append(VerificationProblem(seq: nil, kind: .indexMismatch, detail: "the indexes could not be read: \(error)"))

@@ -1,0 +1,47 @@
+import CustosTestSupport
+import Synchronization
+import Testing
+
+@testable import CustosLedger
+
+/// `custos verify` runs against live stores: a server may commit while it checks. Appends that
+/// land meanwhile are a writer's progress, never a problem to report.
+@Suite("Verification while the log grows")
+struct LiveVerificationTests {
+    @Test("verifying while another task appends finds nothing wrong, with and without indexes")
+    func verifyWhileAppending() async throws {
+        let (ledger, folder) = try makeLedger()
+        let factory = EventFactory()
+        for start in stride(from: 0, to: 6_000, by: 2_000) {
+            _ = try await ledger.append(contentsOf: factory.transforms(2_000, startingAt: start))
+        }
+        let stop = Atomic<Bool>(false)
+        let appender = Task {
+            var next = 6_000
+            while !stop.load(ordering: .relaxed) {
+                _ = try await ledger.append(contentsOf: factory.transforms(20, startingAt: next))
+                next += 20
+            }
+            return next
+        }
+        var checkedSizes: [UInt64] = []
+        for round in 0..<2 {
+            var options = VerificationOptions()
+            options.checkIndexes = round % 2 == 0
+            let report = try ledger.verify(options)
+            #expect(report.isValid, "round \(round): \(report.problems.prefix(3))")
+            #expect(report.problems.isEmpty)
+            #expect(report.headSize >= 6_000)
+            checkedSizes.append(report.headSize)
+        }
+        stop.store(true, ordering: .relaxed)
+        let appended = try await appender.value
+        // The appender really ran during the checks: the log grew between them.
+        #expect(appended > 6_000)
+        #expect(Set(checkedSizes).count > 1 || appended > Int(checkedSizes.last ?? 0))
+        let final = try ledger.verify()
+        #expect(final.isValid)
+        #expect(final.headSize == UInt64(appended))
+        withExtendedLifetime(folder) {}
+    }
+}
