@@ -5,8 +5,8 @@
 /// copy of the entry's bytes, no ``Event`` with every node id as a value, no attributes
 /// parsed unless a condition or a row needs them, and the time as the entry spells it
 /// instead of parsed and formatted again. Like the bytes it reads, a value is valid only
-/// inside the closure that received it.
-public struct EntryFields {
+/// inside the closure that received it, which `~Copyable` enforces: it cannot be copied out.
+public struct EntryFields: ~Copyable {
     let view: EntryView
     private var parsedAttributes: [String: JSONValue]?
 
