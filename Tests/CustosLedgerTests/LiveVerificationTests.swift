@@ -44,4 +44,13 @@ struct LiveVerificationTests {
         #expect(final.headSize == UInt64(appended))
         withExtendedLifetime(folder) {}
     }
+
+    @Test("progress never goes back when the check starts again in one snapshot")
+    func progressFloor() {
+        let floor = ProgressFloor()
+        // A first pass reached 8,192 before a commit landed; the second counts from zero.
+        let shown = [4_096, 8_192, 0, 4_096, 8_192, 12_288].map { floor.raise(to: $0) }
+        #expect(shown == [4_096, 8_192, 8_192, 8_192, 8_192, 12_288])
+    }
 }
+

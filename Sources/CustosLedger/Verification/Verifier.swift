@@ -35,6 +35,12 @@ extension Ledger {
         // commit lands while they run. When one does (a server appending meanwhile), check one
         // snapshot in one transaction on one core instead: never a problem that is only a
         // writer's progress.
+        var options = options
+        if let progress = options.progress {
+            // The second pass starts its count again: never show progress going back.
+            let shown = ProgressFloor()
+            options.progress = { done, total in progress(min(shown.raise(to: done), total), total) }
+        }
         var report = try verifyInParallel(options) ?? read { txn in try verifySnapshot(options, in: txn) }
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return report
@@ -75,7 +81,7 @@ extension Ledger {
                         return
                     }
                     if index == workers {
-                        let result = try checkTree(headSize: head.size, in: txn)
+                        let result = try checkTree(headSize: head.size, abandon: moved, in: txn)
                         treeResult.withLock { $0 = result }
                         return
                     }
@@ -83,7 +89,7 @@ extension Ledger {
                     let upper = index == workers - 1 ? UInt64.max : min(start + UInt64(index + 1) * chunk, head.size)
                     let result = try checkEntries(
                         lower..<max(lower, upper), headSize: head.size, options: options,
-                        counter: checked, total: span, reportsProgress: index == 0, in: txn
+                        counter: checked, total: span, reportsProgress: index == 0, abandon: moved, in: txn
                     )
                     results.withLock { $0[index] = result }
                 }
@@ -113,11 +119,12 @@ extension Ledger {
         let start = options.anchor?.seq ?? 0
         let span = head.size > start ? head.size - start : 0
         let checked = Atomic<UInt64>(0)
+        let never = Atomic<Bool>(false)
         let entries = try checkEntries(
             start..<UInt64.max, headSize: head.size, options: options,
-            counter: checked, total: span, reportsProgress: true, in: txn
+            counter: checked, total: span, reportsProgress: true, abandon: never, in: txn
         )
-        let tree = try checkTree(headSize: head.size, in: txn)
+        let tree = try checkTree(headSize: head.size, abandon: never, in: txn)
         merge([entries], tree: tree, head: head, start: start, options: options, into: &report, in: txn)
         options.progress?(span, span)
         return report
@@ -167,7 +174,8 @@ extension Ledger {
 
     private func checkEntries(
         _ range: Range<UInt64>, headSize: UInt64, options: VerificationOptions,
-        counter: borrowing Atomic<UInt64>, total: UInt64, reportsProgress: Bool, in txn: borrowing ReadTransaction
+        counter: borrowing Atomic<UInt64>, total: UInt64, reportsProgress: Bool,
+        abandon: borrowing Atomic<Bool>, in txn: borrowing ReadTransaction
     ) throws -> ChunkResult {
         var result = ChunkResult()
         let nodeInterner = Interner(database: schema.nodes, hasher: configuration.keyHasher)
@@ -255,6 +263,8 @@ extension Ledger {
                     let done = counter.add(sinceProgress, ordering: .relaxed).newValue
                     sinceProgress = 0
                     if reportsProgress { options.progress?(min(done, total), total) }
+                    // Another check saw a commit land: this pass will be thrown away.
+                    if abandon.load(ordering: .relaxed) { break }
                 }
                 found = try cursor.next()
             }
@@ -380,13 +390,14 @@ extension Ledger {
     }
 
     /// Replays the appends over the stored leaves and compares every stored interior node.
-    private func checkTree(headSize: UInt64, in txn: borrowing ReadTransaction) throws -> TreeCheckResult {
+    private func checkTree(headSize: UInt64, abandon: borrowing Atomic<Bool>, in txn: borrowing ReadTransaction) throws -> TreeCheckResult {
         var result = TreeCheckResult()
         var frontier = MerkleFrontier()
         var expected: [(level: UInt8, hash: Hash256)] = []  // nodes the last leaf completed, still to see
         var expectedEnd: UInt64 = 0
         var bad = false
         try txn.forEach(in: schema.tree) { key, value in
+            if abandon.load(ordering: .relaxed) { return false }
             guard key.count == 9, let hash = Hash256(bytes: value) else {
                 result.problems.append(VerificationProblem(seq: nil, kind: .treeMismatch, detail: "the tree database has a malformed row"))
                 bad = true
@@ -668,5 +679,18 @@ struct VerifierKeyCache {
     mutating func add(first: Key128, name: UnsafeRawBufferPointer, key: Key128) {
         if entries.count >= 100_000 { entries.removeAll(keepingCapacity: true) }
         entries[first] = (Array(name), key)
+    }
+}
+
+/// The highest progress count shown so far, shared by the threads that report it.
+final class ProgressFloor: Sendable {
+    private let highest = Mutex<UInt64>(0)
+
+    /// The larger of `done` and every count before it.
+    func raise(to done: UInt64) -> UInt64 {
+        highest.withLock { highest in
+            highest = max(highest, done)
+            return highest
+        }
     }
 }
