@@ -76,41 +76,29 @@ let benchmarks: @Sendable () -> Void = {
         }
     )
 
-    let reference = FixtureSlot<ReferenceStore>()
-    Benchmark(
-        "C reference durable batch 10000",
-        configuration: .init(maxDuration: .seconds(15), maxIterations: 60),
-        closure: { benchmark in
-            guard let store = reference.get() else { return }
-            for _ in benchmark.scaledIterations {
-                let code = custos_reference_append(store.handle, 10_000)
-                if code != 0 { benchmark.error("LMDB error \(code)") }
-            }
-        },
-        setup: {
-            reference.set(try ReferenceStore(eventBytes: try BenchmarkFixture().eventBytes))
-        },
-        teardown: { reference.set(nil) }
-    )
-
-    // The floor for single durable appends on this disk: the same C program, one event per
-    // commit (two puts, two SHA-256, one LMDB commit with its two flushes).
-    let referenceSingle = FixtureSlot<ReferenceStore>()
-    Benchmark(
-        "C reference durable batch 1",
-        configuration: .init(warmupIterations: 20, maxDuration: .seconds(10), maxIterations: 5_000),
-        closure: { benchmark in
-            guard let store = referenceSingle.get() else { return }
-            for _ in benchmark.scaledIterations {
-                let code = custos_reference_append(store.handle, 1)
-                if code != 0 { benchmark.error("LMDB error \(code)") }
-            }
-        },
-        setup: {
-            referenceSingle.set(try ReferenceStore(eventBytes: try BenchmarkFixture().eventBytes))
-        },
-        teardown: { referenceSingle.set(nil) }
-    )
+    // The plain-C reference, `eventsPerCommit` events per durable commit. With one event per
+    // commit it is the floor for single durable appends on this disk (two puts, two SHA-256,
+    // one LMDB commit with its two flushes).
+    func referenceBenchmark(eventsPerCommit: Int, configuration: Benchmark.Configuration) {
+        let reference = FixtureSlot<ReferenceStore>()
+        Benchmark(
+            "C reference durable batch \(eventsPerCommit)",
+            configuration: configuration,
+            closure: { benchmark in
+                guard let store = reference.get() else { return }
+                for _ in benchmark.scaledIterations {
+                    let code = custos_reference_append(store.handle, eventsPerCommit)
+                    if code != 0 { benchmark.error("LMDB error \(code)") }
+                }
+            },
+            setup: {
+                reference.set(try ReferenceStore(eventBytes: try BenchmarkFixture().eventBytes))
+            },
+            teardown: { reference.set(nil) }
+        )
+    }
+    referenceBenchmark(eventsPerCommit: 10_000, configuration: .init(maxDuration: .seconds(15), maxIterations: 60))
+    referenceBenchmark(eventsPerCommit: 1, configuration: .init(warmupIterations: 20, maxDuration: .seconds(10), maxIterations: 5_000))
 
     // MARK: Verification
 

@@ -23,23 +23,18 @@ struct JSONWriter {
 
     /// A member name; the value follows.
     mutating func key(_ name: StaticString) {
-        // `,"name":` composed on the stack and appended at once: keys are most of the calls.
+        // `,"name":` composed in scratch space (on the stack for any key a route uses) and
+        // appended at once: keys are most of the calls.
         let count = name.utf8CodeUnitCount
-        guard count <= 60 else {
-            separate()
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: count))
-            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { scratch in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 4) { scratch in
             var length = 0
             if needsComma {
                 scratch[0] = UInt8(ascii: ",")
                 length = 1
             }
             scratch[length] = UInt8(ascii: "\"")
-            (scratch.baseAddress! + length + 1).update(from: name.utf8Start, count: count)
+            _ = UnsafeMutableBufferPointer(rebasing: scratch[(length + 1)..<(length + 1 + count)])
+                .update(fromContentsOf: UnsafeBufferPointer(start: name.utf8Start, count: count))
             length += 1 + count
             scratch[length] = UInt8(ascii: "\"")
             scratch[length + 1] = UInt8(ascii: ":")
