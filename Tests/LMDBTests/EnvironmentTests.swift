@@ -149,6 +149,46 @@ struct EnvironmentTests {
         }
     }
 
+    @Test("a write cursor stores keys in any order, next to existing ones, across page splits")
+    func writeCursor() throws {
+        let folder = Folder()
+        let env = try makeEnvironment(folder.path)
+        let db = try env.openDatabase(named: "rows")
+        func key(_ group: Int, _ n: Int) -> [UInt8] { Array(String(format: "g%03d-%06d", group, n).utf8) }
+        // Existing rows in every group, then new rows after each group's last, in order,
+        // through one cursor: thousands of them, so that pages split under the cursor.
+        try env.write { txn throws in
+            for group in 0..<20 { try txn.put(bytes("old"), forKey: key(group, 0), in: db) }
+        }
+        func put(_ value: String, _ key: [UInt8], _ cursor: inout WriteCursor) throws {
+            try key.withUnsafeBytes { key in try bytes(value).withUnsafeBytes { try cursor.put($0, forKey: key) } }
+        }
+        try env.write { txn throws in
+            try txn.withWriteCursor(on: db) { cursor throws in
+                for group in 0..<20 {
+                    for n in 1...500 { try put("new", key(group, n), &cursor) }
+                }
+                // Out of order, and over an existing key.
+                try put("late", key(3, 999_999), &cursor)
+                try put("replaced", key(0, 0), &cursor)
+            }
+        }
+        try env.read { txn throws in
+            var keys: [[UInt8]] = []
+            try txn.forEach(in: db) { key, _ in
+                keys.append(Array(key))
+                return true
+            }
+            var expected = (0..<20).flatMap { group in (0...500).map { key(group, $0) } } + [key(3, 999_999)]
+            expected.sort { $0.lexicographicallyPrecedes($1) }
+            #expect(keys == expected)
+            #expect(try txn.value(forKey: key(0, 0), in: db) == bytes("replaced"))
+            #expect(try txn.value(forKey: key(7, 0), in: db) == bytes("old"))
+            #expect(try txn.value(forKey: key(19, 500), in: db) == bytes("new"))
+            #expect(try txn.value(forKey: key(3, 999_999), in: db) == bytes("late"))
+        }
+    }
+
     @Test("reserved values are written in place")
     func reserve() throws {
         let folder = Folder()

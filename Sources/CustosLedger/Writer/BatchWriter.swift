@@ -20,6 +20,32 @@ struct BatchWriter {
         idempotencyIndex = IdempotencyIndex(database: schema.idempotency, hasher: hasher)
     }
 
+    /// The rows of the secondary indexes that a commit holds back to write in key order
+    /// (see ``PendingIndexRows``).
+    struct HeldRows {
+        var byKind: PendingIndexRows
+        var byActor: PendingIndexRows
+        var byNode: PendingIndexRows
+        var tags: PendingIndexRows
+        var tagged: PendingIndexRows
+
+        init(schema: Schema) {
+            byKind = PendingIndexRows(database: schema.byKind, prefix: .key)
+            byActor = PendingIndexRows(database: schema.byActor, prefix: .keyAndByte)
+            byNode = PendingIndexRows(database: schema.byNode, prefix: .keyAndByte)
+            tags = PendingIndexRows(database: schema.tags, prefix: .twoKeys)
+            tagged = PendingIndexRows(database: schema.tagged, prefix: .twoKeys)
+        }
+
+        mutating func write(in txn: borrowing WriteTransaction) throws {
+            try byKind.write(in: txn)
+            try byActor.write(in: txn)
+            try byNode.write(in: txn)
+            try tags.write(in: txn)
+            try tagged.write(in: txn)
+        }
+    }
+
     /// The state that outlives a commit.
     struct Tip {
         var head: LogHead
@@ -81,15 +107,20 @@ struct BatchWriter {
         var suffix: [UInt8] = []
         suffix.reserveCapacity(192)
         var lastCheckpoint = try StoredCheckpoint.latest(in: txn, schema: schema)
+        var held = HeldRows(schema: schema)
 
         for request in requests {
             switch request {
             case .append(let events, let precondition):
-                if let precondition, let refusal = check(precondition, tip: tip, in: txn) {
-                    outcome.results.append(.failure(refusal))
-                    continue
+                if let precondition {
+                    // The precondition reads the indexes: they must hold every earlier append.
+                    try held.write(in: txn)
+                    if let refusal = check(precondition, tip: tip, in: txn) {
+                        outcome.results.append(.failure(refusal))
+                        continue
+                    }
                 }
-                outcome.results.append(try append(events, time: time, tip: &tip, cache: cache, outcome: &outcome, suffix: &suffix, in: txn).map(Answer.receipts))
+                outcome.results.append(try append(events, time: time, tip: &tip, cache: cache, outcome: &outcome, suffix: &suffix, held: &held, in: txn).map(Answer.receipts))
             case .checkpoint:
                 guard let signer = signing.signer else {
                     outcome.results.append(.failure(.noSigningKey(signing.unavailable)))
@@ -106,6 +137,7 @@ struct BatchWriter {
             outcome.checkpointsSigned += 1
         }
 
+        try held.write(in: txn)
         try txn.put(tip.head.encoded, forKey: MetaKey.head, in: schema.meta)
         outcome.tip = tip
         return outcome
@@ -136,6 +168,7 @@ struct BatchWriter {
         cache: WriterCache,
         outcome: inout Outcome,
         suffix: inout [UInt8],
+        held: inout HeldRows,
         in txn: borrowing WriteTransaction
     ) throws -> Result<[AppendReceipt], LedgerError> {
         // Phase 1: resolve client event ids, so that a conflict refuses the whole append
@@ -169,7 +202,7 @@ struct BatchWriter {
                 outcome.duplicates += 1
                 continue
             }
-            let receipt = try append(event, time: time, tip: &tip, cache: cache, learned: &outcome.learned, suffix: &suffix, in: txn)
+            let receipt = try append(event, time: time, tip: &tip, cache: cache, learned: &outcome.learned, suffix: &suffix, held: &held, in: txn)
             if let idempotency = event.idempotency {
                 try idempotencyIndex.store(IdempotencyRecord(receipt: receipt, contentHash: idempotency.contentHash, scope: idempotency.scope), in: txn)
             }
@@ -216,6 +249,7 @@ struct BatchWriter {
         cache: WriterCache,
         learned: inout WriterCache,
         suffix: inout [UInt8],
+        held: inout HeldRows,
         in txn: borrowing WriteTransaction
     ) throws -> AppendReceipt {
         let seq = tip.head.size
@@ -248,7 +282,7 @@ struct BatchWriter {
                 termKeys.append(key)
             }
         }
-        try Keys.kind(termKeys[0], seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byKind) }
+        held.byKind.add(termKeys[0], seq: seq)
 
         var nodeKeys: [Key128] = []
         nodeKeys.reserveCapacity(event.nodes.count)
@@ -261,42 +295,46 @@ struct BatchWriter {
                 nodeKeys.append(key)
             }
         }
-        try Keys.actor(nodeKeys[0], role: 0, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byActor) }
+        held.byActor.add(nodeKeys[0], 0, seq: seq)
         if let onBehalfOf = event.onBehalfOf {
-            try Keys.actor(nodeKeys[onBehalfOf], role: 1, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byActor) }
+            held.byActor.add(nodeKeys[onBehalfOf], 1, seq: seq)
         }
         for row in event.nodeRoles {
-            try Keys.node(nodeKeys[row.node], role: row.role, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byNode) }
+            held.byNode.add(nodeKeys[row.node], row.role, seq: seq)
         }
         for tag in event.tags {
             for target in event.tagTargets {
-                try Keys.tag(nodeKeys[target], termKeys[tag], seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.tags) }
-                try Keys.tag(termKeys[tag], nodeKeys[target], seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.tagged) }
+                held.tags.add(nodeKeys[target], termKeys[tag], seq: seq)
+                held.tagged.add(termKeys[tag], nodeKeys[target], seq: seq)
             }
         }
 
+        // Re-run pipelines repeat their edges, so the common case is one cache lookup per
+        // edge: a known edge-day row implies its edge rows (they go in first, and neither
+        // is ever removed), and the two rows of an edge are always learned together.
         let day = Keys.day(of: time)
         try seqKey.withUnsafeBytes { firstSeq in
             for edge in event.edges {
                 let from = nodeKeys[edge.from]
                 let to = nodeKeys[edge.to]
                 let relation = termKeys[edge.relation]
+                let active = WriterCache.EdgeDay(from: from, relation: relation, to: to, day: day)
+                if edge.role == .data && (cache.contains(active) || learned.contains(active)) { continue }
                 let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
-                for row in [
-                    WriterCache.EdgeRow(node: from, direction: outward.rawValue, relation: relation, other: to),
-                    WriterCache.EdgeRow(node: to, direction: inward.rawValue, relation: relation, other: from),
-                ] where !cache.contains(row) && !learned.contains(row) {
-                    try Keys.edge(row.node, EdgeDirection(rawValue: row.direction) ?? outward, relation: row.relation, other: row.other).withUnsafeBytes { key in
+                let out = WriterCache.EdgeRow(node: from, direction: outward.rawValue, relation: relation, other: to)
+                if !cache.contains(out) && !learned.contains(out) {
+                    try Keys.edge(from, outward, relation: relation, other: to).withUnsafeBytes { key in
                         _ = try txn.insert(firstSeq, forKey: key, in: schema.edges) { _ in () }
                     }
-                    learned.add(row)
+                    try Keys.edge(to, inward, relation: relation, other: from).withUnsafeBytes { key in
+                        _ = try txn.insert(firstSeq, forKey: key, in: schema.edges) { _ in () }
+                    }
+                    learned.add(out)
+                    learned.add(WriterCache.EdgeRow(node: to, direction: inward.rawValue, relation: relation, other: from))
                 }
                 if edge.role == .data {
-                    let active = WriterCache.EdgeDay(from: from, relation: relation, to: to, day: day)
-                    if !cache.contains(active) && !learned.contains(active) {
-                        try Keys.edgeDay(from: from, relation: relation, to: to, day: day).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.edgeDays) }
-                        learned.add(active)
-                    }
+                    try Keys.edgeDay(from: from, relation: relation, to: to, day: day).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.edgeDays) }
+                    learned.add(active)
                 }
             }
         }

@@ -40,21 +40,22 @@ struct WriterCache {
     static let maxEdges = 400_000
 
     func node(_ node: PreparedEvent.Node) -> Key128? {
-        guard let found = nodes[node.firstKey], found.name == node.name else { return nil }
+        guard !nodes.isEmpty, let found = nodes[node.firstKey], found.name == node.name else { return nil }
         return found.key
     }
 
     func term(_ term: PreparedEvent.Node) -> Key128? {
-        guard let found = terms[term.firstKey], found.name == term.name else { return nil }
+        guard !terms.isEmpty, let found = terms[term.firstKey], found.name == term.name else { return nil }
         return found.key
     }
 
-    func contains(_ row: EdgeRow) -> Bool { edges.contains(row) }
+    // The emptiness checks spare hashing for the per-commit caches, which start empty.
+    func contains(_ row: EdgeRow) -> Bool { !edges.isEmpty && edges.contains(row) }
 
     /// The adjacency lists that the edge rows put in a transaction may have extended.
     var extendedLists: [EdgeCache.Key] { edges.map { EdgeCache.Key(node: $0.node, direction: $0.direction) } }
 
-    func contains(_ row: EdgeDay) -> Bool { edgeDays.contains(row) }
+    func contains(_ row: EdgeDay) -> Bool { !edgeDays.isEmpty && edgeDays.contains(row) }
 
     mutating func add(_ row: EdgeDay) { edgeDays.insert(row) }
 
