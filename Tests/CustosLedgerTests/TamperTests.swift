@@ -165,6 +165,39 @@ struct TamperTests {
             try txn.put(Keys.seq(399).bytes, forKey: Keys.edge(from, .dataOut, relation: kindKey, other: to).bytes, in: ledger.schema.edges)
         }
         try expectFailure(ledger, firstBad: 3, kind: .indexMismatch)
+        try ledger.environment.write { txn in
+            try txn.put(Keys.seq(3).bytes, forKey: Keys.edge(from, .dataOut, relation: kindKey, other: to).bytes, in: ledger.schema.edges)
+        }
+        #expect(try ledger.verify().isValid)
+
+        // Remove a by_node row in the middle of the rows its node's lookup cursor walks.
+        let output = ledger.configuration.keyHasher.key("dataset:s3://lake/staging/customers_250")
+        try ledger.environment.write { txn in try txn.delete(Keys.node(output, role: 1, seq: 250).bytes, in: ledger.schema.byNode) }
+        try expectFailure(ledger, firstBad: 250, kind: .indexMismatch)
+        try ledger.environment.write { txn in try txn.put([], forKey: Keys.node(output, role: 1, seq: 250).bytes, in: ledger.schema.byNode) }
+
+        // Remove the by_time row of seq 301.
+        let time = try ledger.entry(at: 301).time
+        try ledger.environment.write { txn in try txn.delete(Keys.time(time, seq: 301).bytes, in: ledger.schema.byTime) }
+        try expectFailure(ledger, firstBad: 301, kind: .indexMismatch)
+        try ledger.environment.write { txn in try txn.put([], forKey: Keys.time(time, seq: 301).bytes, in: ledger.schema.byTime) }
+
+        // Remove the inward row of an edge, then the day it was recorded: both are named
+        // at the entry that implies them.
+        try ledger.environment.write { txn in try txn.delete(Keys.edge(to, .dataIn, relation: kindKey, other: from).bytes, in: ledger.schema.edges) }
+        try expectFailure(ledger, firstBad: 3, kind: .indexMismatch)
+        try ledger.environment.write { txn in
+            try txn.put(Keys.seq(3).bytes, forKey: Keys.edge(to, .dataIn, relation: kindKey, other: from).bytes, in: ledger.schema.edges)
+        }
+        let day = Keys.day(of: try ledger.entry(at: 3).time)
+        try ledger.environment.write { txn in
+            try txn.delete(Keys.edgeDay(from: from, relation: kindKey, to: to, day: day).bytes, in: ledger.schema.edgeDays)
+        }
+        try expectFailure(ledger, firstBad: 3, kind: .indexMismatch)
+        try ledger.environment.write { txn in
+            try txn.put([], forKey: Keys.edgeDay(from: from, relation: kindKey, to: to, day: day).bytes, in: ledger.schema.edgeDays)
+        }
+        #expect(try ledger.verify().isValid)
     }
 
     @Test("verification from a trusted anchor checks only what follows, and checks the anchor")

@@ -181,6 +181,7 @@ extension Ledger {
         let nodeInterner = Interner(database: schema.nodes, hasher: configuration.keyHasher)
         let termInterner = Interner(database: schema.terms, hasher: configuration.keyHasher)
         var keyCache = VerifierKeyCache()
+        var checkedEdges = CheckedEdges()
         let anchor = options.anchor
         // The entry before the range links the first entry of the range.
         var previousLeaf: Hash256?
@@ -195,78 +196,83 @@ extension Ledger {
         }
         var expected = range.lowerBound
         var sinceProgress: UInt64 = 0
-        try txn.withCursor(on: schema.entries) { cursor in
-            var found = try Keys.seq(range.lowerBound).withUnsafeBytes { try cursor.seek(atLeast: $0) }
-            while found {
-                guard cursor.key.count == 8 else {
-                    result.problems.append(VerificationProblem(seq: nil, kind: .unexpectedEntry, detail: "the entries database has a key of \(cursor.key.count) bytes"))
-                    found = try cursor.next()
-                    continue
-                }
-                let seq = cursor.key.loadBigEndianUInt64(at: 0)
-                if seq >= range.upperBound { break }
-                if seq > expected {
-                    result.missing.append(expected..<min(seq, headSize))
-                    previousLeaf = nil
-                    previousTime = nil
-                }
-                expected = seq + 1
-                if seq >= headSize {
-                    result.problems.append(VerificationProblem(seq: seq, kind: .unexpectedEntry, detail: "an entry is stored beyond the head of the log (\(headSize) entries): it was inserted"))
-                    found = try cursor.next()
-                    continue
-                }
-                let bytes = cursor.value
-                let leaf = Hash256.leaf(bytes)
-                result.entriesChecked += 1
-                if let anchor, anchor.seq == seq, anchor.leafHash != leaf {
-                    result.problems.append(VerificationProblem(seq: seq, kind: .anchorMismatch, detail: "the entry's leaf hash \(leaf) is not the trusted \(anchor.leafHash)"))
-                }
-                let treeLeaf = try Keys.tree(end: seq, level: 0).withUnsafeBytes { key in
-                    try txn.withValue(forKey: key, in: schema.tree) { Hash256(bytes: $0) }
-                }
-                if let treeLeaf, let treeLeaf, treeLeaf != leaf {
-                    result.leafMismatches.insert(seq)
-                    result.problems.append(VerificationProblem(seq: seq, kind: .alteredEntry, detail: "the entry hashes to \(leaf), but the Merkle tree recorded \(treeLeaf) when it was appended"))
-                }
-                let entry: EntryView
-                do {
-                    entry = try EntryView(bytes)
-                } catch {
-                    result.problems.append(VerificationProblem(seq: seq, kind: .malformedEntry, detail: "\(error)"))
+        // The rows each entry implies are looked up through cursors that stay on their page:
+        // one per insertion point (node and role, kind, actor), so the rows of consecutive
+        // entries are found next to the ones before.
+        try txn.withLookupCursors(slots: 4096) { lookups in
+            try txn.withCursor(on: schema.entries) { cursor in
+                var found = try Keys.seq(range.lowerBound).withUnsafeBytes { try cursor.seek(atLeast: $0) }
+                while found {
+                    guard cursor.key.count == 8 else {
+                        result.problems.append(VerificationProblem(seq: nil, kind: .unexpectedEntry, detail: "the entries database has a key of \(cursor.key.count) bytes"))
+                        found = try cursor.next()
+                        continue
+                    }
+                    let seq = cursor.key.loadBigEndianUInt64(at: 0)
+                    if seq >= range.upperBound { break }
+                    if seq > expected {
+                        result.missing.append(expected..<min(seq, headSize))
+                        previousLeaf = nil
+                        previousTime = nil
+                    }
+                    expected = seq + 1
+                    if seq >= headSize {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .unexpectedEntry, detail: "an entry is stored beyond the head of the log (\(headSize) entries): it was inserted"))
+                        found = try cursor.next()
+                        continue
+                    }
+                    let bytes = cursor.value
+                    let leaf = Hash256.leaf(bytes)
+                    result.entriesChecked += 1
+                    if let anchor, anchor.seq == seq, anchor.leafHash != leaf {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .anchorMismatch, detail: "the entry's leaf hash \(leaf) is not the trusted \(anchor.leafHash)"))
+                    }
+                    let treeLeaf = try Keys.tree(end: seq, level: 0).withUnsafeBytes { key in
+                        try txn.withValue(forKey: key, in: schema.tree) { Hash256(bytes: $0) }
+                    }
+                    if let treeLeaf, let treeLeaf, treeLeaf != leaf {
+                        result.leafMismatches.insert(seq)
+                        result.problems.append(VerificationProblem(seq: seq, kind: .alteredEntry, detail: "the entry hashes to \(leaf), but the Merkle tree recorded \(treeLeaf) when it was appended"))
+                    }
+                    let entry: EntryView
+                    do {
+                        entry = try EntryView(bytes)
+                    } catch {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .malformedEntry, detail: "\(error)"))
+                        previousLeaf = leaf
+                        previousTime = nil
+                        found = try cursor.next()
+                        continue
+                    }
+                    if entry.seq != seq {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .misplacedEntry, detail: "the entry stored at seq \(seq) says it is seq \(entry.seq): entries were reordered"))
+                    }
+                    let prev = entry.prev
+                    if seq == 0 && prev != .zero {
+                        result.problems.append(VerificationProblem(seq: 0, kind: .brokenChain, detail: "the first entry's prev is not all zeros"))
+                    }
+                    if seq != anchor?.seq, let previousLeaf, prev != previousLeaf {
+                        result.linkBreaks.append(seq)
+                    }
+                    if let previousTime, entry.time < previousTime {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .timeWentBackwards, detail: "the entry's time \(entry.time) is earlier than \(previousTime), the time of the entry before it"))
+                    }
+                    if options.checkIndexes {
+                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, checkedEdges: &checkedEdges, lookups: &lookups, result: &result, in: txn)
+                    }
+                    result.lastLeaf = (seq, leaf, entry.time)
                     previousLeaf = leaf
-                    previousTime = nil
+                    previousTime = entry.time
+                    sinceProgress += 1
+                    if sinceProgress == 4096 {
+                        let done = counter.add(sinceProgress, ordering: .relaxed).newValue
+                        sinceProgress = 0
+                        if reportsProgress { options.progress?(min(done, total), total) }
+                        // Another check saw a commit land: this pass will be thrown away.
+                        if abandon.load(ordering: .relaxed) { break }
+                    }
                     found = try cursor.next()
-                    continue
                 }
-                if entry.seq != seq {
-                    result.problems.append(VerificationProblem(seq: seq, kind: .misplacedEntry, detail: "the entry stored at seq \(seq) says it is seq \(entry.seq): entries were reordered"))
-                }
-                let prev = entry.prev
-                if seq == 0 && prev != .zero {
-                    result.problems.append(VerificationProblem(seq: 0, kind: .brokenChain, detail: "the first entry's prev is not all zeros"))
-                }
-                if seq != anchor?.seq, let previousLeaf, prev != previousLeaf {
-                    result.linkBreaks.append(seq)
-                }
-                if let previousTime, entry.time < previousTime {
-                    result.problems.append(VerificationProblem(seq: seq, kind: .timeWentBackwards, detail: "the entry's time \(entry.time) is earlier than \(previousTime), the time of the entry before it"))
-                }
-                if options.checkIndexes {
-                    try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, result: &result, in: txn)
-                }
-                result.lastLeaf = (seq, leaf, entry.time)
-                previousLeaf = leaf
-                previousTime = entry.time
-                sinceProgress += 1
-                if sinceProgress == 4096 {
-                    let done = counter.add(sinceProgress, ordering: .relaxed).newValue
-                    sinceProgress = 0
-                    if reportsProgress { options.progress?(min(done, total), total) }
-                    // Another check saw a commit land: this pass will be thrown away.
-                    if abandon.load(ordering: .relaxed) { break }
-                }
-                found = try cursor.next()
             }
         }
         counter.add(sinceProgress, ordering: .relaxed)
@@ -277,11 +283,16 @@ extension Ledger {
 
     private func checkIndexRows(
         of entry: EntryView, seq: UInt64,
-        nodeInterner: Interner, termInterner: Interner, keyCache: inout VerifierKeyCache,
+        nodeInterner: Interner, termInterner: Interner, keyCache: inout VerifierKeyCache, checkedEdges: inout CheckedEdges,
+        lookups: inout LookupCursors,
         result: inout ChunkResult, in txn: borrowing ReadTransaction
     ) throws {
         func missing(_ index: String, _ what: String) {
             result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the \(index) index lacks \(what)"))
+        }
+        /// Looks `key` up through the cursor of the insertion point `near` names.
+        func exists(_ key: KeyBuffer, in database: Database, near: UInt64) throws -> Bool {
+            try key.withUnsafeBytes { try lookups.contains($0, in: database, slot: Int(truncatingIfNeeded: near)) }
         }
         func exists(_ key: KeyBuffer, in database: Database) throws -> Bool {
             try key.withUnsafeBytes { try txn.contains($0, in: database) }
@@ -297,7 +308,7 @@ extension Ledger {
         }
         func text(_ name: [UInt8]) -> String { String(decoding: name, as: UTF8.self) }
 
-        if try exists(Keys.time(entry.time, seq: seq), in: schema.byTime) { result.counts.byTime += 1 } else { missing("by_time", "the entry's row") }
+        if try exists(Keys.time(entry.time, seq: seq), in: schema.byTime, near: 0) { result.counts.byTime += 1 } else { missing("by_time", "the entry's row") }
 
         let (plan, nodes, terms) = try entry.indexPlan()
         var termKeys: [Key128] = []
@@ -309,7 +320,7 @@ extension Ledger {
             termKeys.append(termKey)
             result.counts.terms.insert(termKey)
         }
-        if try exists(Keys.kind(termKeys[0], seq: seq), in: schema.byKind) { result.counts.byKind += 1 } else { missing("by_kind", "the entry's row") }
+        if try exists(Keys.kind(termKeys[0], seq: seq), in: schema.byKind, near: termKeys[0].low) { result.counts.byKind += 1 } else { missing("by_kind", "the entry's row") }
 
         var nodeKeys: [Key128] = []
         nodeKeys.reserveCapacity(nodes.count)
@@ -321,17 +332,17 @@ extension Ledger {
             nodeKeys.append(nodeKey)
             result.counts.nodes.insert(nodeKey)
         }
-        if try exists(Keys.actor(nodeKeys[0], role: 0, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the actor's row") }
+        if try exists(Keys.actor(nodeKeys[0], role: 0, seq: seq), in: schema.byActor, near: nodeKeys[0].low) { result.counts.byActor += 1 } else { missing("by_actor", "the actor's row") }
         if let onBehalfOf = plan.onBehalfOf {
-            if try exists(Keys.actor(nodeKeys[onBehalfOf], role: 1, seq: seq), in: schema.byActor) { result.counts.byActor += 1 } else { missing("by_actor", "the on-behalf-of row") }
+            if try exists(Keys.actor(nodeKeys[onBehalfOf], role: 1, seq: seq), in: schema.byActor, near: nodeKeys[onBehalfOf].low &+ 1) { result.counts.byActor += 1 } else { missing("by_actor", "the on-behalf-of row") }
         }
         for row in plan.nodeRoles {
-            if try exists(Keys.node(nodeKeys[row.node], role: row.role, seq: seq), in: schema.byNode) { result.counts.byNode += 1 } else { missing("by_node", "the row of \(text(nodes[row.node]))") }
+            if try exists(Keys.node(nodeKeys[row.node], role: row.role, seq: seq), in: schema.byNode, near: nodeKeys[row.node].low &+ UInt64(row.role)) { result.counts.byNode += 1 } else { missing("by_node", "the row of \(text(nodes[row.node]))") }
         }
         for tag in plan.tags {
             for target in plan.tagTargets {
-                if try exists(Keys.tag(nodeKeys[target], termKeys[tag], seq: seq), in: schema.tags) { result.counts.tags += 1 } else { missing("tags", "the tag \(text(terms[tag])) of \(text(nodes[target]))") }
-                if try exists(Keys.tag(termKeys[tag], nodeKeys[target], seq: seq), in: schema.tagged) { result.counts.tagged += 1 } else { missing("tagged", "the tag \(text(terms[tag])) of \(text(nodes[target]))") }
+                if try exists(Keys.tag(nodeKeys[target], termKeys[tag], seq: seq), in: schema.tags, near: nodeKeys[target].low ^ termKeys[tag].low) { result.counts.tags += 1 } else { missing("tags", "the tag \(text(terms[tag])) of \(text(nodes[target]))") }
+                if try exists(Keys.tag(termKeys[tag], nodeKeys[target], seq: seq), in: schema.tagged, near: termKeys[tag].low ^ nodeKeys[target].low) { result.counts.tagged += 1 } else { missing("tagged", "the tag \(text(terms[tag])) of \(text(nodes[target]))") }
             }
         }
 
@@ -340,28 +351,32 @@ extension Ledger {
             let from = nodeKeys[edge.from]
             let to = nodeKeys[edge.to]
             let relation = termKeys[edge.relation]
-            let description = "the edge \(text(nodes[edge.from])) —\(text(terms[edge.relation]))→ \(text(nodes[edge.to]))"
+            func description() -> String { "the edge \(text(nodes[edge.from])) —\(text(terms[edge.relation]))→ \(text(nodes[edge.to]))" }
             let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
-            for edgeKey in [Keys.edge(from, outward, relation: relation, other: to), Keys.edge(to, inward, relation: relation, other: from)] {
-                let firstSeq = try edgeKey.withUnsafeBytes { k in
-                    try txn.withValue(forKey: k, in: schema.edges) { $0.count == 8 ? $0.loadBigEndianUInt64(at: 0) : UInt64.max }
-                }
-                guard let firstSeq else {
-                    missing("edges", description)
-                    continue
-                }
-                if firstSeq == seq {
-                    result.counts.edgeFirsts += 1
-                } else if firstSeq > seq {
-                    result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the edges index says \(description) first appeared at seq \(firstSeq == .max ? "?" : String(firstSeq)), after this entry"))
+            // An edge checked at an earlier seq of this pass has its rows, and their first
+            // seq is at most that seq: nothing more to learn from them here.
+            if checkedEdges.insert(WriterCache.EdgeRow(node: from, direction: outward.rawValue, relation: relation, other: to)) {
+                for (node, direction, other) in [(from, outward, to), (to, inward, from)] {
+                    let firstSeq = try Keys.edge(node, direction, relation: relation, other: other).withUnsafeBytes { k in
+                        try txn.withValue(forKey: k, in: schema.edges) { $0.count == 8 ? $0.loadBigEndianUInt64(at: 0) : UInt64.max }
+                    }
+                    guard let firstSeq else {
+                        missing("edges", description())
+                        continue
+                    }
+                    if firstSeq == seq {
+                        result.counts.edgeFirsts += 1
+                    } else if firstSeq > seq {
+                        result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the edges index says \(description()) first appeared at seq \(firstSeq == .max ? "?" : String(firstSeq)), after this entry"))
+                    }
                 }
             }
-            if edge.role == .data {
+            if edge.role == .data && checkedEdges.insert(WriterCache.EdgeDay(from: from, relation: relation, to: to, day: day)) {
                 let row = Keys.edgeDay(from: from, relation: relation, to: to, day: day)
                 if try exists(row, in: schema.edgeDays) {
                     _ = row.withUnsafeBytes { result.counts.edgeDays.insert(Key128(hashing: $0)) }
                 } else {
-                    missing("edge_days", "the day of \(description)")
+                    missing("edge_days", "the day of \(description())")
                 }
             }
         }
@@ -679,6 +694,26 @@ struct VerifierKeyCache {
     mutating func add(first: Key128, name: UnsafeRawBufferPointer, key: Key128) {
         if entries.count >= 100_000 { entries.removeAll(keepingCapacity: true) }
         entries[first] = (Array(name), key)
+    }
+}
+
+/// The edge and edge-day rows one pass of the verifier has already checked, so that edges
+/// that events repeat are looked up once per pass, not once per event. Bounded.
+struct CheckedEdges {
+    private var edges = Set<WriterCache.EdgeRow>()
+    private var days = Set<WriterCache.EdgeDay>()
+    static let limit = 500_000
+
+    /// True when `edge` had not been checked before.
+    mutating func insert(_ edge: WriterCache.EdgeRow) -> Bool {
+        if edges.count >= Self.limit { edges.removeAll(keepingCapacity: true) }
+        return edges.insert(edge).inserted
+    }
+
+    /// True when `day` had not been checked before.
+    mutating func insert(_ day: WriterCache.EdgeDay) -> Bool {
+        if days.count >= Self.limit { days.removeAll(keepingCapacity: true) }
+        return days.insert(day).inserted
     }
 }
 
