@@ -189,6 +189,30 @@ struct EnvironmentTests {
         }
     }
 
+    @Test("lookup cursors answer like plain lookups, whatever the slots, across databases")
+    func lookupCursors() throws {
+        let folder = Folder()
+        let env = try makeEnvironment(folder.path)
+        let odd = try env.openDatabase(named: "odd")
+        let even = try env.openDatabase(named: "even")
+        func key(_ n: Int) -> [UInt8] { Array(String(format: "%07d", n).utf8) }
+        try env.write { txn throws in
+            for n in 0..<20_000 { try txn.put([], forKey: key(n), in: n % 2 == 0 ? even : odd) }
+        }
+        try env.read { txn throws in
+            try txn.withLookupCursors(slots: 3) { lookups throws in
+                // Forward runs, a jump back, slots shared by unrelated runs, keys past the end.
+                for n in Array(0..<3_000) + Array(500..<700) + [19_999, 20_000, 25_000, 0] {
+                    for (database, slot) in [(odd, n % 5), (even, 7)] {
+                        let present = try key(n).withUnsafeBytes { try lookups.contains($0, in: database, slot: slot) }
+                        let expected = try txn.value(forKey: key(n), in: database) != nil
+                        #expect(present == expected, "key \(n)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("reserved values are written in place")
     func reserve() throws {
         let folder = Folder()
