@@ -190,7 +190,9 @@ public final class Ledger: Sendable {
             }
             contentByScope[idempotency.scope] = (index, idempotency.contentHash)
         }
-        return try await writer().submit(prepared, precondition: precondition)
+        // Handing the events over lets the writer free them after it answers, off the
+        // caller's path (10,000 prepared events take milliseconds to free).
+        return try await writer().submit(consume prepared, precondition: precondition)
     }
 
     /// Validates, encodes and hashes events off the writer's thread; large batches are split
