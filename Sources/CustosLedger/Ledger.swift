@@ -181,6 +181,10 @@ public final class Ledger: Sendable {
         guard events.count <= configuration.maxEventsPerAppend else {
             throw LedgerError.batchTooLarge(count: events.count, limit: configuration.maxEventsPerAppend)
         }
+        if precondition == nil && events.count >= Ledger.streamedAppendMinimum && events.allSatisfy({ $0.clientEventID == nil }) {
+            let stream = PreparedStream(count: events.count, chunkSize: Ledger.streamedChunkSize, prepare: preparer(for: events))
+            return try await writer().submit(stream)
+        }
         let prepared = try await prepare(events)
         var contentByScope: [[UInt8]: (index: Int, hash: Hash256)] = [:]
         for (index, ready) in prepared.enumerated() {
@@ -195,16 +199,21 @@ public final class Ledger: Sendable {
         return try await writer().submit(consume prepared, precondition: precondition)
     }
 
-    /// Validates, encodes and hashes events off the writer's thread; large batches are split
-    /// across the cores.
-    private func prepare(_ events: [Event]) async throws -> [PreparedEvent] {
+    /// Appends at least this large, unconditional and without client event ids, are prepared
+    /// while the writer stores them (``PreparedStream``), in chunks of ``streamedChunkSize``.
+    static let streamedAppendMinimum = 4_096
+    static let streamedChunkSize = 1_024
+
+    /// A function that validates, encodes and hashes the events of `events` in a range of
+    /// indexes; the error names the first bad event by its index in `events`.
+    private func preparer(for events: [Event]) -> @Sendable (Range<Int>) throws(LedgerError) -> [PreparedEvent] {
         let limits = configuration.limits
         let hasher = configuration.keyHasher
-        func prepareSlice(_ range: Range<Int>) throws -> [PreparedEvent] {
+        return { (range: Range<Int>) throws(LedgerError) -> [PreparedEvent] in
             var prepared: [PreparedEvent] = []
             prepared.reserveCapacity(range.count)
             for index in range {
-                do {
+                do throws(EventError) {
                     prepared.append(try PreparedEvent(events[index], limits: limits, hasher: hasher))
                 } catch {
                     throw LedgerError.invalidEvent(index: index, error)
@@ -212,6 +221,12 @@ public final class Ledger: Sendable {
             }
             return prepared
         }
+    }
+
+    /// Validates, encodes and hashes events off the writer's thread; large batches are split
+    /// across the cores.
+    private func prepare(_ events: [Event]) async throws -> [PreparedEvent] {
+        let prepareSlice = preparer(for: events)
         let workers = min(Ledger.processorCount, events.count / 1_000)
         guard workers > 1 else { return try prepareSlice(0..<events.count) }
         let chunk = (events.count + workers - 1) / workers

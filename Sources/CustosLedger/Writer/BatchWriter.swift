@@ -55,6 +55,8 @@ struct BatchWriter {
     /// What one caller asked for.
     enum Request {
         case append([PreparedEvent], AppendPrecondition?)
+        /// A large unconditional append without client event ids, prepared while it is written.
+        case appendStreamed(PreparedStream)
         case checkpoint
     }
 
@@ -109,7 +111,7 @@ struct BatchWriter {
         var lastCheckpoint = try StoredCheckpoint.latest(in: txn, schema: schema)
         var held = HeldRows(schema: schema)
 
-        for request in requests {
+        for (position, request) in requests.enumerated() {
             switch request {
             case .append(let events, let precondition):
                 if let precondition {
@@ -121,6 +123,9 @@ struct BatchWriter {
                     }
                 }
                 outcome.results.append(try append(events, time: time, tip: &tip, cache: cache, outcome: &outcome, suffix: &suffix, held: &held, in: txn).map(Answer.receipts))
+            case .appendStreamed(let stream):
+                let receipts = try appendStreamed(stream, position: position, time: time, tip: &tip, cache: cache, outcome: &outcome, suffix: &suffix, held: &held, in: txn)
+                outcome.results.append(.success(.receipts(receipts)))
             case .checkpoint:
                 guard let signer = signing.signer else {
                     outcome.results.append(.failure(.noSigningKey(signing.unavailable)))
@@ -210,6 +215,35 @@ struct BatchWriter {
             outcome.appended += 1
         }
         return .success(receipts)
+    }
+
+    /// A streamed append's events, chunk by chunk as they are prepared. It has no client event
+    /// ids (``Ledger`` streams only such appends), so nothing needs resolving first.
+    private func appendStreamed(
+        _ stream: PreparedStream,
+        position: Int,
+        time: Timestamp,
+        tip: inout Tip,
+        cache: WriterCache,
+        outcome: inout Outcome,
+        suffix: inout [UInt8],
+        held: inout HeldRows,
+        in txn: borrowing WriteTransaction
+    ) throws -> [AppendReceipt] {
+        var receipts: [AppendReceipt] = []
+        receipts.reserveCapacity(stream.count)
+        for index in 0..<stream.chunkCount {
+            switch stream.chunk(index) {
+            case .success(let events):
+                for event in events {
+                    receipts.append(try append(event, time: time, tip: &tip, cache: cache, learned: &outcome.learned, suffix: &suffix, held: &held, in: txn))
+                    outcome.appended += 1
+                }
+            case .failure(let error):
+                throw StreamedAppendFailure(request: position, error: error)
+            }
+        }
+        return receipts
     }
 
     /// Signs and stores a checkpoint of the tip, after checking that the log is consistent

@@ -13,16 +13,21 @@ import Synchronization
 final class GroupCommitWriter: Sendable {
     private enum Pending {
         case append([PreparedEvent], AppendPrecondition?, CheckedContinuation<[AppendReceipt], any Error>)
+        case appendStreamed(PreparedStream, CheckedContinuation<[AppendReceipt], any Error>)
         case checkpoint(CheckedContinuation<StoredCheckpoint, any Error>)
 
         var eventCount: Int {
-            if case .append(let events, _, _) = self { return events.count }
-            return 0
+            switch self {
+            case .append(let events, _, _): return events.count
+            case .appendStreamed(let stream, _): return stream.count
+            case .checkpoint: return 0
+            }
         }
 
         var request: BatchWriter.Request {
             switch self {
             case .append(let events, let precondition, _): return .append(events, precondition)
+            case .appendStreamed(let stream, _): return .appendStreamed(stream)
             case .checkpoint: return .checkpoint
             }
         }
@@ -30,6 +35,7 @@ final class GroupCommitWriter: Sendable {
         func resume(with result: Result<BatchWriter.Answer, LedgerError>) {
             switch (self, result) {
             case (.append(_, _, let continuation), .success(.receipts(let receipts))): continuation.resume(returning: receipts)
+            case (.appendStreamed(_, let continuation), .success(.receipts(let receipts))): continuation.resume(returning: receipts)
             case (.checkpoint(let continuation), .success(.checkpoint(let checkpoint))): continuation.resume(returning: checkpoint)
             case (_, .failure(let error)): fail(error)
             default: fail(LedgerError.corrupted("the writer answered a request with the wrong kind of result"))
@@ -39,6 +45,7 @@ final class GroupCommitWriter: Sendable {
         func fail(_ error: LedgerError) {
             switch self {
             case .append(_, _, let continuation): continuation.resume(throwing: error)
+            case .appendStreamed(_, let continuation): continuation.resume(throwing: error)
             case .checkpoint(let continuation): continuation.resume(throwing: error)
             }
         }
@@ -91,6 +98,13 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// Asks for a checkpoint of the log as it stands after everything queued before.
+    /// Appends events that `stream` is still preparing; see ``PreparedStream``.
+    func submit(_ stream: PreparedStream) async throws -> [AppendReceipt] {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.appendStreamed(stream, continuation))
+        }
+    }
+
     func checkpoint() async throws -> StoredCheckpoint {
         try await withCheckedThrowingContinuation { continuation in
             enqueue(.checkpoint(continuation))
@@ -209,6 +223,15 @@ final class GroupCommitWriter: Sendable {
             outcome = .success(try environment.write { txn in
                 try batchWriter.write(batch.map(\.request), cachedTip: tip, cache: cache, signing: signing, now: Timestamp.now(), in: txn)
             })
+        } catch let failure as StreamedAppendFailure {
+            // Nothing was committed: the streamed append fails alone, the others go again.
+            writerState.withLock { state in state.cache = cache }
+            statistics.withLock { $0.failedAppends += 1 }
+            var others = batch
+            let failed = others.remove(at: failure.request)
+            failed.fail(failure.error)
+            if !others.isEmpty { commit(others) }
+            return
         } catch {
             outcome = .failure(LedgerError.from(error, path: environment.path, mapSize: environment.mapSize))
         }
