@@ -107,6 +107,30 @@ struct CheckpointTests {
         #expect(ledger.writerStatistics.checkpointsSigned == 3)
     }
 
+    @Test("the writer's remembered last checkpoint is used only while it is the one stored last")
+    func rememberedCheckpoint() async throws {
+        let (ledger, folder) = try makeLedger { $0.checkpointPolicy = CheckpointPolicy(everyEntries: nil, everySeconds: nil) }
+        _ = folder
+        _ = try await ledger.append(contentsOf: EventFactory().transforms(20))
+        let first = try await ledger.signCheckpoint()
+        try ledger.environment.read { txn throws in
+            #expect(try StoredCheckpoint.latest(in: txn, schema: ledger.schema, known: first) == first)
+        }
+        // Another process re-signs the same size later: a different record under the same key.
+        let resigned = StoredCheckpoint(signed: first.signed, signedAt: Timestamp(microseconds: first.signedAt.microseconds + 1))
+        try ledger.environment.write { txn throws in
+            try txn.put(resigned.encoded, forKey: Keys.seq(first.size).bytes, in: ledger.schema.checkpoints)
+        }
+        try ledger.environment.read { txn throws in
+            let latest = try StoredCheckpoint.latest(in: txn, schema: ledger.schema, known: first)
+            #expect(latest == resigned)
+            #expect(latest?.signedAt != first.signedAt)
+        }
+        // The writer, which remembered `first`, reads the new record: signing again at the
+        // same size returns the stored checkpoint rather than a second one.
+        #expect(try await ledger.signCheckpoint() == resigned)
+    }
+
     @Test("the ledger refuses to sign a history inconsistent with what it signed before")
     func refusesInconsistentHistory() async throws {
         let (ledger, folder) = try makeLedger { $0.checkpointPolicy = .manual }

@@ -50,6 +50,8 @@ struct BatchWriter {
     struct Tip {
         var head: LogHead
         var frontier: MerkleFrontier
+        /// The last checkpoint stored when the tip was adopted, to spare parsing it again.
+        var lastCheckpoint: StoredCheckpoint? = nil
     }
 
     /// What one caller asked for.
@@ -108,7 +110,7 @@ struct BatchWriter {
         var outcome = Outcome(startSize: head.size, tip: tip, results: [], learned: WriterCache(), appended: 0, duplicates: 0, checkpointsSigned: 0)
         var suffix: [UInt8] = []
         suffix.reserveCapacity(192)
-        var lastCheckpoint = try StoredCheckpoint.latest(in: txn, schema: schema)
+        var lastCheckpoint = try StoredCheckpoint.latest(in: txn, schema: schema, known: tip.lastCheckpoint)
         var held = HeldRows(schema: schema)
 
         for (position, request) in requests.enumerated() {
@@ -138,9 +140,10 @@ struct BatchWriter {
             }
         }
         if let signer = signing.signer, signing.policy.isDue(size: tip.head.size, now: time, last: lastCheckpoint) {
-            _ = try signCheckpoint(tip: tip, last: lastCheckpoint, origin: signing.origin, signer: signer, now: time, in: txn)
+            lastCheckpoint = try signCheckpoint(tip: tip, last: lastCheckpoint, origin: signing.origin, signer: signer, now: time, in: txn)
             outcome.checkpointsSigned += 1
         }
+        tip.lastCheckpoint = lastCheckpoint
 
         try held.write(in: txn)
         try txn.put(tip.head.encoded, forKey: MetaKey.head, in: schema.meta)
