@@ -10,7 +10,9 @@ import Darwin
 ///
 /// LMDB requires that `mdb_env_set_mapsize` runs while no transaction of this process is
 /// active. Every transaction holds this lock shared; changing the map size holds it exclusive.
-/// Transactions are short and never span an `await`, so the exclusive side waits briefly.
+/// Transactions never span an `await`, and most are short; the longest is a large append's
+/// commit (tens of milliseconds for 10,000 events), which the exclusive side and, behind it,
+/// new transactions of this process wait for.
 ///
 /// Shared acquisitions must not nest on one thread: with a writer waiting, a nested shared
 /// acquisition would wait behind it forever.

@@ -114,7 +114,7 @@ struct CheckpointTests {
         _ = try await ledger.append(contentsOf: EventFactory().transforms(20))
         let first = try await ledger.signCheckpoint()
         try ledger.environment.read { txn throws in
-            #expect(try StoredCheckpoint.latest(in: txn, schema: ledger.schema, known: first) == first)
+            #expect(try StoredCheckpoint.latest(in: txn, schema: ledger.schema, known: StoredCheckpoint.Known(first))?.checkpoint == first)
         }
         // Another process re-signs the same size later: a different record under the same key.
         let resigned = StoredCheckpoint(signed: first.signed, signedAt: Timestamp(microseconds: first.signedAt.microseconds + 1))
@@ -122,7 +122,7 @@ struct CheckpointTests {
             try txn.put(resigned.encoded, forKey: Keys.seq(first.size).bytes, in: ledger.schema.checkpoints)
         }
         try ledger.environment.read { txn throws in
-            let latest = try StoredCheckpoint.latest(in: txn, schema: ledger.schema, known: first)
+            let latest = try StoredCheckpoint.latest(in: txn, schema: ledger.schema, known: StoredCheckpoint.Known(first))?.checkpoint
             #expect(latest == resigned)
             #expect(latest?.signedAt != first.signedAt)
         }

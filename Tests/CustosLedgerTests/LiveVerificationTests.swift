@@ -26,7 +26,7 @@ struct LiveVerificationTests {
         }
         // Verification outruns small stores: start checking only once appends are landing,
         // and go on until the checks have seen the log at two sizes at least.
-        while try ledger.head().size <= 6_000 { try await Task.sleep(for: .milliseconds(1)) }
+        try #require(try await eventually { try ledger.head().size > 6_000 })
         var checkedSizes: [UInt64] = []
         var round = 0
         while round < 4 || (Set(checkedSizes).count < 2 && round < 500) {

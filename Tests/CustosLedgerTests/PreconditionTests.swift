@@ -1,5 +1,8 @@
 import CustosTestSupport
+import Dispatch
 import Foundation
+@testable import LMDB
+import Synchronization
 import Testing
 
 @testable import CustosLedger
@@ -8,40 +11,100 @@ import Testing
 struct PreconditionTests {
     let factory = EventFactory()
 
+    /// Events that all read `customers_0` on behalf of the same person.
+    func event(_ index: Int) -> Event { factory.transform(index * 500) }
+
     /// The writer holds index rows back to write them sorted at the end of a commit; a
-    /// precondition must still see the rows of every append made before it in the commit.
+    /// precondition must still see the rows of every append made before it in the commit,
+    /// a large streamed append's included.
     @Test("a precondition sees the index rows of appends earlier in the same commit")
     func preconditionSeesEarlierRowsOfItsCommit() async throws {
         let (ledger, folder) = try makeLedger()
         _ = folder
-        // Every event is a transform on behalf of the same person, so both index counts
-        // must equal the log's size whenever a precondition runs.
+        // Hold the writer inside a first commit (a precondition runs in the write
+        // transaction) until everything else is queued: the rest then shares one commit.
+        let release = DispatchSemaphore(value: 0)
+        let blocking = Atomic<Bool>(false)
+        let blocker = Task {
+            try await ledger.append(contentsOf: (0..<10).map(event)) { _ in
+                blocking.store(true, ordering: .relaxed)
+                release.wait()
+                return nil
+            }
+        }
+        // Queue the others only once the writer is inside the blocker's commit, or they
+        // could be taken into it.
+        try #require(try await eventually { blocking.load(ordering: .relaxed) })
+        let streamed = Task { try await ledger.append(contentsOf: (10..<5_010).map(event)) }
+        let queued = try await eventually { ledger.writerStatistics.queuedEvents >= 5_000 }
+        if !queued { release.signal() }
+        try #require(queued)
         let tasks = 64
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<tasks {
-                group.addTask {
-                    _ = try await ledger.append(contentsOf: [factory.transform(index)]) { snapshot in
-                        let size = snapshot.head.size
-                        guard size > 0 else { return nil }
-                        guard let kind = try snapshot.termKey("transform"),
-                              let principal = try snapshot.nodeKey(NodeID("human:data-eng@example.com"))
-                        else { return "the kind or the principal is not interned at size \(size)" }
-                        var byKind: UInt64 = 0
-                        try snapshot.forEachSeq(in: .kind(kind), within: 0..<size) { _ in byKind += 1; return true }
-                        var byPrincipal: UInt64 = 0
-                        try snapshot.forEachSeq(in: .onBehalfOf(principal), within: 0..<size) { _ in byPrincipal += 1; return true }
-                        guard byKind == size, byPrincipal == size else {
-                            return "at size \(size) the kind index holds \(byKind) rows and the on-behalf-of index \(byPrincipal)"
+        let conditional = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<tasks {
+                    group.addTask {
+                        _ = try await ledger.append(contentsOf: [event(10_000 + index)]) { snapshot in
+                            try Self.indexCountsMatch(snapshot)
                         }
-                        return nil
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
         }
-        #expect(try ledger.head().size == UInt64(tasks))
-        // Several appends shared a commit, or this test could not fail.
-        #expect(ledger.writerStatistics.commits < tasks)
+        let queuedAll = try await eventually { ledger.writerStatistics.queuedEvents >= 5_000 + tasks }
+        if !queuedAll { release.signal() }
+        try #require(queuedAll)
+        release.signal()
+        _ = try await blocker.value
+        #expect(try await streamed.value.count == 5_000)
+        try await conditional.value
+        #expect(try ledger.head().size == UInt64(5_010 + tasks))
+        // The blocker's commit, then one for everything queued behind it.
+        #expect(ledger.writerStatistics.commits == 2)
         #expect(try ledger.verify().isValid)
+    }
+
+    /// Nil when the kind, on-behalf-of and input-node indexes each hold one row per entry.
+    static func indexCountsMatch(_ snapshot: borrowing LedgerSnapshot) throws -> String? {
+        let size = snapshot.head.size
+        guard let kind = try snapshot.termKey("transform"),
+              let principal = try snapshot.nodeKey(NodeID("human:data-eng@example.com")),
+              let input = try snapshot.nodeKey(NodeID("dataset:pg://crm/public.customers_0"))
+        else { return "the kind, the principal or the input is not interned at size \(size)" }
+        var counts: [UInt64] = [0, 0, 0]
+        try snapshot.forEachSeq(in: .kind(kind), within: 0..<size) { _ in counts[0] += 1; return true }
+        try snapshot.forEachSeq(in: .onBehalfOf(principal), within: 0..<size) { _ in counts[1] += 1; return true }
+        try snapshot.forEachSeq(in: .node(input, .input), within: 0..<size) { _ in counts[2] += 1; return true }
+        guard counts.allSatisfy({ $0 == size }) else {
+            return "at size \(size) the kind, on-behalf-of and input indexes hold \(counts) rows"
+        }
+        return nil
+    }
+
+    @Test("held rows become the keys the indexes are read with, for every key shape")
+    func heldRowKeys() {
+        let node = Key128(high: 0x0102_0304_0506_0708, low: 0x090A_0B0C_0D0E_0F10)
+        let tag = Key128(high: 0xFFEE_DDCC_BBAA_9988, low: 0x7766_5544_3322_1100)
+        let seq: UInt64 = 0x0000_0001_0203_0405
+        let database = Database(dbi: 1)
+        var kinds = PendingIndexRows(database: database, prefix: .key)
+        kinds.add(node, seq: seq)
+        #expect(kinds.key(of: kinds.rows[0]).bytes == Keys.kind(node, seq: seq).bytes)
+        var nodes = PendingIndexRows(database: database, prefix: .keyAndByte)
+        nodes.add(node, 2, seq: seq)
+        #expect(nodes.key(of: nodes.rows[0]).bytes == Keys.node(node, role: 2, seq: seq).bytes)
+        #expect(nodes.key(of: nodes.rows[0]).bytes == Keys.actor(node, role: 2, seq: seq).bytes)
+        var tags = PendingIndexRows(database: database, prefix: .twoKeys)
+        tags.add(node, tag, seq: seq)
+        #expect(tags.key(of: tags.rows[0]).bytes == Keys.tag(node, tag, seq: seq).bytes)
+        // Rows sort as their keys' bytes do.
+        var shuffled = PendingIndexRows(database: database, prefix: .keyAndByte)
+        for (key, role, at) in [(tag, UInt8(0), UInt64(5)), (node, 1, 9), (node, 0, 300), (node, 0, 7), (tag, 0, 4)] {
+            shuffled.add(key, role, seq: at)
+        }
+        let sortedRows = shuffled.rows.sorted()
+        let keys = sortedRows.map { shuffled.key(of: $0).bytes }
+        #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) })
     }
 }

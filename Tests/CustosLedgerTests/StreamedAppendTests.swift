@@ -1,5 +1,6 @@
 import CustosTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @testable import CustosLedger
@@ -34,12 +35,17 @@ struct StreamedAppendTests {
         // until the large append and the small ones are all queued: the writer then takes
         // them into one commit.
         let release = DispatchSemaphore(value: 0)
+        let blocking = Atomic<Bool>(false)
         let blocker = Task {
             try await ledger.append(contentsOf: factory.transforms(10)) { _ in
+                blocking.store(true, ordering: .relaxed)
                 release.wait()
                 return nil
             }
         }
+        // Queue the others only once the writer is inside the blocker's commit, or they
+        // could be taken into it.
+        try #require(try await eventually { blocking.load(ordering: .relaxed) })
         var events = factory.transforms(5_000, startingAt: 10)
         events[4_500].clientTime = "yesterday"
         let large = Task { try await ledger.append(contentsOf: events) }
@@ -51,7 +57,9 @@ struct StreamedAppendTests {
                 return try await group.reduce(0, +)
             }
         }
-        while ledger.writerStatistics.queuedEvents < 5_020 { try await Task.sleep(for: .milliseconds(1)) }
+        let queued = try await eventually { ledger.writerStatistics.queuedEvents >= 5_020 }
+        if !queued { release.signal() }
+        try #require(queued)
         release.signal()
         _ = try await blocker.value
         switch await large.result {
@@ -68,6 +76,26 @@ struct StreamedAppendTests {
         #expect(statistics.failedAppends == 1)
         // The blocker's commit, then the small appends' one: they shared the abandoned one.
         #expect(statistics.commits == 2)
+        #expect(try ledger.verify().isValid)
+    }
+
+    @Test("a bad first event refuses a large append alone in its commit; the writer goes on")
+    func badFirstEvent() async throws {
+        let (ledger, folder) = try makeLedger()
+        _ = folder
+        var events = factory.transforms(5_000)
+        events[0].clientTime = "soon"
+        do {
+            _ = try await ledger.append(contentsOf: events)
+            Issue.record("an append with a bad event went in")
+        } catch LedgerError.invalidEvent(let index, _) {
+            #expect(index == 0)
+        }
+        #expect(try ledger.head().size == 0)
+        #expect(ledger.writerStatistics.commits == 0)
+        #expect(ledger.writerStatistics.failedAppends == 1)
+        _ = try await ledger.append(contentsOf: factory.transforms(5_000))
+        #expect(try ledger.head().size == 5_000)
         #expect(try ledger.verify().isValid)
     }
 

@@ -25,22 +25,36 @@ public struct StoredCheckpoint: Sendable, Hashable {
         signed = try SignedCheckpoint(parsing: String(decoding: encoded[8...], as: UTF8.self))
     }
 
-    /// The last stored checkpoint, if any. `known`, when its record is the one stored last,
-    /// is returned as it is: the writer reads the last checkpoint on every commit, and
-    /// parsing the note each time would cost more than the rest of a small commit's reads.
-    static func latest(in txn: borrowing some TransactionReading & ~Copyable, schema: Schema, known: StoredCheckpoint? = nil) throws -> StoredCheckpoint? {
-        try txn.withCursor(on: schema.checkpoints) { cursor in
-            guard try cursor.last() else { return nil }
-            if let known, known.isRecord(cursor.value) { return known }
-            do { return try StoredCheckpoint(encoded: cursor.value) } catch { throw LedgerError.corrupted("the last stored checkpoint: \(error)") }
+    /// The last stored checkpoint, if any.
+    static func latest(in txn: borrowing some TransactionReading & ~Copyable, schema: Schema) throws -> StoredCheckpoint? {
+        try latest(in: txn, schema: schema, known: nil)?.checkpoint
+    }
+
+    /// A checkpoint with its record as stored, so that the store's copy can be recognized
+    /// without parsing it.
+    struct Known: Sendable {
+        var checkpoint: StoredCheckpoint
+        var record: [UInt8]
+
+        init(_ checkpoint: StoredCheckpoint) {
+            self.checkpoint = checkpoint
+            record = checkpoint.encoded
         }
     }
 
-    /// True when `record` is this checkpoint's ``encoded`` form, compared in place.
-    func isRecord(_ record: UnsafeRawBufferPointer) -> Bool {
-        record.count > 8
-            && record.loadBigEndianUInt64(at: 0) == UInt64(bitPattern: signedAt.microseconds)
-            && record[8...].elementsEqual(signed.text.utf8)
+    /// The last stored checkpoint, if any. `known`, when its record is the one stored last,
+    /// is returned as it is: the writer reads the last checkpoint on every commit, and
+    /// parsing the note each time would cost more than the rest of a small commit's reads.
+    static func latest(in txn: borrowing some TransactionReading & ~Copyable, schema: Schema, known: Known?) throws -> Known? {
+        try txn.withCursor(on: schema.checkpoints) { cursor in
+            guard try cursor.last() else { return nil }
+            if let known, cursor.value.elementsEqual(known.record) { return known }
+            do {
+                return Known(try StoredCheckpoint(encoded: cursor.value))
+            } catch {
+                throw LedgerError.corrupted("the last stored checkpoint: \(error)")
+            }
+        }
     }
 }
 

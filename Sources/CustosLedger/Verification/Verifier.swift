@@ -698,11 +698,12 @@ struct VerifierKeyCache {
 }
 
 /// The edge and edge-day rows one pass of the verifier has already checked, so that edges
-/// that events repeat are looked up once per pass, not once per event. Bounded.
+/// that events repeat are looked up once per pass, not once per event. Bounded: each set
+/// holds at most `limit` rows (about 10 MB), then starts over, which costs lookups only.
 struct CheckedEdges {
     private var edges = Set<WriterCache.EdgeRow>()
     private var days = Set<WriterCache.EdgeDay>()
-    static let limit = 500_000
+    static let limit = 131_072
 
     /// True when `edge` had not been checked before.
     mutating func insert(_ edge: WriterCache.EdgeRow) -> Bool {

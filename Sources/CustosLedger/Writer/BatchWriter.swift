@@ -51,7 +51,7 @@ struct BatchWriter {
         var head: LogHead
         var frontier: MerkleFrontier
         /// The last checkpoint stored when the tip was adopted, to spare parsing it again.
-        var lastCheckpoint: StoredCheckpoint? = nil
+        var lastCheckpoint: StoredCheckpoint.Known? = nil
     }
 
     /// What one caller asked for.
@@ -110,7 +110,8 @@ struct BatchWriter {
         var outcome = Outcome(startSize: head.size, tip: tip, results: [], learned: WriterCache(), appended: 0, duplicates: 0, checkpointsSigned: 0)
         var suffix: [UInt8] = []
         suffix.reserveCapacity(192)
-        var lastCheckpoint = try StoredCheckpoint.latest(in: txn, schema: schema, known: tip.lastCheckpoint)
+        let known = try StoredCheckpoint.latest(in: txn, schema: schema, known: tip.lastCheckpoint)
+        var lastCheckpoint = known?.checkpoint
         var held = HeldRows(schema: schema)
 
         for (position, request) in requests.enumerated() {
@@ -143,7 +144,9 @@ struct BatchWriter {
             lastCheckpoint = try signCheckpoint(tip: tip, last: lastCheckpoint, origin: signing.origin, signer: signer, now: time, in: txn)
             outcome.checkpointsSigned += 1
         }
-        tip.lastCheckpoint = lastCheckpoint
+        if let lastCheckpoint {
+            tip.lastCheckpoint = lastCheckpoint == known?.checkpoint ? known : StoredCheckpoint.Known(lastCheckpoint)
+        }
 
         try held.write(in: txn)
         try txn.put(tip.head.encoded, forKey: MetaKey.head, in: schema.meta)

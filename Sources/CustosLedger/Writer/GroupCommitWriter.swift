@@ -45,7 +45,9 @@ final class GroupCommitWriter: Sendable {
         func fail(_ error: LedgerError) {
             switch self {
             case .append(_, _, let continuation): continuation.resume(throwing: error)
-            case .appendStreamed(_, let continuation): continuation.resume(throwing: error)
+            case .appendStreamed(let stream, let continuation):
+                stream.abandon()
+                continuation.resume(throwing: error)
             case .checkpoint(let continuation): continuation.resume(throwing: error)
             }
         }
@@ -97,7 +99,6 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
-    /// Asks for a checkpoint of the log as it stands after everything queued before.
     /// Appends events that `stream` is still preparing; see ``PreparedStream``.
     func submit(_ stream: PreparedStream) async throws -> [AppendReceipt] {
         try await withCheckedThrowingContinuation { continuation in
@@ -105,6 +106,7 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
+    /// Asks for a checkpoint of the log as it stands after everything queued before.
     func checkpoint() async throws -> StoredCheckpoint {
         try await withCheckedThrowingContinuation { continuation in
             enqueue(.checkpoint(continuation))
