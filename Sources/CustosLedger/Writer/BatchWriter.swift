@@ -46,6 +46,23 @@ struct BatchWriter {
         }
     }
 
+    /// What the appends of one commit share besides the tip: the time they are stamped with,
+    /// what the writer knew before the commit, the index rows held back, and a buffer reused
+    /// from entry to entry.
+    struct Workspace {
+        let time: Timestamp
+        let cache: WriterCache
+        var held: HeldRows
+        var suffix: [UInt8] = []
+
+        init(time: Timestamp, cache: WriterCache, schema: Schema) {
+            self.time = time
+            self.cache = cache
+            held = HeldRows(schema: schema)
+            suffix.reserveCapacity(192)
+        }
+    }
+
     /// The state that outlives a commit.
     struct Tip {
         var head: LogHead
@@ -108,26 +125,24 @@ struct BatchWriter {
         }
         let time = max(now, tip.head.lastTime)
         var outcome = Outcome(startSize: head.size, tip: tip, results: [], learned: WriterCache(), appended: 0, duplicates: 0, checkpointsSigned: 0)
-        var suffix: [UInt8] = []
-        suffix.reserveCapacity(192)
+        var workspace = Workspace(time: time, cache: cache, schema: schema)
         let known = try StoredCheckpoint.latest(in: txn, schema: schema, known: tip.lastCheckpoint)
         var lastCheckpoint = known?.checkpoint
-        var held = HeldRows(schema: schema)
 
         for (position, request) in requests.enumerated() {
             switch request {
             case .append(let events, let precondition):
                 if let precondition {
                     // The precondition reads the indexes: they must hold every earlier append.
-                    try held.write(in: txn)
+                    try workspace.held.write(in: txn)
                     if let refusal = check(precondition, tip: tip, in: txn) {
                         outcome.results.append(.failure(refusal))
                         continue
                     }
                 }
-                outcome.results.append(try append(events, time: time, tip: &tip, cache: cache, outcome: &outcome, suffix: &suffix, held: &held, in: txn).map(Answer.receipts))
+                outcome.results.append(try append(events, tip: &tip, outcome: &outcome, workspace: &workspace, in: txn).map(Answer.receipts))
             case .appendStreamed(let stream):
-                let receipts = try appendStreamed(stream, position: position, time: time, tip: &tip, cache: cache, outcome: &outcome, suffix: &suffix, held: &held, in: txn)
+                let receipts = try appendStreamed(stream, position: position, tip: &tip, outcome: &outcome, workspace: &workspace, in: txn)
                 outcome.results.append(.success(.receipts(receipts)))
             case .checkpoint:
                 guard let signer = signing.signer else {
@@ -148,7 +163,7 @@ struct BatchWriter {
             tip.lastCheckpoint = lastCheckpoint == known?.checkpoint ? known : StoredCheckpoint.Known(lastCheckpoint)
         }
 
-        try held.write(in: txn)
+        try workspace.held.write(in: txn)
         try txn.put(tip.head.encoded, forKey: MetaKey.head, in: schema.meta)
         outcome.tip = tip
         return outcome
@@ -174,12 +189,9 @@ struct BatchWriter {
     /// One caller's events, all or nothing.
     private func append(
         _ events: [PreparedEvent],
-        time: Timestamp,
         tip: inout Tip,
-        cache: WriterCache,
         outcome: inout Outcome,
-        suffix: inout [UInt8],
-        held: inout HeldRows,
+        workspace: inout Workspace,
         in txn: borrowing WriteTransaction
     ) throws -> Result<[AppendReceipt], LedgerError> {
         // Phase 1: resolve client event ids, so that a conflict refuses the whole append
@@ -213,7 +225,7 @@ struct BatchWriter {
                 outcome.duplicates += 1
                 continue
             }
-            let receipt = try append(event, time: time, tip: &tip, cache: cache, learned: &outcome.learned, suffix: &suffix, held: &held, in: txn)
+            let receipt = try append(event, tip: &tip, learned: &outcome.learned, workspace: &workspace, in: txn)
             if let idempotency = event.idempotency {
                 try idempotencyIndex.store(IdempotencyRecord(receipt: receipt, contentHash: idempotency.contentHash, scope: idempotency.scope), in: txn)
             }
@@ -228,12 +240,9 @@ struct BatchWriter {
     private func appendStreamed(
         _ stream: PreparedStream,
         position: Int,
-        time: Timestamp,
         tip: inout Tip,
-        cache: WriterCache,
         outcome: inout Outcome,
-        suffix: inout [UInt8],
-        held: inout HeldRows,
+        workspace: inout Workspace,
         in txn: borrowing WriteTransaction
     ) throws -> [AppendReceipt] {
         var receipts: [AppendReceipt] = []
@@ -242,7 +251,7 @@ struct BatchWriter {
             switch stream.chunk(index) {
             case .success(let events):
                 for event in events {
-                    receipts.append(try append(event, time: time, tip: &tip, cache: cache, learned: &outcome.learned, suffix: &suffix, held: &held, in: txn))
+                    receipts.append(try append(event, tip: &tip, learned: &outcome.learned, workspace: &workspace, in: txn))
                     outcome.appended += 1
                 }
             case .failure(let error):
@@ -284,19 +293,19 @@ struct BatchWriter {
     /// Appends one entry and its index rows.
     private func append(
         _ event: PreparedEvent,
-        time: Timestamp,
         tip: inout Tip,
-        cache: WriterCache,
         learned: inout WriterCache,
-        suffix: inout [UInt8],
-        held: inout HeldRows,
+        workspace: inout Workspace,
         in txn: borrowing WriteTransaction
     ) throws -> AppendReceipt {
         let seq = tip.head.size
+        let time = workspace.time
+        let cache = workspace.cache
         // The entry is the prepared content plus the assigned members, written straight into
         // the page LMDB reserves for it and hashed from there.
-        suffix.removeAll(keepingCapacity: true)
-        LedgerEntry.appendAssigned(prev: tip.head.lastLeafHash, seq: seq, time: time, to: &suffix)
+        workspace.suffix.removeAll(keepingCapacity: true)
+        LedgerEntry.appendAssigned(prev: tip.head.lastLeafHash, seq: seq, time: time, to: &workspace.suffix)
+        let suffix = workspace.suffix
         let seqKey = Keys.seq(seq)
         var leaf = Hash256.zero
         try seqKey.withUnsafeBytes { key in
@@ -322,7 +331,7 @@ struct BatchWriter {
                 termKeys.append(key)
             }
         }
-        held.byKind.add(termKeys[0], seq: seq)
+        workspace.held.byKind.add(termKeys[0], seq: seq)
 
         var nodeKeys: [Key128] = []
         nodeKeys.reserveCapacity(event.nodes.count)
@@ -335,17 +344,17 @@ struct BatchWriter {
                 nodeKeys.append(key)
             }
         }
-        held.byActor.add(nodeKeys[0], 0, seq: seq)
+        workspace.held.byActor.add(nodeKeys[0], 0, seq: seq)
         if let onBehalfOf = event.onBehalfOf {
-            held.byActor.add(nodeKeys[onBehalfOf], 1, seq: seq)
+            workspace.held.byActor.add(nodeKeys[onBehalfOf], 1, seq: seq)
         }
         for row in event.nodeRoles {
-            held.byNode.add(nodeKeys[row.node], row.role, seq: seq)
+            workspace.held.byNode.add(nodeKeys[row.node], row.role, seq: seq)
         }
         for tag in event.tags {
             for target in event.tagTargets {
-                held.tags.add(nodeKeys[target], termKeys[tag], seq: seq)
-                held.tagged.add(termKeys[tag], nodeKeys[target], seq: seq)
+                workspace.held.tags.add(nodeKeys[target], termKeys[tag], seq: seq)
+                workspace.held.tagged.add(termKeys[tag], nodeKeys[target], seq: seq)
             }
         }
 
