@@ -34,8 +34,9 @@ final class GroupCommitWriter: Sendable {
 
         func resume(with result: Result<BatchWriter.Answer, LedgerError>) {
             switch (self, result) {
-            case (.append(_, _, let continuation), .success(.receipts(let receipts))): continuation.resume(returning: receipts)
-            case (.appendStreamed(_, let continuation), .success(.receipts(let receipts))): continuation.resume(returning: receipts)
+            case (.append(_, _, let continuation), .success(.receipts(let receipts))),
+                 (.appendStreamed(_, let continuation), .success(.receipts(let receipts))):
+                continuation.resume(returning: receipts)
             case (.checkpoint(let continuation), .success(.checkpoint(let checkpoint))): continuation.resume(returning: checkpoint)
             case (_, .failure(let error)): fail(error)
             default: fail(LedgerError.corrupted("the writer answered a request with the wrong kind of result"))

@@ -67,22 +67,17 @@ struct PendingIndexRows {
         rows.append(Row(prefix0: first.high, prefix1: first.low, prefix2: second.high, prefix3: second.low, seq: seq))
     }
 
-    /// The key bytes of `row`, as ``Keys`` lays them out.
+    /// The key bytes of `row`, laid out by ``Keys`` (`by_actor` and `by_node` share a layout).
     func key(of row: Row) -> KeyBuffer {
-        var key = KeyBuffer()
-        key.append(row.prefix0)
-        key.append(row.prefix1)
+        let first = Key128(high: row.prefix0, low: row.prefix1)
         switch prefix {
         case .key:
-            break
+            return Keys.kind(first, seq: row.seq)
         case .keyAndByte:
-            key.append(UInt8(truncatingIfNeeded: row.prefix2 >> 56))
+            return Keys.node(first, role: UInt8(truncatingIfNeeded: row.prefix2 >> 56), seq: row.seq)
         case .twoKeys:
-            key.append(row.prefix2)
-            key.append(row.prefix3)
+            return Keys.tag(first, Key128(high: row.prefix2, low: row.prefix3), seq: row.seq)
         }
-        key.append(row.seq)
-        return key
     }
 
     /// Writes the held rows in key order, with empty values, and forgets them.
