@@ -295,7 +295,7 @@ public final class Ledger: Sendable {
     /// The entry at `seq`, decoded and checked.
     public func entry(at seq: UInt64) throws -> LedgerEntry {
         try withEntryBytes(at: seq) { bytes in
-            do { return try LedgerEntry(bytes: bytes) } catch { throw LedgerError.corrupted("the entry at seq \(seq): \(error)") }
+            do { return try LedgerEntry(bytes: bytes) } catch { throw LedgerError.unreadableEntry(at: seq, error) }
         }
     }
 
@@ -316,7 +316,7 @@ public final class Ledger: Sendable {
         var result: [LedgerEntry] = []
         guard limit > 0 else { return result }
         try forEachEntry(from: start) { seq, bytes in
-            do { result.append(try LedgerEntry(bytes: bytes)) } catch { throw LedgerError.corrupted("the entry at seq \(seq): \(error)") }
+            do { result.append(try LedgerEntry(bytes: bytes)) } catch { throw LedgerError.unreadableEntry(at: seq, error) }
             return result.count < limit
         }
         return result

@@ -76,6 +76,11 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The entry stored at `seq` cannot be read back: `error` says how.
+    static func unreadableEntry(at seq: UInt64, _ error: any Error) -> LedgerError {
+        .corrupted("the entry at seq \(seq): \(error)")
+    }
+
     /// Wraps any error from the storage layer in the matching ledger error.
     static func from(_ error: any Error, path: String, mapSize: Int) -> LedgerError {
         if let error = error as? LedgerError { return error }

@@ -46,6 +46,48 @@ struct APITests {
         #expect(try fixture.ledger.head().size == 5)
     }
 
+    @Test("credentials in any scheme case and with spaces or tabs around them; other schemes and empty ones are refused")
+    func credentialForms() async throws {
+        let fixture = try await ServerFixture()
+        let agent = fixture.key(.agent)
+        try await fixture.application.test(.router) { client in
+            func post(_ name: HTTPField.Name, _ value: String, contentType: String = "application/json") async throws -> TestResponse {
+                var headers = HTTPFields()
+                headers[name] = value
+                headers[.contentType] = contentType
+                return try await client.execute(uri: "/v1/events", method: .post, headers: headers, body: ByteBuffer(string: #"{"kind":"read","inputs":["dataset:a"]}"#))
+            }
+            let apiKey = HTTPField.Name("X-API-Key")!
+            let accepted: [(HTTPField.Name, String)] = [
+                (.authorization, "Bearer \(agent)"), (.authorization, "bearer \(agent)"), (.authorization, "BEARER\t\(agent)  "),
+                (.authorization, "  Bearer   \(agent)"), (apiKey, agent), (apiKey, " \t\(agent) "),
+            ]
+            for (name, value) in accepted {
+                let response = try await post(name, value)
+                #expect(response.status == .created, "\(name): \(value.replacingOccurrences(of: agent, with: "KEY")) → \(response.status)")
+            }
+            let refused: [(HTTPField.Name, String)] = [
+                (.authorization, "Basic \(agent)"), (.authorization, "Bearer"), (.authorization, "Bearer   "), (.authorization, "Bearerx \(agent)"),
+                (.authorization, agent), (apiKey, "   "), (.authorization, "Bearer \(agent)x"),
+            ]
+            for (name, value) in refused {
+                let response = try await post(name, value)
+                #expect(response.status == .unauthorized, "\(name): \(value.replacingOccurrences(of: agent, with: "KEY")) → \(response.status)")
+            }
+            // The NDJSON content type is found in any case and with parameters.
+            let ndjson = try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: agent, contentType: "Application/X-NDJSON; charset=utf-8"),
+                body: ByteBuffer(string: "{\"kind\":\"read\",\"inputs\":[\"dataset:c\"]}\n{\"kind\":\"read\",\"inputs\":[\"dataset:d\"]}\n")
+            )
+            #expect(ndjson.json?["count"] == .number(2), "\(ndjson.text)")
+        }
+        // Every accepted request wrote its event; the refused ones wrote none (only the record
+        // of the refusal).
+        let size = try fixture.ledger.head().size
+        let reads = try (0..<size).filter { try fixture.ledger.entry(at: $0).event.kind == "read" }
+        #expect(reads.count == 6 + 2)
+    }
+
     @Test("bad events get a 4xx with a useful body and write nothing")
     func badEvents() async throws {
         let fixture = try await ServerFixture { $0.limits.maxBodyBytes = 4_096; $0.limits.maxBatchEvents = 3 }

@@ -46,7 +46,7 @@ public struct EntryFields: ~Copyable {
             parsedAttributes = parsed
             return parsed
         } catch {
-            throw .corrupted("the entry at seq \(seq): \(error)")
+            throw .unreadableEntry(at: seq, error)
         }
     }
 

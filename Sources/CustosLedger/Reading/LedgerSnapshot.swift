@@ -286,7 +286,7 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
     public func withEntryFields<R>(at seq: UInt64, _ body: (inout EntryFields) throws -> R) throws -> R {
         try withEntryBytes(at: seq) { bytes in
             let view: EntryView
-            do { view = try EntryView(bytes, strict: false) } catch { throw LedgerError.corrupted("the entry at seq \(seq): \(error)") }
+            do { view = try EntryView(bytes, strict: false) } catch { throw LedgerError.unreadableEntry(at: seq, error) }
             var fields = EntryFields(view: view)
             return try body(&fields)
         }
@@ -295,7 +295,7 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
     /// The entry at `seq`, decoded (not checked again: `custos verify` does that).
     public func entry(at seq: UInt64) throws -> LedgerEntry {
         try withEntryBytes(at: seq) { bytes in
-            do { return try LedgerEntry(storedBytes: bytes) } catch { throw LedgerError.corrupted("the entry at seq \(seq): \(error)") }
+            do { return try LedgerEntry(storedBytes: bytes) } catch { throw LedgerError.unreadableEntry(at: seq, error) }
         }
     }
 }

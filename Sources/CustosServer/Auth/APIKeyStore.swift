@@ -173,7 +173,7 @@ public final class APIKeyStore: Sendable {
     }
 
     static func hash(_ key: String) -> String {
-        Hex.encode(SHA256.hash(data: Array(key.utf8)))
+        SHA256.hash(data: Array(key.utf8)).withUnsafeBytes { Hex.encode($0) }
     }
 
     private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

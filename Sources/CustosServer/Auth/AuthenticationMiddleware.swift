@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -8,19 +7,19 @@ import Hummingbird
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CustosRequestContext
     let state: ServerState
+    private static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         var credential: String?
         if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                credential = parts[1].trimmingCharacters(in: .whitespaces)
+            if let bearer = HeaderText.credential(of: header, scheme: "bearer") {
+                credential = String(bearer)
             } else {
                 context.credentialsRejected = true
             }
-        } else if let key = request.headers[HTTPField.Name("X-API-Key")!] {
-            credential = key.trimmingCharacters(in: .whitespaces)
+        } else if let key = request.headers[Self.apiKeyHeader] {
+            credential = String(HeaderText.trimmed(key[...]))
         }
         if let credential {
             if credential.hasPrefix("custos_") {

@@ -71,7 +71,7 @@ enum EventRoutes {
 
     /// The events of a body: `[…]`, `{…}`, or one object per line.
     static func parseEvents(_ body: ByteBuffer, contentType: String?, limit: Int) throws -> (values: [JSONValue], single: Bool) {
-        let ndjson = contentType?.lowercased().contains("ndjson") == true || contentType?.lowercased().contains("jsonl") == true
+        let ndjson = contentType.map { HeaderText.contains($0, "ndjson") || HeaderText.contains($0, "jsonl") } ?? false
         var values: [JSONValue] = []
         var single = false
         try body.withUnsafeReadableBytes { bytes in
