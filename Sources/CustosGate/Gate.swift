@@ -25,6 +25,8 @@ public final class Gate: Sendable {
     public let signingKey: GateSigningKey
     let graph: LineageGraph
     let watcher: GateWatcher
+    /// Tokens this gate signed, so that their redemption skips checking its own signature.
+    let issued = IssuedTokens()
     private let settings: Mutex<Settings>
     /// Requests not yet final, and how far the log was scanned for new ones.
     private let open = Mutex<(scanned: UInt64, open: [NodeID: UInt64])>((0, [:]))
@@ -416,7 +418,9 @@ public final class Gate: Sendable {
             onBehalfOf: state.requester.onBehalfOf, notBefore: approvedAt.microseconds / 1_000_000,
             expires: (lapse.microseconds + 999_999) / 1_000_000, nonce: nonce(for: id), issuer: ledger.origin, keyID: signingKey.verifier.keyID
         )
-        return GateToken(claims: claims, signingKey: signingKey)
+        let token = GateToken(claims: claims, signingKey: signingKey)
+        issued.remember(token)
+        return token
     }
 
     /// What redeeming a token did.
@@ -432,13 +436,17 @@ public final class Gate: Sendable {
     /// out-of-scope token fails, and the attempt is recorded.
     public func redeem(_ compact: String, by actor: Actor, action: String? = nil, resource: String? = nil) async throws -> Redemption {
         let token: GateToken
-        do {
-            token = try GateToken(parsing: compact, verifier: signingKey.verifier)
-        } catch {
-            try await recordRefusal(GateKind.redeemRefused, of: nil, by: actor, reason: error.description, extra: [
-                "tokenSHA256": .string(SHA256.hash(data: Array(compact.utf8)).withUnsafeBytes { Hex.encode($0) }),
-            ])
-            throw error
+        if let known = issued.token(compact) {
+            token = known
+        } else {
+            do {
+                token = try GateToken(parsing: compact, verifier: signingKey.verifier)
+            } catch {
+                try await recordRefusal(GateKind.redeemRefused, of: nil, by: actor, reason: error.description, extra: [
+                    "tokenSHA256": .string(SHA256.hash(data: Array(compact.utf8)).withUnsafeBytes { Hex.encode($0) }),
+                ])
+                throw error
+            }
         }
         let id = token.claims.request
         do {
@@ -472,7 +480,7 @@ public final class Gate: Sendable {
     /// Checks a token: its signature, time window and scope offline, then what the ledger says
     /// of its request (already redeemed, revoked…). Records nothing.
     public func verify(_ compact: String, action: String? = nil, resource: String? = nil) throws -> (token: GateToken, request: ApprovalRequest) {
-        let token = try GateToken(parsing: compact, verifier: signingKey.verifier)
+        let token = try issued.token(compact) ?? GateToken(parsing: compact, verifier: signingKey.verifier)
         try token.check(now: Timestamp.now(), action: action, resource: resource)
         let state = try request(token.claims.request)
         guard state.status == .approved else {

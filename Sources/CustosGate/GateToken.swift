@@ -1,6 +1,5 @@
 public import CustosLedger
 import Crypto
-import Foundation
 
 /// A just-in-time token: proof that a request was approved, for one action on one scope,
 /// for a short while. Compact form (docs/FORMAT.md, "Gate tokens"):
@@ -47,20 +46,26 @@ public struct GateToken: Sendable, Hashable, CustomStringConvertible {
     /// Signs `claims`.
     public init(claims: Claims, signingKey: GateSigningKey) {
         self.claims = claims
-        let payload = Self.base64URL(CanonicalJSON.encode(claims.jsonValue))
+        let payload = Base64URL.encode(CanonicalJSON.encode(claims.jsonValue))
         let signed = Self.prefix + payload
-        compact = signed + "." + Self.base64URL(signingKey.signature(for: Array(signed.utf8)))
+        compact = signed + "." + Base64URL.encode(signingKey.signature(for: Array(signed.utf8)))
+    }
+
+    /// A token the gate signed and remembers (``IssuedTokens``): its signature is its own.
+    init(issued claims: Claims, compact: String) {
+        self.claims = claims
+        self.compact = compact
     }
 
     /// Reads a compact token and checks its signature, and only that: use ``check(now:action:resource:)``
     /// for its time window and scope.
     public init(parsing compact: String, verifier: GateVerifierKey) throws(GateError) {
-        let text = compact.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(Self.trimmed(compact))
         guard text.hasPrefix(Self.prefix), text.utf8.count <= 8_192 else {
             throw .invalidToken("a gate token starts with \(Self.prefix) and is at most 8 KiB")
         }
         let parts = text.dropFirst(Self.prefix.count).split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let payload = Self.decodeBase64URL(parts[0]), let signature = Self.decodeBase64URL(parts[1]) else {
+        guard parts.count == 2, let payload = Base64URL.decode(parts[0]), let signature = Base64URL.decode(parts[1]) else {
             throw .invalidToken("a gate token reads cgt1.CLAIMS.SIGNATURE, both base64url")
         }
         guard verifier.isValidSignature(signature, of: Array((Self.prefix + parts[0]).utf8)) else {
@@ -88,18 +93,12 @@ public struct GateToken: Sendable, Hashable, CustomStringConvertible {
 
     static func time(_ second: Int64) -> String { Timestamp(microseconds: second * 1_000_000).description }
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        var text = Data(bytes).base64EncodedString()
-        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        while text.hasSuffix("=") { text.removeLast() }
-        return text
-    }
-
-    static func decodeBase64URL(_ text: Substring) -> [UInt8]? {
-        guard text.utf8.allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "=") }) else { return nil }
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.utf8.count % 4 != 0 { standard += "=" }
-        return Data(base64Encoded: standard).map(Array.init)
+    /// `text` without the spaces, tabs and line ends a copied token may carry around it.
+    static func trimmed(_ text: String) -> Substring {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return text[first...last]
     }
 }
 

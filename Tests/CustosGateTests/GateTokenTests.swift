@@ -62,6 +62,35 @@ struct GateTokenTests {
         _ = try await fixture.gate.redeem(token.compact, by: People.loneAgent, action: "export", resource: "export:x/file.csv")
     }
 
+    @Test("the gate skips checking only the exact tokens it signed; another gate on the store checks them in full")
+    func issuedTokens() async throws {
+        let fixture = try GateFixture()
+        let (asked, token) = try await approved(fixture)
+        #expect(fixture.gate.issued.token(token.compact)?.claims == token.claims)
+        // One character of the signature changed: not what the gate issued, so it is checked.
+        var altered = Array(token.compact.utf8)
+        altered[altered.count - 2] = altered[altered.count - 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let alteredText = String(decoding: altered, as: UTF8.self)
+        #expect(fixture.gate.issued.token(alteredText) == nil)
+        #expect(throws: GateError.self) { _ = try fixture.gate.verify(alteredText) }
+        // A second gate on the same store (another process, say) remembers nothing and
+        // verifies the signature before it redeems.
+        let other = try Gate(ledger: fixture.ledger, policy: fixture.gate.policy)
+        #expect(other.issued.count == 0)
+        let redeemed = try await other.redeem(token.compact, by: People.loneAgent, action: "export", resource: "dataset:x")
+        #expect(redeemed.request.id == asked.id && redeemed.request.status == .executed)
+        // Bounded: the oldest are forgotten first, and a token fetched again is kept once.
+        let memo = IssuedTokens(capacity: 2)
+        let tokens = (0..<3).map { index in
+            var claims = token.claims
+            claims.nonce = String(repeating: "\(index)", count: 32)
+            return GateToken(claims: claims, signingKey: fixture.gate.signingKey)
+        }
+        for token in tokens + [tokens[2]] { memo.remember(token) }
+        #expect(memo.count == 2)
+        #expect(memo.token(tokens[0].compact) == nil && memo.token(tokens[1].compact) != nil && memo.token(tokens[2].compact) != nil)
+    }
+
     @Test("forged tokens fail: altered claims, another store's key, garbage")
     func forged() async throws {
         let fixture = try GateFixture()

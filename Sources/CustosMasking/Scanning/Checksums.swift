@@ -1,3 +1,4 @@
+import CustosLedger
 import Foundation
 
 /// The checks that decide where a format has one: Luhn for card numbers, ISO 7064 mod 97
@@ -94,30 +95,6 @@ enum Checksums {
     /// Decodes the first `limit` bytes of unpadded base64url (as JWT segments are written);
     /// nil when it is not base64url.
     static func base64URLDecode(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> [UInt8]? {
-        func value(_ byte: UInt8) -> UInt32? {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return UInt32(byte - UInt8(ascii: "A"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): return UInt32(byte - UInt8(ascii: "a")) + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0")) + 52
-            case UInt8(ascii: "-"), UInt8(ascii: "+"): return 62
-            case UInt8(ascii: "_"), UInt8(ascii: "/"): return 63
-            default: return nil
-            }
-        }
-        var output: [UInt8] = []
-        output.reserveCapacity(min(limit, bytes.count * 3 / 4 + 1))
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for byte in bytes {
-            guard let sextet = value(byte) else { return nil }
-            accumulator = accumulator << 6 | sextet
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                if output.count >= limit { return output }
-            }
-        }
-        return output
+        Base64URL.decode(bytes, lenient: true, limit: limit)
     }
 }
