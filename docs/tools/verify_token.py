@@ -27,9 +27,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 def b64url_decode(text):
-    if re.search(r"[^A-Za-z0-9_-]", text):
+    if re.search(r"[^A-Za-z0-9_-]", text) or len(text) % 4 == 1:
         raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # One text per token: unused bits of the last character must be zero.
+    if base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != text:
+        raise ValueError("not the canonical base64url of its bytes")
+    return raw
 
 
 def canonical(value):
