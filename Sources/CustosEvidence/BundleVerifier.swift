@@ -65,7 +65,7 @@ public enum BundleVerifier {
                 hasher.update(data: chunk)
                 size += Int64(chunk.count)
             }
-            digests[path] = hasher.finalize().withUnsafeBytes { Hex.encode($0) }
+            digests[path] = Hex.encode(hasher.finalize())
         }
 
         // The key, the manifest's signature, the checkpoint.
@@ -156,7 +156,7 @@ public enum BundleVerifier {
                 if chain.after == nil, pass.failures.isEmpty, pass.lastSeq.map({ $0 + 1 }) != chain.treeSize {
                     fail("proofs/chain.json", "the chain stops at seq \(pass.lastSeq.map(String.init) ?? "none") with no entry after the period, yet the checkpoint holds \(chain.treeSize) entries: events are missing at the period's end")
                 }
-                if let expected = listed["events.ndjson"], hasher.finalize().withUnsafeBytes({ Hex.encode($0) }) != expected.sha256 || size != expected.size {
+                if let expected = listed["events.ndjson"], Hex.encode(hasher.finalize()) != expected.sha256 || size != expected.size {
                     fail("events.ndjson", "does not match its SHA-256 or size in the manifest: the file was changed")
                 }
                 for failure in pass.failures { fail(failure.file, failure.message, seq: failure.seq) }

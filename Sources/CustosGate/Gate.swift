@@ -443,7 +443,7 @@ public final class Gate: Sendable {
                 token = try GateToken(parsing: compact, verifier: signingKey.verifier)
             } catch {
                 try await recordRefusal(GateKind.redeemRefused, of: nil, by: actor, reason: error.description, extra: [
-                    "tokenSHA256": .string(SHA256.hash(data: Array(compact.utf8)).withUnsafeBytes { Hex.encode($0) }),
+                    "tokenSHA256": .string(Hex.encode(SHA256.hash(data: Array(compact.utf8)))),
                 ])
                 throw error
             }

@@ -90,7 +90,7 @@ public struct MaskingPolicy: Sendable, Hashable {
             }
         }
         text += "covers=\(covers.sorted().joined(separator: ","))\n"
-        return SHA256.hash(data: Array(text.utf8)).withUnsafeBytes { Hex.encode($0) }
+        return Hex.encode(SHA256.hash(data: Array(text.utf8)))
     }
 
     // MARK: Files

@@ -1,4 +1,6 @@
 import CustosLedger
+import Foundation
+import Synchronization
 import Testing
 
 @Suite("Hex")
@@ -18,4 +20,24 @@ struct HexTests {
         #expect(all.withUnsafeBytes { Hex.encode($0) } == text)
         #expect(Hash256.leaf([]).hex == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
     }
+
+    @Test("bytes that come in one piece (digests, MACs) are read in one piece, not byte by byte")
+    func contiguousBytes() {
+        let digest = DigestLike(bytes: [0xDE, 0xAD, 0xBE, 0xEF])
+        #expect(Hex.encode(digest) == "deadbeef")
+        #expect(digest.iterations.withLock { $0 } == 0)
+    }
+}
+
+/// Like a swift-crypto digest: a sequence of bytes without contiguous storage of its own,
+/// which can still lend its bytes in one piece; counts how often it is iterated.
+private final class DigestLike: Sequence, ContiguousBytes, Sendable {
+    let bytes: [UInt8]
+    let iterations = Mutex(0)
+    init(bytes: [UInt8]) { self.bytes = bytes }
+    func makeIterator() -> IndexingIterator<[UInt8]> {
+        iterations.withLock { $0 += 1 }
+        return bytes.makeIterator()
+    }
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try bytes.withUnsafeBytes(body) }
 }

@@ -1,3 +1,5 @@
+import CustosLedger
+
 /// Words that start with a letter: the fixed prefixes of cloud and SaaS credentials, IBANs,
 /// the hex groups of network addresses, and the context words that other detectors listen
 /// for ("phone", "ssn", "Dear", "passport", …).
@@ -159,7 +161,7 @@ extension TextScanner {
         if p[end - 1] == UInt8(ascii: ".") && end - 1 == dots[1] {
             // An unsigned token ends at its second dot.
         }
-        guard let header = Checksums.base64URLDecode(UnsafeBufferPointer(start: p + s, count: dots[0] - s), limit: 256),
+        guard let header = Base64URL.decode(UnsafeBufferPointer(start: p + s, count: dots[0] - s), lenient: true, limit: 256),
               header.first == UInt8(ascii: "{"),
               header.containsSequence(#""alg""#.utf8) || header.containsSequence(#""typ""#.utf8)
         else { return nil }

@@ -1,4 +1,3 @@
-import CustosLedger
 import Foundation
 
 /// The checks that decide where a format has one: Luhn for card numbers, ISO 7064 mod 97
@@ -90,11 +89,5 @@ enum Checksums {
             bits -= share * log2(share)
         }
         return bits
-    }
-
-    /// Decodes the first `limit` bytes of unpadded base64url (as JWT segments are written);
-    /// nil when it is not base64url.
-    static func base64URLDecode(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> [UInt8]? {
-        Base64URL.decode(bytes, lenient: true, limit: limit)
     }
 }

@@ -173,7 +173,7 @@ public final class APIKeyStore: Sendable {
     }
 
     static func hash(_ key: String) -> String {
-        SHA256.hash(data: Array(key.utf8)).withUnsafeBytes { Hex.encode($0) }
+        Hex.encode(SHA256.hash(data: Array(key.utf8)))
     }
 
     private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
