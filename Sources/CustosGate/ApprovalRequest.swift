@@ -162,6 +162,12 @@ public struct ApprovalRequest: Sendable {
         endedAt = time
     }
 
+    /// Whether `actor` may hold this request's token: its requester, or whom the requester
+    /// acts for.
+    public func isTokenHolder(_ actor: Actor) -> Bool {
+        actor.id == requester.id || actor.id == requester.onBehalfOf
+    }
+
     /// Whether an approval by `actor` counts: a human who is not the requester nor anyone it
     /// stands for, or the gate itself for a rule that allows outright.
     private func counts(_ actor: Actor, trail: ApprovalTrail, automatic: Bool) -> Bool {

@@ -407,7 +407,7 @@ public final class Gate: Sendable {
     /// The token of an approved request, for its requester or whomever it acts for.
     public func token(for id: NodeID, by actor: Actor) throws -> GateToken {
         let state = try request(id)
-        guard actor.id == state.requester.id || actor.id == state.requester.onBehalfOf else {
+        guard state.isTokenHolder(actor) else {
             throw GateError.notAllowed("only the requester (\(state.requester.id)) or whom it acts for receives the token of \(id)")
         }
         guard state.status == .approved, let approvedAt = state.approvedAt, let lapse = state.tokenExpiresAt else {

@@ -12,6 +12,9 @@ public protocol GateClient: Sendable {
     func wait(for id: NodeID, timeout: Duration) async throws -> ApprovalRequest
     /// The token of an approved request.
     func token(for id: NodeID) async throws -> GateToken
+    /// Waits as ``wait(for:timeout:)`` does and, when the request is approved, returns its
+    /// token too (``RemoteGate`` gets both in one round trip).
+    func waitWithToken(for id: NodeID, timeout: Duration) async throws -> (request: ApprovalRequest, token: GateToken?)
     /// Redeems the token, once, for `action` on `resource`.
     func redeem(_ token: GateToken, action: String, resource: String) async throws -> ApprovalRequest
     /// Records what the action did; returns its output masked by the gate's policy.
@@ -79,6 +82,11 @@ public struct GateOutcome<Output: GateOutput>: Sendable {
 }
 
 extension GateClient {
+    public func waitWithToken(for id: NodeID, timeout: Duration) async throws -> (request: ApprovalRequest, token: GateToken?) {
+        let decided = try await wait(for: id, timeout: timeout)
+        return (decided, decided.status == .approved ? try await token(for: id) : nil)
+    }
+
     /// Asks for `action` and waits for the decision (at most `timeout`); when it is approved,
     /// fetches its token and redeems it at once, so the token returned is valid and used. A
     /// denied or expired request throws ``GateError/notApproved(request:status:reason:)``; a
@@ -92,8 +100,9 @@ extension GateClient {
         let asked = try await submit(action, justification: justification, payload: payload, idempotencyKey: nil)
         if asked.status == .pending { whilePending(asked) }
         let decided: ApprovalRequest
+        let issued: GateToken?
         do {
-            decided = try await wait(for: asked.id, timeout: timeout)
+            (decided, issued) = try await waitWithToken(for: asked.id, timeout: timeout)
         } catch {
             _ = try? await revoke(asked.id, reason: "the requester stopped waiting: \(error)")
             throw error
@@ -104,10 +113,9 @@ extension GateClient {
             if cancelled { throw CancellationError() }
             throw GateError.timedOut(request: asked.id.rawValue, seconds: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         }
-        guard decided.status == .approved else {
+        guard decided.status == .approved, let token = issued else {
             throw GateError.notApproved(request: asked.id.rawValue, status: decided.status, reason: decided.statusReason ?? decided.status.rawValue)
         }
-        let token = try await token(for: asked.id)
         _ = try await redeem(token, action: action.name, resource: action.resource.rawValue)
         return (decided, token)
     }

@@ -50,18 +50,38 @@ public final class RemoteGate: GateClient {
     }
 
     public func wait(for id: NodeID, timeout: Duration) async throws -> ApprovalRequest {
+        try await poll(id, timeout: timeout, withToken: false).request
+    }
+
+    public func token(for id: NodeID) async throws -> GateToken {
+        try await checkedToken(try await call(.GET, "/v1/approvals/\(Self.escape(id))/token"))
+    }
+
+    /// One long poll that, once the request is approved, answers with its token as well.
+    public func waitWithToken(for id: NodeID, timeout: Duration) async throws -> (request: ApprovalRequest, token: GateToken?) {
+        let (decided, answer) = try await poll(id, timeout: timeout, withToken: true)
+        guard decided.status == .approved else { return (decided, nil) }
+        // A server from before `token=true` answers without it: ask separately.
+        guard let issued = answer["token"] else { return (decided, try await token(for: id)) }
+        return (decided, try await checkedToken(issued))
+    }
+
+    /// Long polls until the request is decided, `timeout` passes or the task is cancelled.
+    private func poll(_ id: NodeID, timeout: Duration, withToken: Bool) async throws -> (request: ApprovalRequest, answer: JSONValue) {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while true {
             let left = clock.now.duration(to: deadline)
             let seconds = max(0, min(Self.pollSeconds, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18))
-            let state = try ApprovalRequest(json: try await call(.GET, "/v1/approvals/\(Self.escape(id))/wait?timeout=\(String(format: "%.3f", seconds))", timeout: seconds + 15))
-            if state.status != .pending || clock.now >= deadline || Task.isCancelled { return state }
+            let query = "timeout=\(String(format: "%.3f", seconds))" + (withToken ? "&token=true" : "")
+            let answer = try await call(.GET, "/v1/approvals/\(Self.escape(id))/wait?\(query)", timeout: seconds + 15)
+            let state = try ApprovalRequest(json: answer)
+            if state.status != .pending || clock.now >= deadline || Task.isCancelled { return (state, answer) }
         }
     }
 
-    public func token(for id: NodeID) async throws -> GateToken {
-        let answer = try await call(.GET, "/v1/approvals/\(Self.escape(id))/token")
+    /// The token in an answer (`{"token": compact, …}`), its signature checked with the server's key.
+    private func checkedToken(_ answer: JSONValue) async throws -> GateToken {
         guard let compact = answer["token"]?.stringValue else { throw GateError.remote(status: 200, message: "the answer has no token") }
         return try GateToken(parsing: compact, verifier: try await verifierKey())
     }

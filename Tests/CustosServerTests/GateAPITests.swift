@@ -83,6 +83,43 @@ struct GateAPITests {
         #expect(kinds == ["request", "approve", "gate.redeem_refused", "execute", "gate.redeem_refused", "gate.outcome"])
     }
 
+    @Test("a long poll with token=true answers the approval and its token in one round trip, only to the requester")
+    func waitWithToken() async throws {
+        let fixture = try await ServerFixture()
+        let agent = fixture.key(.agent)
+        let approver = fixture.key(.approver)
+        try await fixture.application.test(.router) { client in
+            let asked = try await client.execute(uri: "/v1/approvals", method: .post, headers: ServerFixture.headers(key: agent), body: json([
+                "action": "export", "resource": "dataset:s3://lake/orders", "justification": "quarterly numbers",
+            ]))
+            let id = try #require(asked.json?["id"]?.stringValue)
+            // Refused before any waiting to whoever would not be given the token.
+            let other = try await client.execute(uri: "/v1/approvals/\(id)/wait?timeout=20s&token=true", method: .get, headers: ServerFixture.headers(key: fixture.key(.auditor)))
+            #expect(other.status == .forbidden && other.json?["error"]?["code"] == "not_allowed", "\(other.text)")
+            let malformed = try await client.execute(uri: "/v1/approvals/\(id)/wait?timeout=1s&token=yes", method: .get, headers: ServerFixture.headers(key: agent))
+            #expect(malformed.status == .badRequest && malformed.json?["error"]?["code"] == "invalid_parameter", "\(malformed.text)")
+            // Still pending at the timeout: no token.
+            let early = try await client.execute(uri: "/v1/approvals/\(id)/wait?timeout=0.05s&token=true", method: .get, headers: ServerFixture.headers(key: agent))
+            #expect(early.status == .ok && early.json?["status"] == "pending" && early.json?["token"] == nil, "\(early.text)")
+
+            async let waited = client.execute(uri: "/v1/approvals/\(id)/wait?timeout=20s&token=true", method: .get, headers: ServerFixture.headers(key: agent))
+            try await Task.sleep(for: .milliseconds(100))
+            let approved = try await client.execute(uri: "/v1/approvals/\(id)/approve", method: .post, headers: ServerFixture.headers(key: approver))
+            #expect(approved.json?["status"] == "approved" && approved.json?["token"] == nil, "\(approved.text)")
+            let woke = try await waited
+            #expect(woke.json?["status"] == "approved", "\(woke.text)")
+            let token = try #require(woke.json?["token"]?["token"]?.stringValue, "\(woke.text)")
+            #expect(woke.json?["token"]?["claims"]?["req"]?.stringValue == id)
+            let verifier = try GateVerifierKey(parsing: try await client.execute(uri: "/v1/tokens/key", method: .get).text)
+            _ = try GateToken(parsing: token, verifier: verifier)
+            // Without the flag the answer is the request alone, as before.
+            let plain = try await client.execute(uri: "/v1/approvals/\(id)/wait?timeout=1s", method: .get, headers: ServerFixture.headers(key: agent))
+            #expect(plain.json?["status"] == "approved" && plain.json?["token"] == nil)
+            let redeemed = try await client.execute(uri: "/v1/tokens/redeem", method: .post, headers: ServerFixture.headers(key: agent), body: json(["token": .string(token), "action": "export", "resource": "dataset:s3://lake/orders"]))
+            #expect(redeemed.status == .ok && redeemed.json?["request"]?["status"] == "executed", "\(redeemed.text)")
+        }
+    }
+
     @Test("an approver cannot approve its own request: 403, and the attempt is recorded")
     func selfApproval() async throws {
         let fixture = try await ServerFixture()

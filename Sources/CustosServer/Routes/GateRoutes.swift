@@ -52,8 +52,17 @@ enum GateRoutes {
             let found = try visibleRequest(context, gate)
             let timeout = try seconds(request.text("timeout") ?? "30s", max: 120)
             let after = try request.integer("after", in: 0...Int.max).map(UInt64.init)
+            // An agent that asks for the token with the decision saves a round trip; refused
+            // before the wait, not after it, to anyone the token would not be given to.
+            let withToken = try flag(request.text("token"), "token")
+            let holder = try context.requirePrincipal().actor()
+            if withToken, !found.isTokenHolder(holder) {
+                throw GateError.notAllowed("only the requester (\(found.requester.id)) or whom it acts for receives the token of \(found.id)")
+            }
             let waited = try await gate.wait(for: found.id, timeout: .milliseconds(Int64(timeout * 1_000)), changedAfter: after)
-            return Reply.json(waited.jsonValue)
+            guard withToken, waited.status == .approved, var answer = waited.jsonValue.objectValue else { return Reply.json(waited.jsonValue) }
+            answer["token"] = tokenJSON(try gate.token(for: waited.id, by: holder))
+            return Reply.json(.object(answer))
         }
         routes.add(.get, "/v1/approvals/{id}/context") { request, context in
             let found = try visibleRequest(context, gate)
@@ -159,6 +168,15 @@ enum GateRoutes {
         }
         json.endObject()
         return json
+    }
+
+    /// A yes-or-no query parameter: `true` or `false` (absent is false).
+    static func flag(_ text: String?, _ name: String) throws -> Bool {
+        switch text {
+        case nil, "false": return false
+        case "true": return true
+        default: throw APIError.badRequest("invalid_parameter", "\(name) must be true or false")
+        }
     }
 
     static func tokenJSON(_ token: GateToken) -> JSONValue {

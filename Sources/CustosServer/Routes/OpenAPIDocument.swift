@@ -168,8 +168,11 @@ enum OpenAPIDocument {
         ),
         Operation(
             method: "get", path: "/v1/approvals/{id}/wait", summary: "Long poll: answers when the request is decided (or, with after, has changed since that seq), or when the timeout passes, with the request as it then stands.",
-            parameters: [path("id", "request:ID, or the ID alone"), query("timeout", "how long to wait: 30s by default, at most 120s"), query("after", "a lastSeq already seen", type: "integer")],
-            ok: (200, response("The request.", ref("ApprovalRequest"))), errors: [400, 404]
+            parameters: [
+                path("id", "request:ID, or the ID alone"), query("timeout", "how long to wait: 30s by default, at most 120s"), query("after", "a lastSeq already seen", type: "integer"),
+                query("token", "true: when the request is approved, the answer carries its token (requester, or whom it acts for, only: 403 otherwise)", type: "boolean"),
+            ],
+            ok: (200, response("The request; with token=true and the request approved, its token in token.", ref("DecidedRequest"))), errors: [400, 404]
         ),
         Operation(
             method: "get", path: "/v1/approvals/{id}/context", summary: "What an approver weighs: the request, the policy rule that matched (as the policy in force states it) and the resource's upstream lineage.",
@@ -290,6 +293,7 @@ enum OpenAPIDocument {
                 "outcome": object(["succeeded": boolean, "seq": integer, "time": string, "attributes": .object(["type": "object"])]),
                 "requestSeq": integer, "lastSeq": integer,
             ], required: ["id", "requester", "action", "resource", "status"]),
+            "DecidedRequest": .object(["allOf": .array([ref("ApprovalRequest"), object(["token": ref("GateToken")])])]),
             "ApprovalRequests": object(["count": integer, "requests": .object(["type": "array", "items": ref("ApprovalRequest")])], required: ["count", "requests"]),
             "Decision": object(["reason": string]),
             "TokenClaims": object(["v": integer, "iss": string, "kid": string, "req": string, "act": string, "res": string, "scp": strings, "sub": string, "obo": string, "nbf": integer, "exp": integer, "nonce": string]),
