@@ -79,6 +79,46 @@ struct EventTests {
         }
     }
 
+    @Test("a bad attribute deep inside is named by its whole path")
+    func attributePaths() throws {
+        func field(_ attributes: [String: JSONValue], limits: EventLimits = .standard) -> String? {
+            do {
+                _ = try Event(kind: .transform, actor: .agent("a"), attributes: attributes, limits: limits)
+                return nil
+            } catch {
+                return error.field
+            }
+        }
+        #expect(field(["rows": 3, "detail": ["ok": true]]) == nil)
+        #expect(field(["ratio": .number(.infinity)]) == "attributes.ratio")
+        #expect(field(["runs": .array([1, .object(["ms": .number(.nan)])])]) == "attributes.runs[1].ms")
+        var shallow = EventLimits()
+        shallow.maxAttributeDepth = 2
+        #expect(field(["a": ["b": ["c": 1]]], limits: shallow) == "attributes.a.b")
+    }
+
+    @Test("repeated inputs, outputs and explicit edges make each edge once, in first-seen order, few or many")
+    func repeatedEdges() throws {
+        func node(_ name: String) throws -> NodeID { try NodeID("dataset:\(name)") }
+        // Few edges (the search in place): x→z twice over, once more as an explicit edge.
+        let few = try Event(
+            kind: .transform, actor: .agent("a"), inputs: [node("x"), node("y"), node("x")], outputs: [node("z")],
+            edges: [ExplicitEdge(from: node("x"), to: node("z")), ExplicitEdge(from: node("y"), to: node("y"))]
+        )
+        #expect(EdgeMapping.edges(of: few).map { "\($0.from.rawValue)>\($0.to.rawValue)" } == ["dataset:x>dataset:z", "dataset:y>dataset:z", "agent:a>dataset:z"])
+        // Many edges (hashed): 5 inputs, one repeated, × 4 outputs, and the actor's edges.
+        let inputs = try ["a", "b", "c", "a", "d"].map(node)
+        let outputs = try ["p", "q", "r", "s"].map(node)
+        let many = try Event(kind: .transform, actor: .agent("a"), inputs: inputs, outputs: outputs)
+        var expected: [String] = []
+        for input in inputs {
+            for output in outputs where !expected.contains("\(input.rawValue)>\(output.rawValue)") { expected.append("\(input.rawValue)>\(output.rawValue)") }
+        }
+        expected += outputs.map { "agent:a>\($0.rawValue)" }
+        #expect(EdgeMapping.edges(of: many).map { "\($0.from.rawValue)>\($0.to.rawValue)" } == expected)
+        #expect(expected.count == 20)
+    }
+
     @Test("canonical content plus the assigned members is the RFC 8785 form of the whole entry")
     func contentIsCanonical() throws {
         let event = try Event(json: EventFactory_sample)

@@ -86,9 +86,19 @@ public enum EdgeMapping {
             edges.append(Position(from: actor, to: target, role: .actor, relation: 0))
         }
         guard edges.count > 1 else { return edges }
-        // Repeated inputs, outputs or edges repeat edges: keep the first of each.
-        var seen = Set<Position>(minimumCapacity: edges.count)
-        return edges.filter { seen.insert($0).inserted }
+        // Repeated inputs, outputs or edges repeat edges: keep the first of each. Most events
+        // make a handful, which a search in place removes faster than hashing.
+        guard edges.count <= 16 else {
+            var seen = Set<Position>(minimumCapacity: edges.count)
+            return edges.filter { seen.insert($0).inserted }
+        }
+        var kept = 1
+        for index in 1..<edges.count where !edges[0..<kept].contains(edges[index]) {
+            edges[kept] = edges[index]
+            kept += 1
+        }
+        edges.removeLast(edges.count - kept)
+        return edges
     }
 
     /// An upper bound on the number of edges of `event`, cheap to compute.

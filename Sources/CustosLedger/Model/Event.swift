@@ -84,7 +84,7 @@ public struct Event: Sendable, Hashable {
             throw EventError(field: "clientTime", reason: "\"\(preview(clientTime))\" is not an RFC 3339 time, e.g. 2026-11-22T07:41:51Z")
         }
         for (key, value) in attributes {
-            try Event.checkAttribute(value, depth: 1, limits: limits, path: "attributes." + key)
+            try Event.checkAttribute(value, depth: 1, limits: limits, path: { "attributes." + key })
         }
         if kind == .classify {
             guard case .array(let tags)? = attributes["tags"], !tags.isEmpty else {
@@ -107,19 +107,21 @@ public struct Event: Sendable, Hashable {
         return tags.compactMap(\.stringValue)
     }
 
-    private static func checkAttribute(_ value: JSONValue, depth: Int, limits: EventLimits, path: String) throws(EventError) {
+    /// Checks one attribute value; `path` names it, built only for an error (every event
+    /// appended passes here).
+    private static func checkAttribute(_ value: JSONValue, depth: Int, limits: EventLimits, path: () -> String) throws(EventError) {
         switch value {
         case .number(let number) where !number.isFinite:
-            throw EventError(field: path, reason: "numbers must be finite")
+            throw EventError(field: path(), reason: "numbers must be finite")
         case .array(let elements):
-            guard depth < limits.maxAttributeDepth else { throw EventError(field: path, reason: "attributes nest deeper than \(limits.maxAttributeDepth) levels") }
+            guard depth < limits.maxAttributeDepth else { throw EventError(field: path(), reason: "attributes nest deeper than \(limits.maxAttributeDepth) levels") }
             for (index, element) in elements.enumerated() {
-                try checkAttribute(element, depth: depth + 1, limits: limits, path: "\(path)[\(index)]")
+                try checkAttribute(element, depth: depth + 1, limits: limits, path: { "\(path())[\(index)]" })
             }
         case .object(let members):
-            guard depth < limits.maxAttributeDepth else { throw EventError(field: path, reason: "attributes nest deeper than \(limits.maxAttributeDepth) levels") }
+            guard depth < limits.maxAttributeDepth else { throw EventError(field: path(), reason: "attributes nest deeper than \(limits.maxAttributeDepth) levels") }
             for (key, member) in members {
-                try checkAttribute(member, depth: depth + 1, limits: limits, path: path + "." + key)
+                try checkAttribute(member, depth: depth + 1, limits: limits, path: { path() + "." + key })
             }
         default:
             break

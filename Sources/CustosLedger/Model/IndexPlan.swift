@@ -14,22 +14,26 @@ struct IndexPlan {
 
     /// Builds the plan, filling `nodes` (actor first, then on-behalf-of, inputs, outputs, edge
     /// ends, each once) and `terms` (kind first, then explicit relations, then tags).
-    init<Name: Hashable>(
-        actor: Name, onBehalfOf: Name?, inputs: [Name], outputs: [Name],
-        explicit: [(from: Name, to: Name, relation: Name?)], kind: Name, tags tagNames: [Name],
-        nodes: inout [Name], terms: inout [Name]
+    ///
+    /// It runs for every event appended, so it allocates little: no arrays beyond the
+    /// positions it needs and the tables it fills.
+    init<Node: Hashable, Term: Hashable>(
+        actor: Node, onBehalfOf: Node?, inputs: [Node], outputs: [Node],
+        explicit: [(from: Node, to: Node, relation: Term?)], kind: Term, tags tagNames: [Term],
+        nodes: inout [Node], terms: inout [Term]
     ) {
         nodes = []
+        nodes.reserveCapacity(2 + inputs.count + outputs.count + 2 * explicit.count)
         terms = [kind]
         // Events name few nodes: a linear search beats hashing until they name many.
-        var positions: [Name: Int]? = inputs.count + outputs.count + explicit.count > 16 ? [:] : nil
-        func node(_ name: Name) -> Int {
+        var positions: [Node: Int]? = inputs.count + outputs.count + explicit.count > 16 ? [:] : nil
+        func node(_ name: Node) -> Int {
             if let found = positions?[name] ?? (positions == nil ? nodes.firstIndex(of: name) : nil) { return found }
             nodes.append(name)
             positions?[name] = nodes.count - 1
             return nodes.count - 1
         }
-        func term(_ name: Name) -> Int {
+        func term(_ name: Term) -> Int {
             if let found = terms.firstIndex(of: name) { return found }
             terms.append(name)
             return terms.count - 1
@@ -40,11 +44,18 @@ struct IndexPlan {
         let outputPositions = outputs.map(node)
         let explicitPositions = explicit.map { (from: node($0.from), to: node($0.to), relation: $0.relation.map(term) ?? 0) }
         edges = EdgeMapping.positions(actor: actorPosition, inputs: inputPositions, outputs: outputPositions, explicit: explicitPositions)
-        for (list, role) in [(inputPositions, UInt8(0)), (outputPositions, 1), (explicitPositions.flatMap { [$0.from, $0.to] }, 2)] {
-            for position in list where !nodeRoles.contains(where: { $0.node == position && $0.role == role }) {
-                nodeRoles.append((position, role))
-            }
+        var roles: [(node: Int, role: UInt8)] = []
+        roles.reserveCapacity(inputPositions.count + outputPositions.count + 2 * explicitPositions.count)
+        func add(_ position: Int, _ role: UInt8) {
+            if !roles.contains(where: { $0.node == position && $0.role == role }) { roles.append((position, role)) }
         }
+        for position in inputPositions { add(position, 0) }
+        for position in outputPositions { add(position, 1) }
+        for edge in explicitPositions {
+            add(edge.from, 2)
+            add(edge.to, 2)
+        }
+        nodeRoles = roles
         if !tagNames.isEmpty {
             tags = Array(Set(tagNames.map(term))).sorted()
             tagTargets = Array(Set(outputPositions.isEmpty ? inputPositions : outputPositions)).sorted()

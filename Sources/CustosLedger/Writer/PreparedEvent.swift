@@ -41,15 +41,14 @@ struct PreparedEvent: Sendable {
             throw EventError(field: "", reason: "the event is \(content.count) bytes in canonical form; the limit is \(limits.maxEntryBytes - 150): move bulky data out of attributes")
         }
 
-        var nodeNames: [String] = []
+        var nodeNames: [NodeID] = []
         var termNames: [String] = []
         let plan = IndexPlan(
-            actor: event.actor.id.rawValue, onBehalfOf: event.actor.onBehalfOf?.rawValue,
-            inputs: event.inputs.map(\.rawValue), outputs: event.outputs.map(\.rawValue),
-            explicit: event.edges.map { ($0.from.rawValue, $0.to.rawValue, $0.relation?.rawValue) },
+            actor: event.actor.id, onBehalfOf: event.actor.onBehalfOf, inputs: event.inputs, outputs: event.outputs,
+            explicit: event.edges.map { ($0.from, $0.to, $0.relation?.rawValue) },
             kind: event.kind.rawValue, tags: event.classifiedTags, nodes: &nodeNames, terms: &termNames
         )
-        nodes = nodeNames.map { Node(name: $0, firstKey: hasher.key($0)) }
+        nodes = nodeNames.map { Node(name: $0.rawValue, firstKey: hasher.key($0.rawValue)) }
         terms = termNames.map { Node(name: $0, firstKey: hasher.key($0)) }
         onBehalfOf = plan.onBehalfOf
         nodeRoles = plan.nodeRoles
