@@ -59,6 +59,44 @@ struct CanonicalJSONTests {
         #expect(keys == ["\r", "1", "\u{80}", "\u{f6}", "\u{20ac}", "\u{1F600}", "\u{fb33}"])
     }
 
+    @Test("an object's members are written in the order sortedKeys gives, for any keys")
+    func memberOrder() throws {
+        let input = #"{"\u20ac":1,"\r":2,"\ufb33":3,"1":4,"\ud83d\ude00":5,"\u0080":6,"\u00f6":7}"#
+        let encoded = String(decoding: CanonicalJSON.encode(try JSONParser.parse(input)), as: UTF8.self)
+        #expect(encoded == "{\"\\r\":2,\"1\":4,\"\u{80}\":6,\"\u{f6}\":7,\"\u{20ac}\":1,\"\u{1F600}\":5,\"\u{fb33}\":3}")
+        var generator = SplitMix64(seed: 11)
+        let names = ["a", "B", "\u{e9}", "\u{1F600}", "\u{FB33}", "ab", "", "\u{e000}", "Z9", "rows", "job"]
+        for _ in 0..<500 {
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<Int(generator.next() % 12) { members[names[Int(generator.next() % UInt64(names.count))]] = .number(Double(generator.next() % 100)) }
+            var expected: [UInt8] = [UInt8(ascii: "{")]
+            for (position, key) in CanonicalJSON.sortedKeys(members).enumerated() {
+                if position > 0 { expected.append(UInt8(ascii: ",")) }
+                CanonicalJSON.appendString(key, to: &expected)
+                expected.append(UInt8(ascii: ":"))
+                CanonicalJSON.append(members[key] ?? .null, to: &expected)
+            }
+            expected.append(UInt8(ascii: "}"))
+            #expect(CanonicalJSON.encode(.object(members)) == expected)
+        }
+    }
+
+    @Test("numbers are written as ECMAScriptNumber formats them, integers included")
+    func numberText() {
+        var generator = SplitMix64(seed: 5)
+        var values: [Double] = Self.numberVectors.map { Double(bitPattern: $0.0) }.filter(\.isFinite)
+        values += [0, -0.0, 1, -1, 9, 10, -10, 1_234_567, 9_007_199_254_740_991, -9_007_199_254_740_991, 9_007_199_254_740_992, 1e21, 1e22, -5e-7, 0.5, 123.0]
+        for _ in 0..<2_000 {
+            let bits = generator.next()
+            values.append(generator.next() % 2 == 0 ? Double(Int64(bitPattern: bits) % 10_000_000_000) : Double(bitPattern: bits))
+        }
+        for value in values where value.isFinite {
+            var output: [UInt8] = []
+            CanonicalJSON.appendNumber(value, to: &output)
+            #expect(String(decoding: output, as: UTF8.self) == ECMAScriptNumber.format(value), "\(value)")
+        }
+    }
+
     @Test("control characters escape as lower-case \\u00xx, others stay literal")
     func stringEscapes() {
         var output: [UInt8] = []

@@ -35,13 +35,27 @@ public enum CanonicalJSON {
     /// Appends an object with its members in canonical order.
     public static func appendObject(_ members: [String: JSONValue], to output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
-        var first = true
-        for (key, value) in members.sorted(by: { precedesInUTF16($0.key, $1.key) }) {
-            if !first { output.append(UInt8(ascii: ",")) }
-            first = false
-            appendString(key, to: &output)
-            output.append(UInt8(ascii: ":"))
-            append(value, to: &output)
+        // Every event's attributes come through here: the members are ordered by sorting
+        // their positions in place, on the stack, rather than copying them into a new array.
+        withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: members.count) { order in
+            var count = 0
+            for index in members.indices {
+                // Insertion sort: objects have few members, and this keeps equal work small.
+                var slot = count
+                while slot > 0 && precedesInUTF16(members[index].key, members[order[slot - 1]].key) {
+                    order[slot] = order[slot - 1]
+                    slot -= 1
+                }
+                order[slot] = index
+                count += 1
+            }
+            for position in 0..<count {
+                if position > 0 { output.append(UInt8(ascii: ",")) }
+                let member = members[order[position]]
+                appendString(member.key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                append(member.value, to: &output)
+            }
         }
         output.append(UInt8(ascii: "}"))
     }
@@ -104,6 +118,21 @@ public enum CanonicalJSON {
     /// Appends `number` as ECMAScript's `Number.prototype.toString` writes it.
     /// Precondition: `number` is finite (the parser and the event model reject the rest).
     public static func appendNumber(_ number: Double, to output: inout [UInt8]) {
+        // Counts and sizes are the usual numbers: integers print as their digits.
+        if number == number.rounded(.towardZero), abs(number) < 9_007_199_254_740_992, number != 0 {
+            var magnitude = UInt64(abs(number))
+            if number < 0 { output.append(UInt8(ascii: "-")) }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+                var start = 20
+                repeat {
+                    start -= 1
+                    digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                } while magnitude > 0
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+            }
+            return
+        }
         output.append(contentsOf: ECMAScriptNumber.format(number).utf8)
     }
 
