@@ -76,6 +76,40 @@ let benchmarks: @Sendable () -> Void = {
         }
     )
 
+    // Throughput rather than latency: two clients append batches of 10,000, so one batch is
+    // prepared while the other is committed (each is still its own 10,000-event commit,
+    // answered once durable). One iteration is six batches, three per client:
+    // events/s = throughput × 60,000.
+    let twoClients = FixtureSlot<(BenchmarkFixture, [[Event]])>()
+    Benchmark(
+        "Append durable batch 10000 two clients",
+        configuration: .init(maxDuration: .seconds(15), maxIterations: 20),
+        closure: { benchmark in
+            guard let (fixture, batches) = twoClients.get() else { return }
+            for _ in benchmark.scaledIterations {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for client in 0..<2 {
+                        group.addTask {
+                            for round in 0..<3 { blackHole(try await fixture.ledger.append(contentsOf: batches[(client + 2 * round) % batches.count])) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        },
+        setup: {
+            let fixture = try BenchmarkFixture()
+            twoClients.set((fixture, (0..<4).map { fixture.factory.transforms(10_000, startingAt: $0 * 10_000) }))
+        },
+        teardown: {
+            if let (fixture, _) = twoClients.get() {
+                let stats = fixture.ledger.writerStatistics
+                recordFigure("Append durable batch 10000 two clients: \(stats.commits) commits, largest \(stats.largestCommit) events, \(stats.commitNanoseconds / UInt64(max(stats.commits, 1)) / 1000) µs per commit on average")
+            }
+            twoClients.set(nil)
+        }
+    )
+
     // The plain-C reference, `eventsPerCommit` events per durable commit. With one event per
     // commit it is the floor for single durable appends on this disk (two puts, two SHA-256,
     // one LMDB commit with its two flushes).

@@ -58,7 +58,7 @@ public enum CustosServer {
 
     /// A logger for the server at `level` (`info` by default), to standard error.
     public static func makeLogger(level: String) -> Logger {
-        var logger = Logger(label: "custos")
+        var logger = Logger(label: "custos") { label in ServerLogHandler(label: label) }
         logger.logLevel = Logger.Level(rawValue: level) ?? .info
         return logger
     }

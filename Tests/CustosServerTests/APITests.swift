@@ -269,10 +269,12 @@ struct APITests {
             _ = try await client.execute(uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: nil), body: ByteBuffer(string: #"{"kind":"read"}"#))
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.json?["status"] == .string("ok"))
+            _ = try await client.execute(uri: "/healthz", method: .get)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("custos_events_appended_total 3"), "\(metrics.text)")
             #expect(metrics.text.contains(#"custos_http_requests_total{route="/v1/events",method="POST",status="201"} 1"#))
+            #expect(metrics.text.contains(#"custos_http_requests_total{route="/healthz",method="GET",status="200"} 2"#), "\(metrics.text)")
             #expect(metrics.text.contains(#"custos_access_denied_total{status="401"} 1"#))
             #expect(metrics.text.contains("custos_append_batch_events_bucket"))
         }

@@ -15,6 +15,13 @@ final class ServerMetrics: Sendable {
     private let duplicates: Counter
     private let entries: Gauge
     private let queued: Gauge
+    /// The counters of `custos_http_requests_total`, by their labels.
+    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+    private struct RequestKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
     /// The writer's counters at the last scrape, so that Prometheus counters only grow.
     private let lastWriter = Mutex(WriterStatistics())
 
@@ -40,7 +47,18 @@ final class ServerMetrics: Sendable {
     }
 
     func request(route: String, method: String, status: Int, nanoseconds: Int64) {
-        registry.makeCounter(descriptor: Self.descriptor("http_requests", "total", "HTTP requests answered."), labels: [("route", route), ("method", method), ("status", String(status))]).increment()
+        // Every request counts here: its counter is looked up in a table of our own rather
+        // than made again through the registry (which builds and checks names each time).
+        let key = RequestKey(route: route, method: method, status: status)
+        let counter = requestCounters.withLock { counters in
+            if let known = counters[key] { return known }
+            let made = registry.makeCounter(
+                descriptor: Self.descriptor("http_requests", "total", "HTTP requests answered."), labels: [("route", route), ("method", method), ("status", String(status))]
+            )
+            counters[key] = made
+            return made
+        }
+        counter.increment()
         durations.recordNanoseconds(nanoseconds)
         if status >= 400 {
             registry.makeCounter(descriptor: Self.descriptor("http_errors", "total", "HTTP requests answered with an error."), labels: [("status", String(status))]).increment()
