@@ -79,6 +79,8 @@ final class GroupCommitWriter: Sendable {
     private let writerState = Mutex(WriterState())
     private let statistics = Mutex(WriterStatistics())
     private let wakeup = DispatchSemaphore(value: 0)
+    /// Commits at least this large free their prepared events off the writer's thread.
+    private static let largeCommit = 1_000
 
     init(environment: Environment, schema: Schema, configuration: LedgerConfiguration, signing: BatchWriter.Signing, edgeCache: EdgeCache) {
         self.environment = environment
@@ -179,6 +181,12 @@ final class GroupCommitWriter: Sendable {
                 batch += lingerForMore(already: batch.reduce(0) { $0 + $1.eventCount })
             }
             commit(batch)
+            if batch.reduce(0, { $0 + $1.eventCount }) >= Self.largeCommit {
+                // Freeing 10,000 prepared events takes milliseconds, which the next commit
+                // would wait for: whoever drops the last reference frees them, and this hands
+                // the writer's to a thread that waits for nothing.
+                DispatchQueue.global(qos: .utility).async { [batch] in _ = batch.count }
+            }
         }
     }
 
