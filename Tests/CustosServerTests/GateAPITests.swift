@@ -17,16 +17,20 @@ import Testing
 struct GateAPITests {
     func json(_ value: JSONValue) -> ByteBuffer { ByteBuffer(string: value.description) }
 
+    /// `POST /v1/approvals` as `key`: an export of the orders dataset, with `payload` if any.
+    func askExport(_ client: some TestClientProtocol, key: String, payload: String? = nil) async throws -> TestResponse {
+        var body: [String: JSONValue] = ["action": "export", "resource": "dataset:s3://lake/orders", "justification": "quarterly numbers"]
+        if let payload { body["payload"] = .string(payload) }
+        return try await client.execute(uri: "/v1/approvals", method: .post, headers: ServerFixture.headers(key: key), body: json(.object(body)))
+    }
+
     @Test("ask → long-poll → approve → token → redeem once → outcome, with the payload masked throughout")
     func lifecycle() async throws {
         let fixture = try await ServerFixture()
         let agent = fixture.key(.agent)
         let approver = fixture.key(.approver)
         try await fixture.application.test(.router) { client in
-            let asked = try await client.execute(uri: "/v1/approvals", method: .post, headers: ServerFixture.headers(key: agent), body: json([
-                "action": "export", "resource": "dataset:s3://lake/orders", "justification": "quarterly numbers",
-                "payload": "recipient: jane.doe@example.com",
-            ]))
+            let asked = try await askExport(client, key: agent, payload: "recipient: jane.doe@example.com")
             #expect(asked.status == .created, "\(asked.text)")
             let id = try #require(asked.json?["id"]?.stringValue)
             #expect(asked.json?["status"] == "pending" && asked.headers[.location] == "/v1/approvals/\(id)")
@@ -89,10 +93,7 @@ struct GateAPITests {
         let agent = fixture.key(.agent)
         let approver = fixture.key(.approver)
         try await fixture.application.test(.router) { client in
-            let asked = try await client.execute(uri: "/v1/approvals", method: .post, headers: ServerFixture.headers(key: agent), body: json([
-                "action": "export", "resource": "dataset:s3://lake/orders", "justification": "quarterly numbers",
-            ]))
-            let id = try #require(asked.json?["id"]?.stringValue)
+            let id = try #require(try await askExport(client, key: agent).json?["id"]?.stringValue)
             // Refused before any waiting to whoever would not be given the token.
             let other = try await client.execute(uri: "/v1/approvals/\(id)/wait?timeout=20s&token=true", method: .get, headers: ServerFixture.headers(key: fixture.key(.auditor)))
             #expect(other.status == .forbidden && other.json?["error"]?["code"] == "not_allowed", "\(other.text)")
