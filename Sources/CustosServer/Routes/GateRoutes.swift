@@ -54,13 +54,12 @@ enum GateRoutes {
             let after = try request.integer("after", in: 0...Int.max).map(UInt64.init)
             // An agent that asks for the token with the decision saves a round trip; refused
             // before the wait, not after it, to anyone the token would not be given to.
-            let withToken = try flag(request.text("token"), "token")
-            let holder = try context.requirePrincipal().actor()
-            if withToken, !found.isTokenHolder(holder) {
+            let holder = try flag(request.text("token"), "token") ? try context.requirePrincipal().actor() : nil
+            if let holder, !found.isTokenHolder(holder) {
                 throw GateError.notAllowed("only the requester (\(found.requester.id)) or whom it acts for receives the token of \(found.id)")
             }
             let waited = try await gate.wait(for: found.id, timeout: .milliseconds(Int64(timeout * 1_000)), changedAfter: after)
-            guard withToken, waited.status == .approved, var answer = waited.jsonValue.objectValue else { return Reply.json(waited.jsonValue) }
+            guard let holder, waited.status == .approved, var answer = waited.jsonValue.objectValue else { return Reply.json(waited.jsonValue) }
             answer["token"] = tokenJSON(try gate.token(for: waited.id, by: holder))
             return Reply.json(.object(answer))
         }
