@@ -36,6 +36,7 @@ let benchmarks: @Sendable () -> Void = {
                     try await server.agent.submit(.export(resource: NodeID(resource)), justification: "benchmark", payload: nil, idempotencyKey: nil)
                 }
                 let deciding = Task { try await server.agent.waitWithToken(for: asked.id, timeout: .seconds(10)) }
+                defer { deciding.cancel() }
                 _ = try await steps.time(1) { try await server.approver.approve(asked.id, reason: nil) }
                 let woke = try await steps.time(2) { try await deciding.value }
                 guard let token = woke.token else { throw GateError.refused("\(asked.id) woke \(woke.request.status.rawValue), without a token") }

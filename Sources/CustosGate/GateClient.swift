@@ -104,7 +104,9 @@ extension GateClient {
         do {
             (decided, issued) = try await waitWithToken(for: asked.id, timeout: timeout)
         } catch {
-            _ = try? await revoke(asked.id, reason: "the requester stopped waiting: \(error)")
+            // An approval whose token the requester cannot get is withdrawn too: nobody else
+            // may hold it.
+            _ = try? await revoke(asked.id, reason: "the requester stopped waiting or could not get its token: \(error)")
             throw error
         }
         if decided.status == .pending {

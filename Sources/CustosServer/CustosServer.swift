@@ -58,7 +58,7 @@ public enum CustosServer {
 
     /// A logger for the server at `level` (`info` by default), to standard error.
     public static func makeLogger(level: String) -> Logger {
-        var logger = Logger(label: "custos") { label in ServerLogHandler(label: label) }
+        var logger = Logger(label: "custos") { label, provider in ServerLogHandler(label: label, metadataProvider: provider) }
         logger.logLevel = Logger.Level(rawValue: level) ?? .info
         return logger
     }

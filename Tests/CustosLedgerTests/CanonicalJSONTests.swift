@@ -79,6 +79,14 @@ struct CanonicalJSONTests {
             expected.append(UInt8(ascii: "}"))
             #expect(CanonicalJSON.encode(.object(members)) == expected)
         }
+        // Many members take the general sort, not the insertion sort kept for few.
+        var many: [String: JSONValue] = [:]
+        for index in 0..<10_000 { many["k\((index * 7_919) % 10_000)"] = .number(Double(index)) }
+        let keys = CanonicalJSON.sortedKeys(many)
+        let text = String(decoding: CanonicalJSON.encode(.object(many)), as: UTF8.self)
+        #expect(text.hasPrefix("{\"\(keys[0])\":") && text.contains(",\"\(keys[1])\":") && keys[0] == "k0" && keys[1] == "k1" && keys[2] == "k10")
+        let positions = keys.prefix(200).map { text.range(of: "\"\($0)\":")?.lowerBound }
+        #expect(positions.allSatisfy { $0 != nil } && zip(positions, positions.dropFirst()).allSatisfy { $0! < $1! })
     }
 
     @Test("numbers are written as ECMAScriptNumber formats them, integers included")

@@ -38,6 +38,20 @@ struct LedgerAppendTests {
         #expect(throws: LedgerError.noSuchEntry(seq: 1, size: 1)) { try ledger.entry(at: 1) }
     }
 
+    @Test("node ids are compared byte for byte: two spellings of one accented name are two nodes, and the store verifies")
+    func exactNodeIDs() async throws {
+        let (ledger, folder) = try makeLedger()
+        _ = folder
+        // "é" precomposed (U+00E9) and decomposed (e + U+0301): equal as Swift strings, not as bytes.
+        let composed = try NodeID("dataset:caf\u{E9}")
+        let decomposed = try NodeID("dataset:cafe\u{301}")
+        #expect(composed.rawValue == decomposed.rawValue && composed != decomposed)
+        let event = try Event(kind: .transform, actor: .agent("a"), inputs: [composed, decomposed], outputs: [try NodeID("dataset:out")])
+        _ = try await ledger.append(event)
+        let report = try ledger.verify()
+        #expect(report.isValid, "\(report)")
+    }
+
     @Test("each entry carries the previous leaf hash; times never go back")
     func chain() async throws {
         let (ledger, folder) = try makeLedger()

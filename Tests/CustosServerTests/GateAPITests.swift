@@ -97,6 +97,13 @@ struct GateAPITests {
             // Refused before any waiting to whoever would not be given the token.
             let other = try await client.execute(uri: "/v1/approvals/\(id)/wait?timeout=20s&token=true", method: .get, headers: ServerFixture.headers(key: fixture.key(.auditor)))
             #expect(other.status == .forbidden && other.json?["error"]?["code"] == "not_allowed", "\(other.text)")
+            // Whom the request is for, without the agent role, gets no token either (as from …/token).
+            let onBehalf = try await client.execute(uri: "/v1/approvals", method: .post, headers: ServerFixture.headers(key: agent), body: json([
+                "action": "export", "resource": "dataset:s3://lake/orders", "justification": "for the approver", "onBehalfOf": "human:approver-one@example.com",
+            ]))
+            let forApprover = try #require(onBehalf.json?["id"]?.stringValue, "\(onBehalf.text)")
+            let approverAsks = try await client.execute(uri: "/v1/approvals/\(forApprover)/wait?timeout=20s&token=true", method: .get, headers: ServerFixture.headers(key: approver))
+            #expect(approverAsks.status == .forbidden && approverAsks.json?["error"]?["message"]?.stringValue?.contains("agent role") == true, "\(approverAsks.text)")
             let malformed = try await client.execute(uri: "/v1/approvals/\(id)/wait?timeout=1s&token=yes", method: .get, headers: ServerFixture.headers(key: agent))
             #expect(malformed.status == .badRequest && malformed.json?["error"]?["code"] == "invalid_parameter", "\(malformed.text)")
             // Still pending at the timeout: no token.

@@ -36,18 +36,29 @@ public enum CanonicalJSON {
     public static func appendObject(_ members: [String: JSONValue], to output: inout [UInt8]) {
         output.append(UInt8(ascii: "{"))
         // Every event's attributes come through here: the members are ordered by sorting
-        // their positions in place, on the stack, rather than copying them into a new array.
+        // their positions on the stack, rather than by copying them into a new array.
         withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: members.count) { order in
             var count = 0
             for index in members.indices {
-                // Insertion sort: objects have few members, and this keeps equal work small.
-                var slot = count
-                while slot > 0 && precedesInUTF16(members[index].key, members[order[slot - 1]].key) {
-                    order[slot] = order[slot - 1]
-                    slot -= 1
-                }
-                order[slot] = index
+                order.initializeElement(at: count, to: index)
                 count += 1
+            }
+            defer { order.deinitialize() }
+            func precedes(_ a: Dictionary<String, JSONValue>.Index, _ b: Dictionary<String, JSONValue>.Index) -> Bool {
+                precedesInUTF16(members[a].key, members[b].key)
+            }
+            if count <= 16 {
+                // An insertion sort beats the general one on the few members events have.
+                for next in 1..<max(count, 1) {
+                    var slot = next
+                    while slot > 0 && precedes(order[slot], order[slot - 1]) {
+                        order.swapAt(slot, slot - 1)
+                        slot -= 1
+                    }
+                }
+            } else {
+                var positions = order  // the same memory: sorting is a mutating method
+                positions.sort(by: precedes)
             }
             for position in 0..<count {
                 if position > 0 { output.append(UInt8(ascii: ",")) }

@@ -38,7 +38,22 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.rawValue < rhs.rawValue }
+    // Ids are equal, hashed and ordered by their UTF-8 bytes, as the store interns and
+    // verifies them: Swift's `String` would take two spellings of one accented name
+    // ("é" and "e" + U+0301) for one id, where the store has two nodes.
+
+    public static func == (lhs: NodeID, rhs: NodeID) -> Bool {
+        var left = lhs.rawValue
+        var right = rhs.rawValue
+        return left.withUTF8 { a in right.withUTF8 { b in a.count == b.count && a.elementsEqual(b) } }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        var text = rawValue
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8) }
 
     static func validate(_ raw: String, limits: EventLimits) throws(EventError) {
         let utf8 = raw.utf8

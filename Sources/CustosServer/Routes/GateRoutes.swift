@@ -52,15 +52,27 @@ enum GateRoutes {
             let found = try visibleRequest(context, gate)
             let timeout = try seconds(request.text("timeout") ?? "30s", max: 120)
             let after = try request.integer("after", in: 0...Int.max).map(UInt64.init)
-            // An agent that asks for the token with the decision saves a round trip; refused
-            // before the wait, not after it, to anyone the token would not be given to.
-            let holder = try flag(request.text("token"), "token") ? try context.requirePrincipal().actor() : nil
-            if let holder, !found.isTokenHolder(holder) {
-                throw GateError.notAllowed("only the requester (\(found.requester.id)) or whom it acts for receives the token of \(found.id)")
+            // An agent that asks for the token with the decision saves a round trip. Refused
+            // before the wait, not after it, to anyone `GET …/token` would refuse: a key
+            // without the agent role, or anyone but the requester and whom it acts for.
+            var holder: Actor?
+            if try flag(request.text("token"), "token") {
+                let principal = try context.requirePrincipal()
+                guard principal.roles.contains(.agent) else { throw GateError.notAllowed("only an agent key receives tokens; this key has no agent role") }
+                let actor = try principal.actor()
+                guard found.isTokenHolder(actor) else {
+                    throw GateError.notAllowed("only the requester (\(found.requester.id)) or whom it acts for receives the token of \(found.id)")
+                }
+                holder = actor
             }
             let waited = try await gate.wait(for: found.id, timeout: .milliseconds(Int64(timeout * 1_000)), changedAfter: after)
             guard let holder, waited.status == .approved, var answer = waited.jsonValue.objectValue else { return Reply.json(waited.jsonValue) }
-            answer["token"] = tokenJSON(try gate.token(for: waited.id, by: holder))
+            do {
+                answer["token"] = tokenJSON(try gate.token(for: waited.id, by: holder))
+            } catch GateError.notApproved {
+                // Revoked or lapsed in between: the request as it now stands, without a token.
+                return Reply.json(try gate.request(waited.id).jsonValue)
+            }
             return Reply.json(.object(answer))
         }
         routes.add(.get, "/v1/approvals/{id}/context") { request, context in

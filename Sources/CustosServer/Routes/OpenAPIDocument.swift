@@ -170,7 +170,7 @@ enum OpenAPIDocument {
             method: "get", path: "/v1/approvals/{id}/wait", summary: "Long poll: answers when the request is decided (or, with after, has changed since that seq), or when the timeout passes, with the request as it then stands.",
             parameters: [
                 path("id", "request:ID, or the ID alone"), query("timeout", "how long to wait: 30s by default, at most 120s"), query("after", "a lastSeq already seen", type: "integer"),
-                query("token", "true: when the request is approved, the answer carries its token (requester, or whom it acts for, only: 403 otherwise)", type: "boolean"),
+                query("token", "true: when the request is approved, the answer carries its token (only for an agent key of the requester or of whom it acts for: 403 otherwise)", type: "boolean"),
             ],
             ok: (200, response("The request; with token=true and the request approved, its token in token.", ref("DecidedRequest"))), errors: [400, 404]
         ),

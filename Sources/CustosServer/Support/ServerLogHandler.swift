@@ -2,6 +2,14 @@ import Foundation
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The server's log lines, to standard error, in the layout of swift-log's
 /// `StreamLogHandler` (`time level label: key=value … [source] message`).
 ///
@@ -13,13 +21,13 @@ struct ServerLogHandler: LogHandler {
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
-    private let write: @Sendable (String) -> Void
+    private let sink: @Sendable (String) -> Void
 
     /// A handler writing to standard error, or to `write` (tests).
     init(label: String, metadataProvider: Logger.MetadataProvider? = nil, write: (@Sendable (String) -> Void)? = nil) {
         self.label = label
         self.metadataProvider = metadataProvider
-        self.write = write ?? Self.standardError
+        sink = write ?? Self.standardError
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -33,7 +41,7 @@ struct ServerLogHandler: LogHandler {
         if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
         if let error = event.error { merged["error"] = .string("\(error)") }
         let pairs = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        write("\(Self.timestamp()) \(event.level) \(label):\(pairs.isEmpty ? "" : " " + pairs) [\(event.source)] \(event.message)\n")
+        sink("\(Self.timestamp()) \(event.level) \(label):\(pairs.isEmpty ? "" : " " + pairs) [\(event.source)] \(event.message)\n")
     }
 
     /// The local time, as `StreamLogHandler` prints it: `2026-12-02T16:04:12+0000`.
@@ -57,7 +65,8 @@ struct ServerLogHandler: LogHandler {
                 guard let start = bytes.baseAddress else { return }
                 var offset = 0
                 while offset < bytes.count {
-                    let written = Glibc.write(2, start + offset, bytes.count - offset)
+                    let written = write(2, start + offset, bytes.count - offset)
+                    if written < 0 && errno == EINTR { continue }
                     if written <= 0 { break }
                     offset += written
                 }
