@@ -162,10 +162,12 @@ public struct ApprovalRequest: Sendable {
         endedAt = time
     }
 
-    /// Whether `actor` may hold this request's token: its requester, or whom the requester
-    /// acts for.
-    public func isTokenHolder(_ actor: Actor) -> Bool {
-        actor.id == requester.id || actor.id == requester.onBehalfOf
+    /// Refuses anyone but who may hold this request's token: its requester, or whom the
+    /// requester acts for.
+    public func checkTokenHolder(_ actor: Actor) throws(GateError) {
+        guard actor.id == requester.id || actor.id == requester.onBehalfOf else {
+            throw .notAllowed("only the requester (\(requester.id)) or whom it acts for receives the token of \(id)")
+        }
     }
 
     /// Whether an approval by `actor` counts: a human who is not the requester nor anyone it

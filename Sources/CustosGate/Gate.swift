@@ -407,9 +407,7 @@ public final class Gate: Sendable {
     /// The token of an approved request, for its requester or whomever it acts for.
     public func token(for id: NodeID, by actor: Actor) throws -> GateToken {
         let state = try request(id)
-        guard state.isTokenHolder(actor) else {
-            throw GateError.notAllowed("only the requester (\(state.requester.id)) or whom it acts for receives the token of \(id)")
-        }
+        try state.checkTokenHolder(actor)
         guard state.status == .approved, let approvedAt = state.approvedAt, let lapse = state.tokenExpiresAt else {
             throw GateError.notApproved(request: id.rawValue, status: state.status, reason: state.statusReason ?? "it waits for \(state.requiredApprovals - state.approvals.count) more approval(s)")
         }

@@ -24,8 +24,9 @@ public enum Hex {
         }
     }
 
+    /// The lower-case hex digit of a nibble (0 to 15).
     @inline(__always)
-    private static func digit(_ nibble: UInt8) -> UInt8 {
+    public static func digit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 

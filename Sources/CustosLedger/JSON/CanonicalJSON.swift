@@ -117,8 +117,8 @@ public enum CanonicalJSON {
                 case 0x0D: output.append(UInt8(ascii: "r"))
                 default:
                     output.append(contentsOf: "u00".utf8)
-                    output.append(hexDigit(byte >> 4))
-                    output.append(hexDigit(byte & 0xF))
+                    output.append(Hex.digit(byte >> 4))
+                    output.append(Hex.digit(byte & 0xF))
                 }
             }
             if runStart < bytes.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
@@ -129,26 +129,6 @@ public enum CanonicalJSON {
     /// Appends `number` as ECMAScript's `Number.prototype.toString` writes it.
     /// Precondition: `number` is finite (the parser and the event model reject the rest).
     public static func appendNumber(_ number: Double, to output: inout [UInt8]) {
-        // Counts and sizes are the usual numbers: integers print as their digits.
-        if number == number.rounded(.towardZero), abs(number) < 9_007_199_254_740_992, number != 0 {
-            var magnitude = UInt64(abs(number))
-            if number < 0 { output.append(UInt8(ascii: "-")) }
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-                var start = 20
-                repeat {
-                    start -= 1
-                    digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                    magnitude /= 10
-                } while magnitude > 0
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
-            }
-            return
-        }
-        output.append(contentsOf: ECMAScriptNumber.format(number).utf8)
-    }
-
-    @inline(__always)
-    static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+        ECMAScriptNumber.append(number, to: &output)
     }
 }

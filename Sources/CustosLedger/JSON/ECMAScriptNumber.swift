@@ -2,12 +2,29 @@
 /// Number::toString), which RFC 8785 uses for numbers.
 enum ECMAScriptNumber {
     static func format(_ value: Double) -> String {
-        if value == 0 { return "0" }  // also -0
-        if !value.isFinite { return value.isNaN ? "NaN" : (value < 0 ? "-Infinity" : "Infinity") }
-        // Integers below 2^53 print as themselves.
-        if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992 {
-            return String(Int64(value))
+        var text: [UInt8] = []
+        append(value, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends the text of `value`. Counts and sizes, the usual numbers in events, are
+    /// integers, written digit by digit without a `String`.
+    static func append(_ value: Double, to output: inout [UInt8]) {
+        if value == 0 {  // also -0
+            output.append(UInt8(ascii: "0"))
+        } else if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992 {
+            // Integers below 2^53 print as themselves.
+            if value < 0 { output.append(UInt8(ascii: "-")) }
+            LedgerEntry.appendDecimal(UInt64(abs(value)), to: &output)
+        } else {
+            output.append(contentsOf: fraction(value).utf8)
         }
+    }
+
+    /// The text of a finite non-integer, or of an integer of 2^53 or more; NaN and the
+    /// infinities as ECMAScript names them.
+    private static func fraction(_ value: Double) -> String {
+        if !value.isFinite { return value.isNaN ? "NaN" : (value < 0 ? "-Infinity" : "Infinity") }
         let negative = value < 0
         // Swift's description gives the shortest digits that round-trip, as ECMAScript
         // requires; only its layout differs. Take the digits and the exponent from it.

@@ -188,15 +188,11 @@ public final class APIKeyStore: Sendable {
             var difference: UInt8 = 0
             digest.withUnsafeBytes { bytes in
                 for (index, byte) in bytes.enumerated() {
-                    difference |= lowerHexDigit(byte >> 4) ^ text[2 * index]
-                    difference |= lowerHexDigit(byte & 0xF) ^ text[2 * index + 1]
+                    difference |= Hex.digit(byte >> 4) ^ text[2 * index]
+                    difference |= Hex.digit(byte & 0xF) ^ text[2 * index + 1]
                 }
             }
             return difference == 0
         }
-    }
-
-    private static func lowerHexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }

@@ -56,13 +56,11 @@ enum GateRoutes {
             // before the wait, not after it, to anyone `GET …/token` would refuse: a key
             // without the agent role, or anyone but the requester and whom it acts for.
             var holder: Actor?
-            if try flag(request.text("token"), "token") {
+            if try request.boolean("token") {
                 let principal = try context.requirePrincipal()
                 guard principal.roles.contains(.agent) else { throw GateError.notAllowed("only an agent key receives tokens; this key has no agent role") }
                 let actor = try principal.actor()
-                guard found.isTokenHolder(actor) else {
-                    throw GateError.notAllowed("only the requester (\(found.requester.id)) or whom it acts for receives the token of \(found.id)")
-                }
+                try found.checkTokenHolder(actor)
                 holder = actor
             }
             let waited = try await gate.wait(for: found.id, timeout: .milliseconds(Int64(timeout * 1_000)), changedAfter: after)
@@ -179,15 +177,6 @@ enum GateRoutes {
         }
         json.endObject()
         return json
-    }
-
-    /// A yes-or-no query parameter: `true` or `false` (absent is false).
-    static func flag(_ text: String?, _ name: String) throws -> Bool {
-        switch text {
-        case nil, "false": return false
-        case "true": return true
-        default: throw APIError.badRequest("invalid_parameter", "\(name) must be true or false")
-        }
     }
 
     static func tokenJSON(_ token: GateToken) -> JSONValue {

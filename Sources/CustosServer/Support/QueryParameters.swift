@@ -24,6 +24,15 @@ struct QueryParameters {
         }
         return value
     }
+
+    /// A yes-or-no parameter: `true` or `false`; false when absent.
+    func boolean(_ name: String) throws -> Bool {
+        switch text(name) {
+        case nil, "false": return false
+        case "true": return true
+        case let other?: throw APIError.badRequest("invalid_parameter", "\(name) must be true or false, not \"\(other)\"")
+        }
+    }
 }
 
 extension Request {
@@ -33,6 +42,11 @@ extension Request {
     /// A query parameter as an integer in `range`, or nil when absent.
     func integer(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
         try query.integer(name, in: range)
+    }
+
+    /// A query parameter as `true` or `false`; false when absent.
+    func boolean(_ name: String) throws -> Bool {
+        try query.boolean(name)
     }
 
     /// A query parameter as text, or nil when absent.
