@@ -41,7 +41,7 @@ public final class Ledger: Sendable {
     static let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// The store format this version reads and writes.
-    public static let formatVersion = "1"
+    public static let formatVersion = "2"
 
     /// The file holding the checkpoint signing key (mode 0600), in the store folder.
     public var signingKeyPath: String { path + "/checkpoint.key" }
@@ -99,6 +99,7 @@ public final class Ledger: Sendable {
         }
         do {
             let environment = try Environment(path: path, options: configuration.environmentOptions)
+            try FormatUpgrade.run(environment: environment)
             let schema = try Schema(environment: environment, create: !configuration.environmentOptions.readOnly)
             let (storedOrigin, size) = try environment.write { txn -> (String, UInt64) in
                 if let format = try txn.value(forKey: MetaKey.format, in: schema.meta) {

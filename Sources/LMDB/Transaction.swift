@@ -235,3 +235,11 @@ public struct WriteTransaction: ~Copyable, TransactionReading {
         try check(mdb_drop(handle, database.dbi, 0))
     }
 }
+
+extension WriteTransaction {
+    /// Deletes `database` and its entries from the environment. Its handle is closed when the
+    /// transaction commits and must not be used again.
+    public func removeDatabase(_ database: Database) throws(LMDBError) {
+        try check(mdb_drop(handle, database.dbi, 1))
+    }
+}

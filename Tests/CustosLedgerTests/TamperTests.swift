@@ -21,6 +21,25 @@ struct TamperTests {
         return (ledger, folder)
     }
 
+    /// Replaces the `by_node` postings of a node in a role by what `change` makes of them.
+    private func rewritePostings(_ ledger: Ledger, node: Key128, role: UInt8, _ change: (inout [UInt64]) -> Void) throws {
+        let postings = ledger.schema.nodePostings
+        try ledger.environment.write { txn in
+            var seqs: [UInt64] = []
+            try postings.forEachSeq(of: node, role: role, within: 0..<UInt64.max, newestFirst: false, in: txn) { seqs.append($0); return true }
+            var closed: [[UInt8]] = []
+            let prefix = NodePostings.prefix(node, role: role).bytes
+            try txn.forEach(in: postings.blocks, from: nil) { key, _ in
+                if key.starts(with: prefix) { closed.append(Array(key)) }
+                return true
+            }
+            for key in closed { try txn.delete(key, in: postings.blocks) }
+            try txn.delete(prefix, in: postings.open)
+            change(&seqs)
+            try postings.append(node: node, role: role, seqs: seqs, in: txn)
+        }
+    }
+
     private func entryBytes(_ ledger: Ledger, _ seq: UInt64) throws -> [UInt8] {
         try ledger.withEntryBytes(at: seq) { Array($0) }
     }
@@ -170,11 +189,22 @@ struct TamperTests {
         }
         #expect(try ledger.verify().isValid)
 
-        // Remove a by_node row in the middle of the rows its node's lookup cursor walks.
-        let output = ledger.configuration.keyHasher.key("dataset:s3://lake/staging/customers_250")
-        try ledger.environment.write { txn in try txn.delete(Keys.node(output, role: 1, seq: 250).bytes, in: ledger.schema.byNode) }
+        // Remove a by_node posting, then add one no entry implies, then damage a block.
+        let input = ledger.configuration.keyHasher.key("dataset:pg://crm/public.orders_250")
+        try rewritePostings(ledger, node: input, role: 0) { $0.removeAll { $0 == 250 } }
         try expectFailure(ledger, firstBad: 250, kind: .indexMismatch)
-        try ledger.environment.write { txn in try txn.put([], forKey: Keys.node(output, role: 1, seq: 250).bytes, in: ledger.schema.byNode) }
+        try rewritePostings(ledger, node: input, role: 0) { $0 = [250] }
+        #expect(try ledger.verify().isValid)
+        try rewritePostings(ledger, node: input, role: 0) { $0 = [250, 251] }
+        try expectFailure(ledger, firstBad: 251, kind: .indexMismatch)
+        try rewritePostings(ledger, node: input, role: 0) { $0 = [250] }
+        let openKey = NodePostings.prefix(input, role: 0).bytes
+        let block = try #require(try ledger.environment.read { try $0.value(forKey: openKey, in: ledger.schema.nodeOpen) })
+        try ledger.environment.write { txn in try txn.put(block + [0x05], forKey: openKey, in: ledger.schema.nodeOpen) }
+        let damaged = try ledger.verify()
+        #expect(damaged.problems.contains { $0.kind == .indexMismatch && $0.detail.contains("by_node") && $0.detail.contains("damaged") }, "\(damaged.problems)")
+        try ledger.environment.write { txn in try txn.put(block, forKey: openKey, in: ledger.schema.nodeOpen) }
+        #expect(try ledger.verify().isValid)
 
         // Remove the by_time row of seq 301.
         let time = try ledger.entry(at: 301).time

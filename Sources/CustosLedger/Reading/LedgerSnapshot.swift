@@ -210,7 +210,8 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
     // MARK: Events
 
     /// Visits the seqs of `index` within `range`, oldest or newest first, while `body`
-    /// returns true. Costs one seek plus one step per seq visited.
+    /// returns true. Costs one seek plus one step per seq visited (for a node, one seek per
+    /// block of postings read).
     public func forEachSeq(in index: EventIndex, within range: Range<UInt64>, newestFirst: Bool = false, _ body: (UInt64) throws -> Bool) throws {
         guard !range.isEmpty else { return }
         var prefix = KeyBuffer()
@@ -230,9 +231,8 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
             database = schema.byKind
             prefix.append(term.key)
         case .node(let node, let role):
-            database = schema.byNode
-            prefix.append(node.key)
-            prefix.append(role.rawValue)
+            try schema.nodePostings.forEachSeq(of: node.key, role: role.rawValue, within: range, newestFirst: newestFirst, in: self, body)
+            return
         }
         let prefixLength = prefix.count
         var low = prefix

@@ -28,8 +28,11 @@ struct Schema: Sendable {
     let idempotency: Database
     /// Tree size (8) → signing time in µs (8) ‖ the signed checkpoint note.
     let checkpoints: Database
-    /// Node key (16) ‖ role (1: 0 input, 1 output, 2 end of an explicit edge) ‖ seq (8) → empty.
-    let byNode: Database
+    /// Node key (16) ‖ role (1: 0 input, 1 output, 2 end of an explicit edge) ‖ first seq (8)
+    /// → a closed ``PostingBlock`` of the seqs naming the node in that role.
+    let nodeBlocks: Database
+    /// Node key (16) ‖ role (1) → the node's newest, open ``PostingBlock``.
+    let nodeOpen: Database
     /// Node key (16) ‖ tag key (16) ‖ seq (8) → empty: the tags classify events put on nodes.
     let tags: Database
     /// Tag key (16) ‖ node key (16) ‖ seq (8) → empty: the nodes carrying a tag.
@@ -53,7 +56,8 @@ struct Schema: Sendable {
         edges = try open("edges")
         idempotency = try open("idempotency")
         checkpoints = try open("checkpoints")
-        byNode = try open("by_node")
+        nodeBlocks = try open("by_node_blocks")
+        nodeOpen = try open("by_node_open")
         tags = try open("tags")
         tagged = try open("tagged")
         edgeDays = try open("edge_days")
@@ -62,10 +66,14 @@ struct Schema: Sendable {
     /// The index databases, with their names, for statistics and verification.
     var indexes: [(name: String, database: Database)] {
         [
-            ("nodes", nodes), ("terms", terms), ("by_actor", byActor), ("by_kind", byKind), ("by_time", byTime), ("by_node", byNode),
+            ("nodes", nodes), ("terms", terms), ("by_actor", byActor), ("by_kind", byKind), ("by_time", byTime),
+            ("by_node_blocks", nodeBlocks), ("by_node_open", nodeOpen),
             ("edges", edges), ("edge_days", edgeDays), ("tags", tags), ("tagged", tagged), ("idempotency", idempotency),
         ]
     }
+
+    /// The `by_node` index over its two databases.
+    var nodePostings: NodePostings { NodePostings(blocks: nodeBlocks, open: nodeOpen) }
 
     /// Every database with its name.
     var all: [(name: String, database: Database)] {

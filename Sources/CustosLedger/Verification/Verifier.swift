@@ -199,6 +199,7 @@ extension Ledger {
         // The rows each entry implies are looked up through cursors that stay on their page:
         // one per insertion point (node and role, kind, actor), so the rows of consecutive
         // entries are found next to the ones before.
+        var postingLookup = NodePostingLookup(postings: schema.nodePostings)
         try txn.withLookupCursors(slots: 4096) { lookups in
             try txn.withCursor(on: schema.entries) { cursor in
                 var found = try Keys.seq(range.lowerBound).withUnsafeBytes { try cursor.seek(atLeast: $0) }
@@ -258,7 +259,7 @@ extension Ledger {
                         result.problems.append(VerificationProblem(seq: seq, kind: .timeWentBackwards, detail: "the entry's time \(entry.time) is earlier than \(previousTime), the time of the entry before it"))
                     }
                     if options.checkIndexes {
-                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, checkedEdges: &checkedEdges, lookups: &lookups, result: &result, in: txn)
+                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, checkedEdges: &checkedEdges, lookups: &lookups, postingLookup: &postingLookup, result: &result, in: txn)
                     }
                     result.lastLeaf = (seq, leaf, entry.time)
                     previousLeaf = leaf
@@ -284,7 +285,7 @@ extension Ledger {
     private func checkIndexRows(
         of entry: EntryView, seq: UInt64,
         nodeInterner: Interner, termInterner: Interner, keyCache: inout VerifierKeyCache, checkedEdges: inout CheckedEdges,
-        lookups: inout LookupCursors,
+        lookups: inout LookupCursors, postingLookup: inout NodePostingLookup,
         result: inout ChunkResult, in txn: borrowing ReadTransaction
     ) throws {
         func missing(_ index: String, _ what: String) {
@@ -337,7 +338,14 @@ extension Ledger {
             if try exists(Keys.actor(nodeKeys[onBehalfOf], role: 1, seq: seq), in: schema.byActor, near: nodeKeys[onBehalfOf].low &+ 1) { result.counts.byActor += 1 } else { missing("by_actor", "the on-behalf-of row") }
         }
         for row in plan.nodeRoles {
-            if try exists(Keys.node(nodeKeys[row.node], role: row.role, seq: seq), in: schema.byNode, near: nodeKeys[row.node].low &+ UInt64(row.role)) { result.counts.byNode += 1 } else { missing("by_node", "the row of \(text(nodes[row.node]))") }
+            let found: Bool
+            do {
+                found = try postingLookup.contains(seq, node: nodeKeys[row.node], role: row.role, in: txn)
+            } catch let malformed as PostingBlock.Malformed {
+                result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the by_node postings of \(text(nodes[row.node])) are damaged: \(malformed)"))
+                continue
+            }
+            if found { result.counts.byNode += 1 } else { missing("by_node", "the posting of \(text(nodes[row.node]))") }
         }
         for tag in plan.tags {
             for target in plan.tagTargets {
@@ -574,13 +582,23 @@ extension Ledger {
             let expected: [(String, Database, Int)] = [
                 ("by_time", schema.byTime, counts.byTime), ("by_kind", schema.byKind, counts.byKind),
                 ("by_actor", schema.byActor, counts.byActor), ("edges", schema.edges, counts.edgeFirsts),
-                ("by_node", schema.byNode, counts.byNode), ("tags", schema.tags, counts.tags), ("tagged", schema.tagged, counts.tagged),
+                ("by_node", schema.nodeBlocks, counts.byNode), ("tags", schema.tags, counts.tags), ("tagged", schema.tagged, counts.tagged),
                 ("edge_days", schema.edgeDays, counts.edgeDays.count),
                 ("idempotency", schema.idempotency, counts.idempotency), ("nodes", schema.nodes, counts.nodes.count),
                 ("terms", schema.terms, counts.terms.count),
             ]
             for (name, database, count) in expected {
-                let found = try txn.statistics(of: database).entries
+                let found: Int
+                if name == "by_node" {
+                    do {
+                        found = try postingCount(in: txn)
+                    } catch let malformed as PostingBlock.Malformed {
+                        problems.append(VerificationProblem(seq: nil, kind: .indexMismatch, detail: "the by_node index is damaged: \(malformed)"))
+                        continue
+                    }
+                } else {
+                    found = try txn.statistics(of: database).entries
+                }
                 guard found != count else { continue }
                 let seq = try firstSeqOfExtraRow(in: name, database: database, headSize: headSize, txn: txn)
                 problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the \(name) index has \(found) rows, but the entries imply \(count)\(seq.map { ": the row for seq \($0) is not implied by its entry" } ?? "")"))
@@ -595,32 +613,56 @@ extension Ledger {
     private func firstSeqOfExtraRow(in name: String, database: Database, headSize: UInt64, txn: borrowing ReadTransaction) throws -> UInt64? {
         var culprit: UInt64?
         var implied: [UInt64: [String: Set<[UInt8]>]] = [:]
+        if name == "by_node" {
+            try schema.nodePostings.forEachPosting(in: txn) { node, role, seq in
+                let implies = try Keys.node(node, role: role, seq: seq).withUnsafeBytes {
+                    try isImplied($0, seq: seq, in: name, headSize: headSize, implied: &implied, txn: txn)
+                }
+                if !implies { culprit = seq }
+                return implies
+            }
+            return culprit
+        }
         try txn.forEach(in: database) { key, value in
             let seq: UInt64
             switch name {
             case "by_time": seq = key.count == 16 ? key.loadBigEndianUInt64(at: 8) : .max
             case "by_kind": seq = key.count == 24 ? key.loadBigEndianUInt64(at: 16) : .max
-            case "by_actor", "by_node": seq = key.count == 25 ? key.loadBigEndianUInt64(at: 17) : .max
+            case "by_actor": seq = key.count == 25 ? key.loadBigEndianUInt64(at: 17) : .max
             case "tags", "tagged": seq = key.count == 40 ? key.loadBigEndianUInt64(at: 32) : .max
             case "edges": seq = value.count == 8 ? value.loadBigEndianUInt64(at: 0) : .max
             case "idempotency": seq = IdempotencyRecord(encoded: value)?.receipt.seq ?? .max
             default: return false  // rows that name no seq
             }
-            guard seq < headSize else {
-                culprit = seq
-                return false
-            }
-            if implied[seq] == nil {
-                if implied.count > 10_000 { implied.removeAll() }
-                implied[seq] = try impliedRows(of: seq, in: txn)
-            }
-            if implied[seq]?[name]?.contains(Array(key)) != true {
-                culprit = seq
-                return false
-            }
-            return true
+            let implies = try isImplied(key, seq: seq, in: name, headSize: headSize, implied: &implied, txn: txn)
+            if !implies { culprit = seq }
+            return implies
         }
         return culprit
+    }
+
+    /// Whether the entry at `seq` implies the row `key` of index `name`; `implied` caches the
+    /// rows of the entries seen.
+    private func isImplied(
+        _ key: UnsafeRawBufferPointer, seq: UInt64, in name: String, headSize: UInt64,
+        implied: inout [UInt64: [String: Set<[UInt8]>]], txn: borrowing ReadTransaction
+    ) throws -> Bool {
+        guard seq < headSize else { return false }
+        if implied[seq] == nil {
+            if implied.count > 10_000 { implied.removeAll() }
+            implied[seq] = try impliedRows(of: seq, in: txn)
+        }
+        return implied[seq]?[name]?.contains(Array(key)) == true
+    }
+
+    /// How many postings the `by_node` index holds; checks every block on the way.
+    private func postingCount(in txn: borrowing ReadTransaction) throws -> Int {
+        var count = 0
+        try schema.nodePostings.forEachPosting(in: txn) { _, _, _ in
+            count += 1
+            return true
+        }
+        return count
     }
 
     /// The index rows the entry at `seq` implies, by index name, with the keys the store

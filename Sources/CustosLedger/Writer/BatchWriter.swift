@@ -23,6 +23,7 @@ struct BatchWriter {
     /// The rows of the secondary indexes that a commit holds back to write in key order
     /// (see ``PendingIndexRows``).
     struct HeldRows {
+        let nodePostings: NodePostings
         var byKind: PendingIndexRows
         var byActor: PendingIndexRows
         var byNode: PendingIndexRows
@@ -32,7 +33,8 @@ struct BatchWriter {
         init(schema: Schema) {
             byKind = PendingIndexRows(database: schema.byKind, prefix: .key)
             byActor = PendingIndexRows(database: schema.byActor, prefix: .keyAndByte)
-            byNode = PendingIndexRows(database: schema.byNode, prefix: .keyAndByte)
+            byNode = PendingIndexRows(database: schema.nodeBlocks, prefix: .keyAndByte)
+            nodePostings = schema.nodePostings
             tags = PendingIndexRows(database: schema.tags, prefix: .twoKeys)
             tagged = PendingIndexRows(database: schema.tagged, prefix: .twoKeys)
         }
@@ -40,7 +42,7 @@ struct BatchWriter {
         mutating func write(in txn: borrowing WriteTransaction) throws {
             try byKind.write(in: txn)
             try byActor.write(in: txn)
-            try byNode.write(in: txn)
+            try byNode.write(to: nodePostings, in: txn)
             try tags.write(in: txn)
             try tagged.write(in: txn)
         }

@@ -1,0 +1,220 @@
+import LMDB
+
+/// The `by_node` index: for each node and role, the seqs of the events that name the node in
+/// that role, kept as ``PostingBlock``s in two databases.
+///
+/// - `by_node_open`: node key (16) ‖ role (1) → the node's newest block, still growing.
+/// - `by_node_blocks`: node key (16) ‖ role (1) ‖ first seq (8) → a closed block.
+///
+/// Every seq of a closed block is below every seq of the open block of the same node and
+/// role, and closed blocks of one node and role never overlap.
+struct NodePostings {
+    let blocks: Database
+    let open: Database
+
+    /// The 17-byte key of a node and role in `by_node_open` (and the prefix of its closed blocks).
+    static func prefix(_ node: Key128, role: UInt8) -> KeyBuffer {
+        var key = KeyBuffer()
+        key.append(node)
+        key.append(role)
+        return key
+    }
+
+    // MARK: Writing
+
+    /// Adds `seqs` (ascending) to the postings of `node` in `role`. A seq equal to the newest
+    /// one stored is skipped (an event naming a node twice in one role has one posting); a
+    /// seq below it means the index runs ahead of the log, and is refused.
+    func append(node: Key128, role: UInt8, seqs: some Sequence<UInt64>, in txn: borrowing WriteTransaction) throws {
+        let prefix = Self.prefix(node, role: role)
+        try prefix.withUnsafeBytes { prefixBytes in
+            var pending = seqs.makeIterator()
+            var block: PostingBlock
+            let stored: PostingBlock?
+            do {
+                stored = try txn.withValue(forKey: prefixBytes, in: open) { try PostingBlock(copying: $0) }
+            } catch let malformed as PostingBlock.Malformed {
+                throw LedgerError.corrupted("the by_node index is damaged (\(malformed)); run `custos verify`")
+            }
+            if let stored {
+                block = stored
+            } else if let first = pending.next() {
+                block = PostingBlock(first: first)
+            } else {
+                return
+            }
+            while let seq = pending.next() {
+                if seq == block.last { continue }
+                guard seq > block.last else {
+                    throw LedgerError.corrupted("the by_node index holds seq \(block.last), past the seq \(seq) being appended; run `custos verify`")
+                }
+                if block.hasRoom(for: seq) {
+                    block.append(seq)
+                } else {
+                    try close(block, prefix: prefix, in: txn)
+                    block = PostingBlock(first: seq)
+                }
+            }
+            try block.bytes.withUnsafeBytes { try txn.put($0, forKey: prefixBytes, in: open) }
+        }
+    }
+
+    private func close(_ block: PostingBlock, prefix: KeyBuffer, in txn: borrowing WriteTransaction) throws {
+        var key = prefix
+        key.append(block.first)
+        try key.withUnsafeBytes { key in
+            try block.bytes.withUnsafeBytes { try txn.put($0, forKey: key, in: blocks) }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Visits the seqs of `node` in `role` within `range`, oldest or newest first, while
+    /// `body` returns true. Costs one seek per block read plus the seqs decoded.
+    func forEachSeq(
+        of node: Key128, role: UInt8, within range: Range<UInt64>, newestFirst: Bool,
+        in txn: borrowing some TransactionReading & ~Copyable,
+        _ body: (UInt64) throws -> Bool
+    ) throws {
+        guard !range.isEmpty else { return }
+        let prefix = Self.prefix(node, role: role)
+        do {
+            try prefix.withUnsafeBytes { prefixBytes in
+                if newestFirst {
+                    try forEachNewestFirst(prefix: prefixBytes, within: range, in: txn, body)
+                } else {
+                    try forEachOldestFirst(prefix: prefixBytes, within: range, in: txn, body)
+                }
+            }
+        } catch let malformed as PostingBlock.Malformed {
+            throw LedgerError.corrupted("the by_node index is damaged (\(malformed)); run `custos verify`")
+        }
+    }
+
+    private func forEachOldestFirst(
+        prefix: UnsafeRawBufferPointer, within range: Range<UInt64>,
+        in txn: borrowing some TransactionReading & ~Copyable, _ body: (UInt64) throws -> Bool
+    ) throws {
+        var stopped = false
+        func visit(_ seq: UInt64) throws -> Bool {
+            if seq < range.lowerBound { return true }
+            guard seq < range.upperBound, try body(seq) else {
+                stopped = true
+                return false
+            }
+            return true
+        }
+        var start = KeyBuffer()
+        start.append(node: prefix)
+        start.append(range.lowerBound)
+        try txn.withCursor(on: blocks) { cursor in
+            // The block holding the lower bound starts at or before it; later ones after it.
+            var found = try start.withUnsafeBytes { try cursor.seek(atMost: $0) }
+            if !(found && Self.isBlock(cursor.key, of: prefix)) {
+                found = try start.withUnsafeBytes { try cursor.seek(atLeast: $0) }
+            }
+            while found, Self.isBlock(cursor.key, of: prefix) {
+                if cursor.key.loadBigEndianUInt64(at: 17) >= range.upperBound {
+                    stopped = true
+                    return
+                }
+                guard try PostingBlock.forEach(in: cursor.value, visit) else { return }
+                found = try cursor.next()
+            }
+        }
+        guard !stopped else { return }
+        _ = try txn.withValue(forKey: prefix, in: open) { try PostingBlock.forEach(in: $0, visit) }
+    }
+
+    private func forEachNewestFirst(
+        prefix: UnsafeRawBufferPointer, within range: Range<UInt64>,
+        in txn: borrowing some TransactionReading & ~Copyable, _ body: (UInt64) throws -> Bool
+    ) throws {
+        var seqs: [UInt64] = []
+        // Decodes a block and visits it backwards; false once done.
+        func visitBackwards(_ stored: UnsafeRawBufferPointer) throws -> Bool {
+            seqs.removeAll(keepingCapacity: true)
+            try PostingBlock.decode(stored, into: &seqs)
+            for seq in seqs.reversed() where seq < range.upperBound {
+                guard seq >= range.lowerBound, try body(seq) else { return false }
+            }
+            return true
+        }
+        let goOn = try txn.withValue(forKey: prefix, in: open) { try visitBackwards($0) } ?? true
+        guard goOn else { return }
+        var start = KeyBuffer()
+        start.append(node: prefix)
+        start.append(range.upperBound - 1)
+        try txn.withCursor(on: blocks) { cursor in
+            var found = try start.withUnsafeBytes { try cursor.seek(atMost: $0) }
+            while found, Self.isBlock(cursor.key, of: prefix) {
+                guard try visitBackwards(cursor.value) else { return }
+                found = try cursor.previous()
+            }
+        }
+    }
+
+    private static func isBlock(_ key: UnsafeRawBufferPointer, of prefix: UnsafeRawBufferPointer) -> Bool {
+        key.count == 25 && key.starts(with: prefix)
+    }
+
+    // MARK: Whole-index scans, for verification
+
+    /// Visits every posting as (node key, role, seq), node by node, in ascending order within
+    /// each; checks the structure of every block as it goes.
+    func forEachPosting(in txn: borrowing some TransactionReading & ~Copyable, _ body: (Key128, UInt8, UInt64) throws -> Bool) throws {
+        var lastPrefix: [UInt8] = []
+        var lastSeq: UInt64 = 0
+        func check(_ prefix: UnsafeRawBufferPointer, _ seq: UInt64) throws {
+            if prefix.elementsEqual(lastPrefix) {
+                guard seq > lastSeq else { throw PostingBlock.Malformed(description: "blocks of one node overlap at seq \(seq)") }
+            } else {
+                lastPrefix = Array(prefix)
+            }
+            lastSeq = seq
+        }
+        // Closed blocks of a node, then its open block: walk both databases in key order.
+        try txn.withCursor(on: blocks) { closed in
+            var hasClosed = try closed.first()
+            try txn.withCursor(on: open) { newest in
+                var hasOpen = try newest.first()
+                while hasClosed || hasOpen {
+                    let takeClosed: Bool
+                    if hasClosed && hasOpen {
+                        guard closed.key.count == 25, newest.key.count == 17 else { throw PostingBlock.Malformed(description: "a by_node key has the wrong length") }
+                        // A node's closed blocks come before its open block.
+                        takeClosed = UnsafeRawBufferPointer(rebasing: closed.key[0..<17]).lexicographicallyPrecedes(newest.key)
+                            || UnsafeRawBufferPointer(rebasing: closed.key[0..<17]).elementsEqual(newest.key)
+                    } else {
+                        takeClosed = hasClosed
+                    }
+                    let key = takeClosed ? closed.key : newest.key
+                    guard key.count == (takeClosed ? 25 : 17), let node = Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16])) else {
+                        throw PostingBlock.Malformed(description: "a by_node key has the wrong length")
+                    }
+                    let role = key[16]
+                    let prefix = UnsafeRawBufferPointer(rebasing: key[0..<17])
+                    let value = takeClosed ? closed.value : newest.value
+                    if takeClosed, try PostingBlock.header(of: value).first != key.loadBigEndianUInt64(at: 17) {
+                        throw PostingBlock.Malformed(description: "a closed block's key and first seq disagree")
+                    }
+                    var goOn = true
+                    try PostingBlock.forEach(in: value) { seq in
+                        try check(prefix, seq)
+                        goOn = try body(node, role, seq)
+                        return goOn
+                    }
+                    guard goOn else { return }
+                    if takeClosed { hasClosed = try closed.next() } else { hasOpen = try newest.next() }
+                }
+            }
+        }
+    }
+}
+
+extension KeyBuffer {
+    /// Appends raw key bytes (at most the buffer's room).
+    mutating func append(node bytes: UnsafeRawBufferPointer) {
+        for byte in bytes { append(byte) }
+    }
+}

@@ -1,0 +1,137 @@
+import CustosTestSupport
+import LMDB
+import Testing
+
+@testable import CustosLedger
+
+@Suite("The by_node index: posting blocks")
+struct NodePostingsTests {
+    @Test("a block keeps ascending seqs with gaps of any size, and refuses damaged bytes")
+    func blockRoundTrip() throws {
+        let seqs: [UInt64] = [5, 6, 133, 261, 1 << 20, (1 << 20) + 1, 1 << 40, UInt64.max - 1]
+        var block = PostingBlock(first: seqs[0])
+        for seq in seqs.dropFirst() {
+            #expect(block.hasRoom(for: seq))
+            block.append(seq)
+        }
+        #expect(block.first == 5)
+        #expect(block.last == UInt64.max - 1)
+        #expect(block.count == seqs.count)
+        var decoded: [UInt64] = []
+        try block.bytes.withUnsafeBytes { try PostingBlock.decode($0, into: &decoded) }
+        #expect(decoded == seqs)
+
+        // Every way the stored bytes can be wrong is an error, not a crash or a wrong answer.
+        let damaged: [[UInt8]] = [
+            Array(block.bytes.prefix(12)),  // shorter than the header
+            block.bytes + [0x01],  // a seq more than the count
+            Array(block.bytes.dropLast()),  // the last gap cut short
+            Array(block.bytes.prefix(PostingBlock.headerSize)),  // no gaps for a count of 8
+            Array(block.bytes.prefix(PostingBlock.headerSize)) + [0x00] + Array(block.bytes.dropFirst(PostingBlock.headerSize + 1)),  // a zero gap
+        ]
+        for bytes in damaged {
+            #expect(throws: (any Error).self, "\(bytes)") {
+                var seqs: [UInt64] = []
+                try bytes.withUnsafeBytes { try PostingBlock.decode($0, into: &seqs) }
+            }
+        }
+    }
+
+    @Test("a block fills to its capacity and no further")
+    func capacity() {
+        var block = PostingBlock(first: 0)
+        var seq: UInt64 = 0
+        while block.hasRoom(for: seq + 300) {
+            seq += 300
+            block.append(seq)
+        }
+        #expect(block.bytes.count <= PostingBlock.capacity)
+        #expect(block.bytes.count > PostingBlock.capacity - 2)  // gaps of 300 take two bytes
+        #expect(block.count == (PostingBlock.capacity - PostingBlock.headerSize) / 2 + 1)
+    }
+
+    /// A store where one node is the input of every event, so that its postings fill several
+    /// blocks, and another node is an output every third event.
+    private func makeStore(events: Int) async throws -> (Ledger, TemporaryDirectory) {
+        let (ledger, folder) = try makeLedger()
+        var batch: [Event] = []
+        for index in 0..<events {
+            batch.append(try Event(kind: .transform, actor: .agent("loader"), inputs: [NodeID("dataset:hot")], outputs: [NodeID("dataset:out-\(index % 3)")]))
+            if batch.count == 700 || index == events - 1 {
+                _ = try await ledger.append(contentsOf: batch)
+                batch.removeAll()
+            }
+        }
+        return (ledger, folder)
+    }
+
+    private func seqs(_ ledger: Ledger, _ node: String, _ role: NodeRole, _ range: Range<UInt64>, newestFirst: Bool, limit: Int = .max) throws -> [UInt64] {
+        try ledger.withSnapshot { snapshot in
+            let key = try #require(try snapshot.nodeKey(NodeID(node)))
+            var found: [UInt64] = []
+            try snapshot.forEachSeq(in: .node(key, role), within: range, newestFirst: newestFirst) { seq in
+                found.append(seq)
+                return found.count < limit
+            }
+            return found
+        }
+    }
+
+    @Test("reads across closed and open blocks give every seq in range, both ways, and stop when asked")
+    func readsAcrossBlocks() async throws {
+        let (ledger, folder) = try await makeStore(events: 3_000)
+        _ = folder
+        // 3,000 postings with gaps of one byte: at least two closed blocks and an open one.
+        let closed = try ledger.environment.read { try $0.statistics(of: ledger.schema.nodeBlocks).entries }
+        #expect(closed >= 2)
+
+        let all = Array(UInt64(0)..<3_000)
+        #expect(try seqs(ledger, "dataset:hot", .input, 0..<UInt64.max, newestFirst: false) == all)
+        #expect(try seqs(ledger, "dataset:hot", .input, 0..<UInt64.max, newestFirst: true) == all.reversed())
+        for range in [UInt64(0)..<1, 990..<2_010, 1_000..<1_001, 2_990..<3_000, 2_999..<5_000, 3_000..<9_000, 17..<17] {
+            let expected = all.filter { range.contains($0) }
+            #expect(try seqs(ledger, "dataset:hot", .input, range, newestFirst: false) == expected, "\(range)")
+            #expect(try seqs(ledger, "dataset:hot", .input, range, newestFirst: true) == expected.reversed(), "\(range)")
+        }
+        #expect(try seqs(ledger, "dataset:hot", .input, 500..<3_000, newestFirst: false, limit: 5) == [500, 501, 502, 503, 504])
+        #expect(try seqs(ledger, "dataset:hot", .input, 0..<2_500, newestFirst: true, limit: 3) == [2_499, 2_498, 2_497])
+        #expect(try seqs(ledger, "dataset:out-1", .output, 0..<UInt64.max, newestFirst: false) == all.filter { $0 % 3 == 1 })
+        #expect(try seqs(ledger, "dataset:hot", .output, 0..<UInt64.max, newestFirst: false).isEmpty)
+        #expect(try ledger.verify().isValid)
+    }
+
+    @Test("a format-1 store, one row per posting, is upgraded when opened and reads the same")
+    func upgradeFromFormatOne() async throws {
+        let (ledger, folder) = try await makeStore(events: 2_500)
+        let path = folder.file("store")
+        let before = try seqs(ledger, "dataset:hot", .input, 0..<UInt64.max, newestFirst: false)
+        let outputs = try seqs(ledger, "dataset:out-2", .output, 0..<UInt64.max, newestFirst: true)
+        // Rewrite the store as format 1 wrote it.
+        let rows = try ledger.environment.openDatabase(named: "by_node")
+        try ledger.environment.write { txn throws in
+            var postings: [(Key128, UInt8, UInt64)] = []
+            try ledger.schema.nodePostings.forEachPosting(in: txn) { postings.append(($0, $1, $2)); return true }
+            #expect(postings.count == 5_000)
+            for (node, role, seq) in postings { try txn.put([], forKey: Keys.node(node, role: role, seq: seq).bytes, in: rows) }
+            try txn.removeAll(in: ledger.schema.nodeBlocks)
+            try txn.removeAll(in: ledger.schema.nodeOpen)
+            try txn.put(Array("1".utf8), forKey: MetaKey.format, in: ledger.schema.meta)
+        }
+        await ledger.close()
+
+        // A child process opens it (one LMDB environment per file per process).
+        let upgrade = try runCustos(["verify", "--store", path])
+        #expect(upgrade.status == 0, "\(upgrade.standardError)")
+        let names = try ledger.environment.openDatabase(named: nil)
+        try ledger.environment.read { txn throws in
+            #expect(try txn.value(forKey: MetaKey.format, in: ledger.schema.meta) == Array("2".utf8))
+            #expect(try txn.statistics(of: ledger.schema.nodeOpen).entries == 4)
+            // The old database is gone from the store's list of named databases.
+            #expect(try txn.value(forKey: Array("by_node".utf8), in: names) == nil)
+            #expect(try txn.value(forKey: Array("by_node_open".utf8), in: names) != nil)
+        }
+        #expect(try seqs(ledger, "dataset:hot", .input, 0..<UInt64.max, newestFirst: false) == before)
+        #expect(try seqs(ledger, "dataset:out-2", .output, 0..<UInt64.max, newestFirst: true) == outputs)
+        #expect(try ledger.verify().isValid)
+    }
+}
