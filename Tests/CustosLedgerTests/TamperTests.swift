@@ -21,14 +21,13 @@ struct TamperTests {
         return (ledger, folder)
     }
 
-    /// Replaces the `by_node` postings of a node in a role by what `change` makes of them.
-    private func rewritePostings(_ ledger: Ledger, node: Key128, role: UInt8, _ change: (inout [UInt64]) -> Void) throws {
-        let postings = ledger.schema.nodePostings
+    /// Replaces the postings of a key in a role by what `change` makes of them.
+    private func rewritePostings(_ ledger: Ledger, _ postings: PostingIndex, key node: Key128, role: UInt8, _ change: (inout [UInt64]) -> Void) throws {
         try ledger.environment.write { txn in
             var seqs: [UInt64] = []
             try postings.forEachSeq(of: node, role: role, within: 0..<UInt64.max, newestFirst: false, in: txn) { seqs.append($0); return true }
             var closed: [[UInt8]] = []
-            let prefix = NodePostings.prefix(node, role: role).bytes
+            let prefix = PostingIndex.prefix(node, role: role).bytes
             try txn.forEach(in: postings.blocks, from: nil) { key, _ in
                 if key.starts(with: prefix) { closed.append(Array(key)) }
                 return true
@@ -36,7 +35,7 @@ struct TamperTests {
             for key in closed { try txn.delete(key, in: postings.blocks) }
             try txn.delete(prefix, in: postings.open)
             change(&seqs)
-            try postings.append(node: node, role: role, seqs: seqs, in: txn)
+            try postings.append(key: node, role: role, seqs: seqs, in: txn)
         }
     }
 
@@ -164,18 +163,18 @@ struct TamperTests {
     func indexTampering() async throws {
         let (ledger, folder) = try await makeStore()
         _ = folder
-        // Remove the by_kind row of seq 42.
+        // Remove the by_kind posting of seq 42 (in a closed block: 400 seqs one apart fill one).
         let kindKey = ledger.configuration.keyHasher.key("transform")
-        try ledger.environment.write { txn in try txn.delete(Keys.kind(kindKey, seq: 42).bytes, in: ledger.schema.byKind) }
+        try rewritePostings(ledger, ledger.schema.kindPostings, key: kindKey, role: 0) { $0.removeAll { $0 == 42 } }
         try expectFailure(ledger, firstBad: 42, kind: .indexMismatch)
-        try ledger.environment.write { txn in try txn.put([], forKey: Keys.kind(kindKey, seq: 42).bytes, in: ledger.schema.byKind) }
+        try rewritePostings(ledger, ledger.schema.kindPostings, key: kindKey, role: 0) { $0 = Array(0..<UInt64(Self.size)) }
         #expect(try ledger.verify().isValid)
 
         // Add a by_actor row that no entry implies.
         let intruder = ledger.configuration.keyHasher.key("agent:intruder")
-        try ledger.environment.write { txn in try txn.put([], forKey: Keys.actor(intruder, role: 0, seq: 17).bytes, in: ledger.schema.byActor) }
+        try rewritePostings(ledger, ledger.schema.actorPostings, key: intruder, role: 0) { $0 = [17] }
         try expectFailure(ledger, firstBad: 17, kind: .indexMismatch)
-        try ledger.environment.write { txn in try txn.delete(Keys.actor(intruder, role: 0, seq: 17).bytes, in: ledger.schema.byActor) }
+        try rewritePostings(ledger, ledger.schema.actorPostings, key: intruder, role: 0) { $0 = [] }
 
         // Point an edge's first seq at a later entry.
         let from = ledger.configuration.keyHasher.key("dataset:pg://crm/public.customers_3")
@@ -191,14 +190,14 @@ struct TamperTests {
 
         // Remove a by_node posting, then add one no entry implies, then damage a block.
         let input = ledger.configuration.keyHasher.key("dataset:pg://crm/public.orders_250")
-        try rewritePostings(ledger, node: input, role: 0) { $0.removeAll { $0 == 250 } }
+        try rewritePostings(ledger, ledger.schema.nodePostings, key: input, role: 0) { $0.removeAll { $0 == 250 } }
         try expectFailure(ledger, firstBad: 250, kind: .indexMismatch)
-        try rewritePostings(ledger, node: input, role: 0) { $0 = [250] }
+        try rewritePostings(ledger, ledger.schema.nodePostings, key: input, role: 0) { $0 = [250] }
         #expect(try ledger.verify().isValid)
-        try rewritePostings(ledger, node: input, role: 0) { $0 = [250, 251] }
+        try rewritePostings(ledger, ledger.schema.nodePostings, key: input, role: 0) { $0 = [250, 251] }
         try expectFailure(ledger, firstBad: 251, kind: .indexMismatch)
-        try rewritePostings(ledger, node: input, role: 0) { $0 = [250] }
-        let openKey = NodePostings.prefix(input, role: 0).bytes
+        try rewritePostings(ledger, ledger.schema.nodePostings, key: input, role: 0) { $0 = [250] }
+        let openKey = PostingIndex.prefix(input, role: 0).bytes
         let block = try #require(try ledger.environment.read { try $0.value(forKey: openKey, in: ledger.schema.nodeOpen) })
         try ledger.environment.write { txn in try txn.put(block + [0x05], forKey: openKey, in: ledger.schema.nodeOpen) }
         let damaged = try ledger.verify()

@@ -210,48 +210,41 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
     // MARK: Events
 
     /// Visits the seqs of `index` within `range`, oldest or newest first, while `body`
-    /// returns true. Costs one seek plus one step per seq visited (for a node, one seek per
-    /// block of postings read).
+    /// returns true. Costs one seek plus one step per seq visited (for an actor, kind or node,
+    /// one seek per block of postings read).
     public func forEachSeq(in index: EventIndex, within range: Range<UInt64>, newestFirst: Bool = false, _ body: (UInt64) throws -> Bool) throws {
         guard !range.isEmpty else { return }
-        var prefix = KeyBuffer()
-        let database: Database
+        let postings: PostingIndex
+        let key: Key128
+        let role: UInt8
         switch index {
         case .all:
-            database = schema.entries
-        case .actor(let node):
-            database = schema.byActor
-            prefix.append(node.key)
-            prefix.append(UInt8(0))
-        case .onBehalfOf(let node):
-            database = schema.byActor
-            prefix.append(node.key)
-            prefix.append(UInt8(1))
-        case .kind(let term):
-            database = schema.byKind
-            prefix.append(term.key)
-        case .node(let node, let role):
-            try schema.nodePostings.forEachSeq(of: node.key, role: role.rawValue, within: range, newestFirst: newestFirst, in: self, body)
+            try forEachEntrySeq(within: range, newestFirst: newestFirst, body)
             return
+        case .actor(let node):
+            (postings, key, role) = (schema.actorPostings, node.key, 0)
+        case .onBehalfOf(let node):
+            (postings, key, role) = (schema.actorPostings, node.key, 1)
+        case .kind(let term):
+            (postings, key, role) = (schema.kindPostings, term.key, 0)
+        case .node(let node, let nodeRole):
+            (postings, key, role) = (schema.nodePostings, node.key, nodeRole.rawValue)
         }
-        let prefixLength = prefix.count
-        var low = prefix
-        low.append(range.lowerBound)
-        var high = prefix
-        high.append(range.upperBound - 1)
-        try withCursor(on: database) { cursor in
+        try postings.forEachSeq(of: key, role: role, within: range, newestFirst: newestFirst, in: self, body)
+    }
+
+    /// The seqs of the log itself within `range`, read from the entries' keys.
+    private func forEachEntrySeq(within range: Range<UInt64>, newestFirst: Bool, _ body: (UInt64) throws -> Bool) throws {
+        try withCursor(on: schema.entries) { cursor in
             var found: Bool
             if newestFirst {
-                found = try high.withUnsafeBytes { try cursor.seek(atMost: $0) }
+                found = try Keys.seq(range.upperBound - 1).withUnsafeBytes { try cursor.seek(atMost: $0) }
             } else {
-                found = try low.withUnsafeBytes { try cursor.seek(atLeast: $0) }
+                found = try Keys.seq(range.lowerBound).withUnsafeBytes { try cursor.seek(atLeast: $0) }
             }
             while found {
-                let key = cursor.key
-                guard key.count == prefixLength + 8,
-                      prefix.withUnsafeBytes({ key.starts(with: $0) })
-                else { return }
-                let seq = key.loadBigEndianUInt64(at: prefixLength)
+                guard cursor.key.count == 8 else { return }
+                let seq = cursor.key.loadBigEndianUInt64(at: 0)
                 guard range.contains(seq), try body(seq) else { return }
                 found = newestFirst ? try cursor.previous() : try cursor.next()
             }

@@ -3,9 +3,10 @@ import LMDB
 /// Brings a store written in an earlier storage format up to ``Ledger/formatVersion`` when it
 /// is opened: one write transaction, so a crash leaves the old format whole.
 ///
-/// Format 1 kept `by_node` as one row per seq (node key ‖ role ‖ seq → empty); format 2 keeps
-/// the same postings as ``PostingBlock``s (``NodePostings``). Entries, hashes and every other
-/// index are unchanged, so checkpoints and receipts stay valid.
+/// Format 1 kept `by_kind`, `by_actor` and `by_node` as one empty-valued row per seq (name
+/// key ‖ [role] ‖ seq); format 2 keeps the same postings as ``PostingBlock``s
+/// (``PostingIndex``). Entries, hashes and every other database are unchanged, so
+/// checkpoints, receipts and proofs stay valid.
 enum FormatUpgrade {
     static func run(environment: Environment) throws {
         let meta: Database
@@ -14,41 +15,48 @@ enum FormatUpgrade {
         } catch LMDBError.notFound {
             return  // a new store
         }
-        guard try storedFormat(in: environment, meta: meta) == "1" else { return }
-        let rows = try environment.openDatabase(named: "by_node", create: false)
-        let postings = NodePostings(
-            blocks: try environment.openDatabase(named: "by_node_blocks"),
-            open: try environment.openDatabase(named: "by_node_open")
-        )
+        let format = try environment.read { txn in try txn.value(forKey: MetaKey.format, in: meta) }
+        guard format == Array("1".utf8) else { return }
+        // The old databases, each with the length of its keys, and the index replacing it.
+        var conversions: [(rows: Database, keyLength: Int, into: PostingIndex)] = []
+        for (name, keyLength) in [("by_kind", 24), ("by_actor", 25), ("by_node", 25)] {
+            let postings = PostingIndex(
+                name: name,
+                blocks: try environment.openDatabase(named: name + "_blocks"),
+                open: try environment.openDatabase(named: name + "_open")
+            )
+            conversions.append((try environment.openDatabase(named: name, create: false), keyLength, postings))
+        }
         try environment.write { txn in
             // Another process may have upgraded it since.
             guard try txn.value(forKey: MetaKey.format, in: meta) == Array("1".utf8) else { return }
-            // Rows come in key order: one node and role after the other, seqs ascending.
-            var node: Key128?
-            var role: UInt8 = 0
-            var seqs: [UInt64] = []
-            try txn.forEach(in: rows) { key, _ in
-                guard key.count == 25, let rowNode = Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16])) else {
-                    throw LedgerError.corrupted("the by_node index of the format-1 store has a key of \(key.count) bytes; cannot upgrade it")
-                }
-                if rowNode != node || key[16] != role {
-                    if let node { try postings.append(node: node, role: role, seqs: seqs, in: txn) }
-                    seqs.removeAll(keepingCapacity: true)
-                    node = rowNode
-                    role = key[16]
-                }
-                seqs.append(key.loadBigEndianUInt64(at: 17))
-                return true
+            for conversion in conversions {
+                try convert(conversion.rows, keyLength: conversion.keyLength, into: conversion.into, in: txn)
+                try txn.removeDatabase(conversion.rows)
             }
-            if let node { try postings.append(node: node, role: role, seqs: seqs, in: txn) }
-            try txn.removeDatabase(rows)
             try txn.put(Array(Ledger.formatVersion.utf8), forKey: MetaKey.format, in: meta)
         }
     }
 
-    private static func storedFormat(in environment: Environment, meta: Database) throws -> String? {
-        try environment.read { txn in
-            try txn.value(forKey: MetaKey.format, in: meta).map { String(decoding: $0, as: UTF8.self) }
+    /// Moves the rows of a format-1 index (key (16) ‖ role (1, absent in `by_kind`) ‖ seq (8))
+    /// into posting blocks. Rows come in key order: one key and role after the other, seqs
+    /// ascending.
+    private static func convert(_ rows: Database, keyLength: Int, into postings: PostingIndex, in txn: borrowing WriteTransaction) throws {
+        var current: (key: Key128, role: UInt8)?
+        var seqs: [UInt64] = []
+        try txn.forEach(in: rows) { row, _ in
+            guard row.count == keyLength, let key = Key128(bytes: UnsafeRawBufferPointer(rebasing: row[0..<16])) else {
+                throw LedgerError.corrupted("the \(postings.name) index of the format-1 store has a key of \(row.count) bytes; cannot upgrade it")
+            }
+            let role = keyLength == 25 ? row[16] : 0
+            if let current, current.key != key || current.role != role {
+                try postings.append(key: current.key, role: current.role, seqs: seqs, in: txn)
+                seqs.removeAll(keepingCapacity: true)
+            }
+            current = (key, role)
+            seqs.append(row.loadBigEndianUInt64(at: keyLength - 8))
+            return true
         }
+        if let current { try postings.append(key: current.key, role: current.role, seqs: seqs, in: txn) }
     }
 }

@@ -1,5 +1,6 @@
-/// A run of the seqs at which one node figures in one role, as the `by_node` index stores
-/// them: ascending, each once, packed into one value instead of one B-tree row per seq.
+/// A run of the seqs at which one name (node, actor or kind) figures in one role, as the
+/// posting indexes store them (``PostingIndex``): ascending, each once, packed into one
+/// value instead of one B-tree row per seq.
 ///
 /// Layout (docs/FORMAT.md, "Storage"): first seq (8) ‖ last seq (8) ‖ count (4) ‖ the
 /// `count − 1` gaps between consecutive seqs, each an unsigned LEB128 varint above zero.
@@ -8,7 +9,8 @@
 /// row per seq, each such node dirtied its own leaf page at its place in the key order (a
 /// 10,000-event commit over 1,500 nodes wrote about 6 MB of `by_node` pages). A node's newest
 /// postings now sit in a small open block in `by_node_open`, where many nodes share a page,
-/// and only a full block moves to `by_node_blocks`.
+/// and only a full block moves to `by_node_blocks`. `by_actor` and `by_kind` gain the same
+/// way on a smaller scale: their rows were few insertion points, but one B-tree put each.
 struct PostingBlock {
     static let headerSize = 20
 

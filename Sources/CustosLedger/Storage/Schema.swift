@@ -16,10 +16,12 @@ struct Schema: Sendable {
     let nodes: Database
     /// Term key (16) → term, the interned kinds (which are also edge relations).
     let terms: Database
-    /// Node key (16) ‖ role (1: 0 actor, 1 on behalf of) ‖ seq (8) → empty.
-    let byActor: Database
-    /// Term key (16) ‖ seq (8) → empty.
-    let byKind: Database
+    /// `by_actor` (``PostingIndex``), role 0 actor, 1 on behalf of: closed blocks and open blocks.
+    let actorBlocks: Database
+    let actorOpen: Database
+    /// `by_kind` (``PostingIndex``), role always 0: closed blocks and open blocks.
+    let kindBlocks: Database
+    let kindOpen: Database
     /// Microseconds (8) ‖ seq (8) → empty.
     let byTime: Database
     /// Node key (16) ‖ direction (1) ‖ relation key (16) ‖ other node key (16) → first seq (8).
@@ -28,10 +30,9 @@ struct Schema: Sendable {
     let idempotency: Database
     /// Tree size (8) → signing time in µs (8) ‖ the signed checkpoint note.
     let checkpoints: Database
-    /// Node key (16) ‖ role (1: 0 input, 1 output, 2 end of an explicit edge) ‖ first seq (8)
-    /// → a closed ``PostingBlock`` of the seqs naming the node in that role.
+    /// `by_node` (``PostingIndex``), role 0 input, 1 output, 2 end of an explicit edge: closed
+    /// blocks and open blocks.
     let nodeBlocks: Database
-    /// Node key (16) ‖ role (1) → the node's newest, open ``PostingBlock``.
     let nodeOpen: Database
     /// Node key (16) ‖ tag key (16) ‖ seq (8) → empty: the tags classify events put on nodes.
     let tags: Database
@@ -50,8 +51,10 @@ struct Schema: Sendable {
         tree = try open("tree")
         nodes = try open("nodes")
         terms = try open("terms")
-        byActor = try open("by_actor")
-        byKind = try open("by_kind")
+        actorBlocks = try open("by_actor_blocks")
+        actorOpen = try open("by_actor_open")
+        kindBlocks = try open("by_kind_blocks")
+        kindOpen = try open("by_kind_open")
         byTime = try open("by_time")
         edges = try open("edges")
         idempotency = try open("idempotency")
@@ -66,14 +69,22 @@ struct Schema: Sendable {
     /// The index databases, with their names, for statistics and verification.
     var indexes: [(name: String, database: Database)] {
         [
-            ("nodes", nodes), ("terms", terms), ("by_actor", byActor), ("by_kind", byKind), ("by_time", byTime),
+            ("nodes", nodes), ("terms", terms), ("by_actor_blocks", actorBlocks), ("by_actor_open", actorOpen),
+            ("by_kind_blocks", kindBlocks), ("by_kind_open", kindOpen), ("by_time", byTime),
             ("by_node_blocks", nodeBlocks), ("by_node_open", nodeOpen),
             ("edges", edges), ("edge_days", edgeDays), ("tags", tags), ("tagged", tagged), ("idempotency", idempotency),
         ]
     }
 
-    /// The `by_node` index over its two databases.
-    var nodePostings: NodePostings { NodePostings(blocks: nodeBlocks, open: nodeOpen) }
+    /// The posting indexes, each over its two databases.
+    var nodePostings: PostingIndex { PostingIndex(name: "by_node", blocks: nodeBlocks, open: nodeOpen) }
+    var actorPostings: PostingIndex { PostingIndex(name: "by_actor", blocks: actorBlocks, open: actorOpen) }
+    var kindPostings: PostingIndex { PostingIndex(name: "by_kind", blocks: kindBlocks, open: kindOpen) }
+
+    /// The posting index called `name` (`by_node`, `by_actor`, `by_kind`), or nil.
+    func postingIndex(named name: String) -> PostingIndex? {
+        [nodePostings, actorPostings, kindPostings].first { $0.name == name }
+    }
 
     /// Every database with its name.
     var all: [(name: String, database: Database)] {

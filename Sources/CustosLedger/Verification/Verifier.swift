@@ -199,7 +199,7 @@ extension Ledger {
         // The rows each entry implies are looked up through cursors that stay on their page:
         // one per insertion point (node and role, kind, actor), so the rows of consecutive
         // entries are found next to the ones before.
-        var postingLookup = NodePostingLookup(postings: schema.nodePostings)
+        var postingLookups = PostingLookups(schema: schema)
         try txn.withLookupCursors(slots: 4096) { lookups in
             try txn.withCursor(on: schema.entries) { cursor in
                 var found = try Keys.seq(range.lowerBound).withUnsafeBytes { try cursor.seek(atLeast: $0) }
@@ -259,7 +259,7 @@ extension Ledger {
                         result.problems.append(VerificationProblem(seq: seq, kind: .timeWentBackwards, detail: "the entry's time \(entry.time) is earlier than \(previousTime), the time of the entry before it"))
                     }
                     if options.checkIndexes {
-                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, checkedEdges: &checkedEdges, lookups: &lookups, postingLookup: &postingLookup, result: &result, in: txn)
+                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, checkedEdges: &checkedEdges, lookups: &lookups, postingLookups: &postingLookups, result: &result, in: txn)
                     }
                     result.lastLeaf = (seq, leaf, entry.time)
                     previousLeaf = leaf
@@ -285,7 +285,7 @@ extension Ledger {
     private func checkIndexRows(
         of entry: EntryView, seq: UInt64,
         nodeInterner: Interner, termInterner: Interner, keyCache: inout VerifierKeyCache, checkedEdges: inout CheckedEdges,
-        lookups: inout LookupCursors, postingLookup: inout NodePostingLookup,
+        lookups: inout LookupCursors, postingLookups: inout PostingLookups,
         result: inout ChunkResult, in txn: borrowing ReadTransaction
     ) throws {
         func missing(_ index: String, _ what: String) {
@@ -308,6 +308,16 @@ extension Ledger {
             }
         }
         func text(_ name: [UInt8]) -> String { String(decoding: name, as: UTF8.self) }
+        /// Whether a posting index holds this entry's seq for `key` in `role`; records the problem when not.
+        func posting(_ lookup: inout PostingLookup, _ key: Key128, role: UInt8, _ what: @autoclosure () -> String) throws -> Bool {
+            do {
+                if try lookup.contains(seq, key: key, role: role, in: txn) { return true }
+                missing(lookup.postings.name, what())
+            } catch let malformed as PostingBlock.Malformed {
+                result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the \(lookup.postings.name) index is damaged where it should hold \(what()): \(malformed)"))
+            }
+            return false
+        }
 
         if try exists(Keys.time(entry.time, seq: seq), in: schema.byTime, near: 0) { result.counts.byTime += 1 } else { missing("by_time", "the entry's row") }
 
@@ -321,7 +331,7 @@ extension Ledger {
             termKeys.append(termKey)
             result.counts.terms.insert(termKey)
         }
-        if try exists(Keys.kind(termKeys[0], seq: seq), in: schema.byKind, near: termKeys[0].low) { result.counts.byKind += 1 } else { missing("by_kind", "the entry's row") }
+        if try posting(&postingLookups.kind, termKeys[0], role: 0, "the entry's posting") { result.counts.byKind += 1 }
 
         var nodeKeys: [Key128] = []
         nodeKeys.reserveCapacity(nodes.count)
@@ -333,19 +343,12 @@ extension Ledger {
             nodeKeys.append(nodeKey)
             result.counts.nodes.insert(nodeKey)
         }
-        if try exists(Keys.actor(nodeKeys[0], role: 0, seq: seq), in: schema.byActor, near: nodeKeys[0].low) { result.counts.byActor += 1 } else { missing("by_actor", "the actor's row") }
+        if try posting(&postingLookups.actor, nodeKeys[0], role: 0, "the actor's posting") { result.counts.byActor += 1 }
         if let onBehalfOf = plan.onBehalfOf {
-            if try exists(Keys.actor(nodeKeys[onBehalfOf], role: 1, seq: seq), in: schema.byActor, near: nodeKeys[onBehalfOf].low &+ 1) { result.counts.byActor += 1 } else { missing("by_actor", "the on-behalf-of row") }
+            if try posting(&postingLookups.actor, nodeKeys[onBehalfOf], role: 1, "the on-behalf-of posting") { result.counts.byActor += 1 }
         }
         for row in plan.nodeRoles {
-            let found: Bool
-            do {
-                found = try postingLookup.contains(seq, node: nodeKeys[row.node], role: row.role, in: txn)
-            } catch let malformed as PostingBlock.Malformed {
-                result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the by_node postings of \(text(nodes[row.node])) are damaged: \(malformed)"))
-                continue
-            }
-            if found { result.counts.byNode += 1 } else { missing("by_node", "the posting of \(text(nodes[row.node]))") }
+            if try posting(&postingLookups.node, nodeKeys[row.node], role: row.role, "the posting of \(text(nodes[row.node]))") { result.counts.byNode += 1 }
         }
         for tag in plan.tags {
             for target in plan.tagTargets {
@@ -580,8 +583,8 @@ extension Ledger {
         var problems: [VerificationProblem] = []
         do {
             let expected: [(String, Database, Int)] = [
-                ("by_time", schema.byTime, counts.byTime), ("by_kind", schema.byKind, counts.byKind),
-                ("by_actor", schema.byActor, counts.byActor), ("edges", schema.edges, counts.edgeFirsts),
+                ("by_time", schema.byTime, counts.byTime), ("by_kind", schema.kindBlocks, counts.byKind),
+                ("by_actor", schema.actorBlocks, counts.byActor), ("edges", schema.edges, counts.edgeFirsts),
                 ("by_node", schema.nodeBlocks, counts.byNode), ("tags", schema.tags, counts.tags), ("tagged", schema.tagged, counts.tagged),
                 ("edge_days", schema.edgeDays, counts.edgeDays.count),
                 ("idempotency", schema.idempotency, counts.idempotency), ("nodes", schema.nodes, counts.nodes.count),
@@ -589,11 +592,11 @@ extension Ledger {
             ]
             for (name, database, count) in expected {
                 let found: Int
-                if name == "by_node" {
+                if let postings = schema.postingIndex(named: name) {
                     do {
-                        found = try postingCount(in: txn)
+                        found = try postingCount(of: postings, in: txn)
                     } catch let malformed as PostingBlock.Malformed {
-                        problems.append(VerificationProblem(seq: nil, kind: .indexMismatch, detail: "the by_node index is damaged: \(malformed)"))
+                        problems.append(VerificationProblem(seq: nil, kind: .indexMismatch, detail: "the \(name) index is damaged: \(malformed)"))
                         continue
                     }
                 } else {
@@ -613,9 +616,15 @@ extension Ledger {
     private func firstSeqOfExtraRow(in name: String, database: Database, headSize: UInt64, txn: borrowing ReadTransaction) throws -> UInt64? {
         var culprit: UInt64?
         var implied: [UInt64: [String: Set<[UInt8]>]] = [:]
-        if name == "by_node" {
-            try schema.nodePostings.forEachPosting(in: txn) { node, role, seq in
-                let implies = try Keys.node(node, role: role, seq: seq).withUnsafeBytes {
+        if let postings = schema.postingIndex(named: name) {
+            try postings.forEachPosting(in: txn) { key, role, seq in
+                // The row format 1 stored for this posting, as the entry implies it.
+                let row = switch name {
+                case "by_kind": role == 0 ? Keys.kind(key, seq: seq) : Keys.node(key, role: role, seq: seq)
+                case "by_actor": Keys.actor(key, role: role, seq: seq)
+                default: Keys.node(key, role: role, seq: seq)
+                }
+                let implies = try row.withUnsafeBytes {
                     try isImplied($0, seq: seq, in: name, headSize: headSize, implied: &implied, txn: txn)
                 }
                 if !implies { culprit = seq }
@@ -627,8 +636,6 @@ extension Ledger {
             let seq: UInt64
             switch name {
             case "by_time": seq = key.count == 16 ? key.loadBigEndianUInt64(at: 8) : .max
-            case "by_kind": seq = key.count == 24 ? key.loadBigEndianUInt64(at: 16) : .max
-            case "by_actor": seq = key.count == 25 ? key.loadBigEndianUInt64(at: 17) : .max
             case "tags", "tagged": seq = key.count == 40 ? key.loadBigEndianUInt64(at: 32) : .max
             case "edges": seq = value.count == 8 ? value.loadBigEndianUInt64(at: 0) : .max
             case "idempotency": seq = IdempotencyRecord(encoded: value)?.receipt.seq ?? .max
@@ -655,10 +662,10 @@ extension Ledger {
         return implied[seq]?[name]?.contains(Array(key)) == true
     }
 
-    /// How many postings the `by_node` index holds; checks every block on the way.
-    private func postingCount(in txn: borrowing ReadTransaction) throws -> Int {
+    /// How many postings a posting index holds; checks every block on the way.
+    private func postingCount(of postings: PostingIndex, in txn: borrowing ReadTransaction) throws -> Int {
         var count = 0
-        try schema.nodePostings.forEachPosting(in: txn) { _, _, _ in
+        try postings.forEachPosting(in: txn) { _, _, _ in
             count += 1
             return true
         }
@@ -770,5 +777,18 @@ final class ProgressFloor: Sendable {
             highest = max(highest, done)
             return highest
         }
+    }
+}
+
+/// The verifier's lookups into the three posting indexes, one pass's worth.
+struct PostingLookups {
+    var kind: PostingLookup
+    var actor: PostingLookup
+    var node: PostingLookup
+
+    init(schema: Schema) {
+        kind = PostingLookup(postings: schema.kindPostings)
+        actor = PostingLookup(postings: schema.actorPostings)
+        node = PostingLookup(postings: schema.nodePostings)
     }
 }

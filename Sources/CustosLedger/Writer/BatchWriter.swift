@@ -23,7 +23,7 @@ struct BatchWriter {
     /// The rows of the secondary indexes that a commit holds back to write in key order
     /// (see ``PendingIndexRows``).
     struct HeldRows {
-        let nodePostings: NodePostings
+        let schema: Schema
         var byKind: PendingIndexRows
         var byActor: PendingIndexRows
         var byNode: PendingIndexRows
@@ -31,18 +31,18 @@ struct BatchWriter {
         var tagged: PendingIndexRows
 
         init(schema: Schema) {
-            byKind = PendingIndexRows(database: schema.byKind, prefix: .key)
-            byActor = PendingIndexRows(database: schema.byActor, prefix: .keyAndByte)
+            self.schema = schema
+            byKind = PendingIndexRows(database: schema.kindBlocks, prefix: .key)
+            byActor = PendingIndexRows(database: schema.actorBlocks, prefix: .keyAndByte)
             byNode = PendingIndexRows(database: schema.nodeBlocks, prefix: .keyAndByte)
-            nodePostings = schema.nodePostings
             tags = PendingIndexRows(database: schema.tags, prefix: .twoKeys)
             tagged = PendingIndexRows(database: schema.tagged, prefix: .twoKeys)
         }
 
         mutating func write(in txn: borrowing WriteTransaction) throws {
-            try byKind.write(in: txn)
-            try byActor.write(in: txn)
-            try byNode.write(to: nodePostings, in: txn)
+            try byKind.write(to: schema.kindPostings, in: txn)
+            try byActor.write(to: schema.actorPostings, in: txn)
+            try byNode.write(to: schema.nodePostings, in: txn)
             try tags.write(in: txn)
             try tagged.write(in: txn)
         }

@@ -2,7 +2,7 @@ import LMDB
 
 /// The rows one commit adds to a secondary index whose keys are a fixed-length prefix
 /// followed by the seq (`by_kind`, `by_actor`, `by_node`, `tags`, `tagged`), held back and
-/// written in key order (`by_node` as ``PostingBlock``s).
+/// written in key order (the first three as ``PostingBlock``s).
 ///
 /// Events put their rows all over these B-trees: one insertion point per node, kind or
 /// actor. Written as each event arrives, every put descends from the root to a leaf that is
@@ -80,11 +80,11 @@ struct PendingIndexRows {
         }
     }
 
-    /// Writes held `by_node` rows as postings, one node and role after the other, and forgets
-    /// them. Each node's rows join its open block: one read and one write per node and role
-    /// instead of one B-tree put per row.
-    mutating func write(to postings: NodePostings, in txn: borrowing WriteTransaction) throws {
-        precondition(prefix == .keyAndByte)
+    /// Writes held `by_node`, `by_actor` or `by_kind` rows as postings, one key and role after
+    /// the other, and forgets them. Each key's rows join its open block: one read and one write
+    /// per key and role instead of one B-tree put per row.
+    mutating func write(to postings: PostingIndex, in txn: borrowing WriteTransaction) throws {
+        precondition(prefix != .twoKeys)
         guard !rows.isEmpty else { return }
         rows.sort()
         var start = 0
@@ -94,8 +94,8 @@ struct PendingIndexRows {
             while end < rows.count, rows[end].prefix0 == head.prefix0, rows[end].prefix1 == head.prefix1, rows[end].prefix2 == head.prefix2 {
                 end += 1
             }
-            let node = Key128(high: head.prefix0, low: head.prefix1)
-            try postings.append(node: node, role: UInt8(truncatingIfNeeded: head.prefix2 >> 56), seqs: rows[start..<end].lazy.map(\.seq), in: txn)
+            let key = Key128(high: head.prefix0, low: head.prefix1)
+            try postings.append(key: key, role: UInt8(truncatingIfNeeded: head.prefix2 >> 56), seqs: rows[start..<end].lazy.map(\.seq), in: txn)
             start = end
         }
         rows.removeAll(keepingCapacity: true)

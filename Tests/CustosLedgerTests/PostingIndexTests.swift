@@ -4,8 +4,8 @@ import Testing
 
 @testable import CustosLedger
 
-@Suite("The by_node index: posting blocks")
-struct NodePostingsTests {
+@Suite("Posting indexes: by_node, by_actor, by_kind in blocks")
+struct PostingIndexTests {
     @Test("a block keeps ascending seqs with gaps of any size, and refuses damaged bytes")
     func blockRoundTrip() throws {
         let seqs: [UInt64] = [5, 6, 133, 261, 1 << 20, (1 << 20) + 1, 1 << 40, UInt64.max - 1]
@@ -77,6 +77,24 @@ struct NodePostingsTests {
         }
     }
 
+    private func seqs(_ ledger: Ledger, kind: String) throws -> [UInt64] {
+        try ledger.withSnapshot { snapshot in
+            let key = try #require(try snapshot.termKey(kind))
+            var found: [UInt64] = []
+            try snapshot.forEachSeq(in: .kind(key), within: 0..<UInt64.max) { found.append($0); return true }
+            return found
+        }
+    }
+
+    private func seqs(_ ledger: Ledger, actor: String) throws -> [UInt64] {
+        try ledger.withSnapshot { snapshot in
+            let key = try #require(try snapshot.nodeKey(NodeID(actor)))
+            var found: [UInt64] = []
+            try snapshot.forEachSeq(in: .actor(key), within: 0..<UInt64.max, newestFirst: true) { found.append($0); return true }
+            return found.reversed()
+        }
+    }
+
     @Test("reads across closed and open blocks give every seq in range, both ways, and stop when asked")
     func readsAcrossBlocks() async throws {
         let (ledger, folder) = try await makeStore(events: 3_000)
@@ -100,21 +118,32 @@ struct NodePostingsTests {
         #expect(try ledger.verify().isValid)
     }
 
-    @Test("a format-1 store, one row per posting, is upgraded when opened and reads the same")
+    @Test("a format-1 store, one row per posting in by_kind, by_actor and by_node, is upgraded when opened and reads the same")
     func upgradeFromFormatOne() async throws {
         let (ledger, folder) = try await makeStore(events: 2_500)
         let path = folder.file("store")
         let before = try seqs(ledger, "dataset:hot", .input, 0..<UInt64.max, newestFirst: false)
         let outputs = try seqs(ledger, "dataset:out-2", .output, 0..<UInt64.max, newestFirst: true)
-        // Rewrite the store as format 1 wrote it.
-        let rows = try ledger.environment.openDatabase(named: "by_node")
+        let kinds = try seqs(ledger, kind: "transform")
+        #expect(kinds == Array(0..<2_500))
+        // Rewrite the store as format 1 wrote it: one row per posting, key (16) ‖ role (1,
+        // absent in by_kind) ‖ seq (8).
+        let indexes = [ledger.schema.kindPostings, ledger.schema.actorPostings, ledger.schema.nodePostings]
+        // Opened before the write transaction: opening one takes a transaction of its own.
+        let oldDatabases = try indexes.map { try ledger.environment.openDatabase(named: $0.name) }
         try ledger.environment.write { txn throws in
-            var postings: [(Key128, UInt8, UInt64)] = []
-            try ledger.schema.nodePostings.forEachPosting(in: txn) { postings.append(($0, $1, $2)); return true }
-            #expect(postings.count == 5_000)
-            for (node, role, seq) in postings { try txn.put([], forKey: Keys.node(node, role: role, seq: seq).bytes, in: rows) }
-            try txn.removeAll(in: ledger.schema.nodeBlocks)
-            try txn.removeAll(in: ledger.schema.nodeOpen)
+            for (postings, rows) in zip(indexes, oldDatabases) {
+                var count = 0
+                try postings.forEachPosting(in: txn) { key, role, seq in
+                    let row = postings.name == "by_kind" ? Keys.kind(key, seq: seq) : Keys.node(key, role: role, seq: seq)
+                    try txn.put([], forKey: row.bytes, in: rows)
+                    count += 1
+                    return true
+                }
+                #expect(count == (postings.name == "by_node" ? 5_000 : 2_500))
+                try txn.removeAll(in: postings.blocks)
+                try txn.removeAll(in: postings.open)
+            }
             try txn.put(Array("1".utf8), forKey: MetaKey.format, in: ledger.schema.meta)
         }
         await ledger.close()
@@ -126,12 +155,16 @@ struct NodePostingsTests {
         try ledger.environment.read { txn throws in
             #expect(try txn.value(forKey: MetaKey.format, in: ledger.schema.meta) == Array("2".utf8))
             #expect(try txn.statistics(of: ledger.schema.nodeOpen).entries == 4)
-            // The old database is gone from the store's list of named databases.
-            #expect(try txn.value(forKey: Array("by_node".utf8), in: names) == nil)
-            #expect(try txn.value(forKey: Array("by_node_open".utf8), in: names) != nil)
+            // The old databases are gone from the store's list of named databases.
+            for name in ["by_kind", "by_actor", "by_node"] {
+                #expect(try txn.value(forKey: Array(name.utf8), in: names) == nil)
+                #expect(try txn.value(forKey: Array((name + "_open").utf8), in: names) != nil)
+            }
         }
         #expect(try seqs(ledger, "dataset:hot", .input, 0..<UInt64.max, newestFirst: false) == before)
         #expect(try seqs(ledger, "dataset:out-2", .output, 0..<UInt64.max, newestFirst: true) == outputs)
+        #expect(try seqs(ledger, kind: "transform") == kinds)
+        #expect(try seqs(ledger, actor: "agent:loader") == kinds)
         #expect(try ledger.verify().isValid)
     }
 }

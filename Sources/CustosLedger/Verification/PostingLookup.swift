@@ -1,11 +1,11 @@
 import LMDB
 
-/// Answers "does `by_node` hold this seq for this node and role?" for a pass of the verifier,
-/// which asks about seqs in ascending order: it keeps the last block it decoded for each node
-/// and role, so most questions cost a binary search in memory.
-struct NodePostingLookup {
+/// Answers "does this posting index hold this seq for this key and role?" for a pass of the
+/// verifier, which asks about seqs in ascending order: it keeps the last block it decoded for
+/// each key and role, so most questions cost a binary search in memory.
+struct PostingLookup {
     private struct Prefix: Hashable {
-        var node: Key128
+        var key: Key128
         var role: UInt8
     }
 
@@ -14,19 +14,19 @@ struct NodePostingLookup {
         var covers: ClosedRange<UInt64>
     }
 
-    let postings: NodePostings
+    let postings: PostingIndex
     private var runs: [Prefix: Run] = [:]
     /// Decoded blocks kept at most; then the cache starts over (about 4 MB of seqs).
     private let limit = 4_096
 
-    init(postings: NodePostings) {
+    init(postings: PostingIndex) {
         self.postings = postings
     }
 
-    /// Whether the postings of `node` in `role` hold `seq`. Throws
+    /// Whether the postings of `key` in `role` hold `seq`. Throws
     /// ``PostingBlock/Malformed`` when the block that should hold it is damaged.
-    mutating func contains(_ seq: UInt64, node: Key128, role: UInt8, in txn: borrowing some TransactionReading & ~Copyable) throws -> Bool {
-        let prefix = Prefix(node: node, role: role)
+    mutating func contains(_ seq: UInt64, key: Key128, role: UInt8, in txn: borrowing some TransactionReading & ~Copyable) throws -> Bool {
+        let prefix = Prefix(key: key, role: role)
         if let run = runs[prefix], run.covers.contains(seq) {
             return Self.search(run.seqs, seq)
         }
@@ -39,7 +39,7 @@ struct NodePostingLookup {
     /// The block whose span holds `seq`: the closed block starting at or before it, or else
     /// the open block.
     private func load(_ prefix: Prefix, around seq: UInt64, in txn: borrowing some TransactionReading & ~Copyable) throws -> Run? {
-        let key = NodePostings.prefix(prefix.node, role: prefix.role)
+        let key = PostingIndex.prefix(prefix.key, role: prefix.role)
         var start = key
         start.append(seq)
         let closed = try txn.withCursor(on: postings.blocks) { cursor -> Run? in

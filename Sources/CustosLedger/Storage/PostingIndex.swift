@@ -1,32 +1,37 @@
 import LMDB
 
-/// The `by_node` index: for each node and role, the seqs of the events that name the node in
-/// that role, kept as ``PostingBlock``s in two databases.
+/// An index from a name (a node, an actor, a kind) to the seqs of the events that carry it:
+/// `by_node`, `by_actor` and `by_kind`. Each keeps ``PostingBlock``s in two databases:
 ///
-/// - `by_node_open`: node key (16) ‖ role (1) → the node's newest block, still growing.
-/// - `by_node_blocks`: node key (16) ‖ role (1) ‖ first seq (8) → a closed block.
+/// - `<index>_open`: name key (16) ‖ role (1) → the newest block, still growing.
+/// - `<index>_blocks`: name key (16) ‖ role (1) ‖ first seq (8) → a closed block.
 ///
-/// Every seq of a closed block is below every seq of the open block of the same node and
-/// role, and closed blocks of one node and role never overlap.
-struct NodePostings {
+/// The role byte tells apart how the name figures in the event: for `by_node` 0 input,
+/// 1 output, 2 end of an explicit edge; for `by_actor` 0 actor, 1 on behalf of; for `by_kind`
+/// always 0. Every seq of a closed block is below every seq of the open block of the same
+/// key and role, and closed blocks of one key and role never overlap.
+struct PostingIndex {
+    /// The index's name in messages, e.g. `by_node`.
+    let name: String
     let blocks: Database
     let open: Database
 
-    /// The 17-byte key of a node and role in `by_node_open` (and the prefix of its closed blocks).
-    static func prefix(_ node: Key128, role: UInt8) -> KeyBuffer {
-        var key = KeyBuffer()
-        key.append(node)
-        key.append(role)
-        return key
+    /// The 17-byte key of a name and role in the open database (and the prefix of its
+    /// closed blocks).
+    static func prefix(_ key: Key128, role: UInt8) -> KeyBuffer {
+        var prefix = KeyBuffer()
+        prefix.append(key)
+        prefix.append(role)
+        return prefix
     }
 
     // MARK: Writing
 
-    /// Adds `seqs` (ascending) to the postings of `node` in `role`. A seq equal to the newest
+    /// Adds `seqs` (ascending) to the postings of `key` in `role`. A seq equal to the newest
     /// one stored is skipped (an event naming a node twice in one role has one posting); a
     /// seq below it means the index runs ahead of the log, and is refused.
-    func append(node: Key128, role: UInt8, seqs: some Sequence<UInt64>, in txn: borrowing WriteTransaction) throws {
-        let prefix = Self.prefix(node, role: role)
+    func append(key: Key128, role: UInt8, seqs: some Sequence<UInt64>, in txn: borrowing WriteTransaction) throws {
+        let prefix = Self.prefix(key, role: role)
         try prefix.withUnsafeBytes { prefixBytes in
             var pending = seqs.makeIterator()
             var block: PostingBlock
@@ -34,7 +39,7 @@ struct NodePostings {
             do {
                 stored = try txn.withValue(forKey: prefixBytes, in: open) { try PostingBlock(copying: $0) }
             } catch let malformed as PostingBlock.Malformed {
-                throw LedgerError.corrupted("the by_node index is damaged (\(malformed)); run `custos verify`")
+                throw LedgerError.corrupted("the \(name) index is damaged (\(malformed)); run `custos verify`")
             }
             if let stored {
                 block = stored
@@ -46,7 +51,7 @@ struct NodePostings {
             while let seq = pending.next() {
                 if seq == block.last { continue }
                 guard seq > block.last else {
-                    throw LedgerError.corrupted("the by_node index holds seq \(block.last), past the seq \(seq) being appended; run `custos verify`")
+                    throw LedgerError.corrupted("the \(name) index holds seq \(block.last), past the seq \(seq) being appended; run `custos verify`")
                 }
                 if block.hasRoom(for: seq) {
                     block.append(seq)
@@ -69,15 +74,15 @@ struct NodePostings {
 
     // MARK: Reading
 
-    /// Visits the seqs of `node` in `role` within `range`, oldest or newest first, while
+    /// Visits the seqs of `key` in `role` within `range`, oldest or newest first, while
     /// `body` returns true. Costs one seek per block read plus the seqs decoded.
     func forEachSeq(
-        of node: Key128, role: UInt8, within range: Range<UInt64>, newestFirst: Bool,
+        of key: Key128, role: UInt8, within range: Range<UInt64>, newestFirst: Bool,
         in txn: borrowing some TransactionReading & ~Copyable,
         _ body: (UInt64) throws -> Bool
     ) throws {
         guard !range.isEmpty else { return }
-        let prefix = Self.prefix(node, role: role)
+        let prefix = Self.prefix(key, role: role)
         do {
             try prefix.withUnsafeBytes { prefixBytes in
                 if newestFirst {
@@ -87,7 +92,7 @@ struct NodePostings {
                 }
             }
         } catch let malformed as PostingBlock.Malformed {
-            throw LedgerError.corrupted("the by_node index is damaged (\(malformed)); run `custos verify`")
+            throw LedgerError.corrupted("the \(name) index is damaged (\(malformed)); run `custos verify`")
         }
     }
 
@@ -105,7 +110,7 @@ struct NodePostings {
             return true
         }
         var start = KeyBuffer()
-        start.append(node: prefix)
+        start.append(raw: prefix)
         start.append(range.lowerBound)
         try txn.withCursor(on: blocks) { cursor in
             // The block holding the lower bound starts at or before it; later ones after it.
@@ -143,7 +148,7 @@ struct NodePostings {
         let goOn = try txn.withValue(forKey: prefix, in: open) { try visitBackwards($0) } ?? true
         guard goOn else { return }
         var start = KeyBuffer()
-        start.append(node: prefix)
+        start.append(raw: prefix)
         start.append(range.upperBound - 1)
         try txn.withCursor(on: blocks) { cursor in
             var found = try start.withUnsafeBytes { try cursor.seek(atMost: $0) }
@@ -160,20 +165,20 @@ struct NodePostings {
 
     // MARK: Whole-index scans, for verification
 
-    /// Visits every posting as (node key, role, seq), node by node, in ascending order within
-    /// each; checks the structure of every block as it goes.
+    /// Visits every posting as (key, role, seq), key by key, in ascending order within each;
+    /// checks the structure of every block as it goes.
     func forEachPosting(in txn: borrowing some TransactionReading & ~Copyable, _ body: (Key128, UInt8, UInt64) throws -> Bool) throws {
         var lastPrefix: [UInt8] = []
         var lastSeq: UInt64 = 0
         func check(_ prefix: UnsafeRawBufferPointer, _ seq: UInt64) throws {
             if prefix.elementsEqual(lastPrefix) {
-                guard seq > lastSeq else { throw PostingBlock.Malformed(description: "blocks of one node overlap at seq \(seq)") }
+                guard seq > lastSeq else { throw PostingBlock.Malformed(description: "blocks of one key overlap at seq \(seq)") }
             } else {
                 lastPrefix = Array(prefix)
             }
             lastSeq = seq
         }
-        // Closed blocks of a node, then its open block: walk both databases in key order.
+        // Closed blocks of a key, then its open block: walk both databases in key order.
         try txn.withCursor(on: blocks) { closed in
             var hasClosed = try closed.first()
             try txn.withCursor(on: open) { newest in
@@ -181,16 +186,16 @@ struct NodePostings {
                 while hasClosed || hasOpen {
                     let takeClosed: Bool
                     if hasClosed && hasOpen {
-                        guard closed.key.count == 25, newest.key.count == 17 else { throw PostingBlock.Malformed(description: "a by_node key has the wrong length") }
-                        // A node's closed blocks come before its open block.
+                        guard closed.key.count == 25, newest.key.count == 17 else { throw PostingBlock.Malformed(description: "a key of \(name) has the wrong length") }
+                        // A key's closed blocks come before its open block.
                         takeClosed = UnsafeRawBufferPointer(rebasing: closed.key[0..<17]).lexicographicallyPrecedes(newest.key)
                             || UnsafeRawBufferPointer(rebasing: closed.key[0..<17]).elementsEqual(newest.key)
                     } else {
                         takeClosed = hasClosed
                     }
                     let key = takeClosed ? closed.key : newest.key
-                    guard key.count == (takeClosed ? 25 : 17), let node = Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16])) else {
-                        throw PostingBlock.Malformed(description: "a by_node key has the wrong length")
+                    guard key.count == (takeClosed ? 25 : 17), let name = Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16])) else {
+                        throw PostingBlock.Malformed(description: "a key of \(name) has the wrong length")
                     }
                     let role = key[16]
                     let prefix = UnsafeRawBufferPointer(rebasing: key[0..<17])
@@ -201,7 +206,7 @@ struct NodePostings {
                     var goOn = true
                     try PostingBlock.forEach(in: value) { seq in
                         try check(prefix, seq)
-                        goOn = try body(node, role, seq)
+                        goOn = try body(name, role, seq)
                         return goOn
                     }
                     guard goOn else { return }
@@ -214,7 +219,7 @@ struct NodePostings {
 
 extension KeyBuffer {
     /// Appends raw key bytes (at most the buffer's room).
-    mutating func append(node bytes: UnsafeRawBufferPointer) {
+    mutating func append(raw bytes: UnsafeRawBufferPointer) {
         for byte in bytes { append(byte) }
     }
 }
