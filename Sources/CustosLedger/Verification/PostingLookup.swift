@@ -16,7 +16,8 @@ struct PostingLookup {
 
     let postings: PostingIndex
     private var runs: [Prefix: Run] = [:]
-    /// Decoded blocks kept at most; then the cache starts over (about 4 MB of seqs).
+    /// Decoded blocks kept at most; then the cache starts over (at most 32 MB of seqs: a
+    /// block holds up to about 1,000).
     private let limit = 4_096
 
     init(postings: PostingIndex) {
