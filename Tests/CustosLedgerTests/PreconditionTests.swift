@@ -87,19 +87,18 @@ struct PreconditionTests {
         let node = Key128(high: 0x0102_0304_0506_0708, low: 0x090A_0B0C_0D0E_0F10)
         let tag = Key128(high: 0xFFEE_DDCC_BBAA_9988, low: 0x7766_5544_3322_1100)
         let seq: UInt64 = 0x0000_0001_0203_0405
-        let database = Database(dbi: 1)
-        var kinds = PendingIndexRows(database: database, prefix: .key)
+        var kinds = PendingIndexRows(prefix: .key)
         kinds.add(node, seq: seq)
         #expect(kinds.key(of: kinds.rows[0]).bytes == Keys.kind(node, seq: seq).bytes)
-        var nodes = PendingIndexRows(database: database, prefix: .keyAndByte)
+        var nodes = PendingIndexRows(prefix: .keyAndByte)
         nodes.add(node, 2, seq: seq)
         #expect(nodes.key(of: nodes.rows[0]).bytes == Keys.node(node, role: 2, seq: seq).bytes)
         #expect(nodes.key(of: nodes.rows[0]).bytes == Keys.actor(node, role: 2, seq: seq).bytes)
-        var tags = PendingIndexRows(database: database, prefix: .twoKeys)
+        var tags = PendingIndexRows(prefix: .twoKeys)
         tags.add(node, tag, seq: seq)
         #expect(tags.key(of: tags.rows[0]).bytes == Keys.tag(node, tag, seq: seq).bytes)
         // Rows sort as their keys' bytes do.
-        var shuffled = PendingIndexRows(database: database, prefix: .keyAndByte)
+        var shuffled = PendingIndexRows(prefix: .keyAndByte)
         for (key, role, at) in [(tag, UInt8(0), UInt64(5)), (node, 1, 9), (node, 0, 300), (node, 0, 7), (tag, 0, 4)] {
             shuffled.add(key, role, seq: at)
         }

@@ -32,19 +32,19 @@ struct BatchWriter {
 
         init(schema: Schema) {
             self.schema = schema
-            byKind = PendingIndexRows(database: schema.kindBlocks, prefix: .key)
-            byActor = PendingIndexRows(database: schema.actorBlocks, prefix: .keyAndByte)
-            byNode = PendingIndexRows(database: schema.nodeBlocks, prefix: .keyAndByte)
-            tags = PendingIndexRows(database: schema.tags, prefix: .twoKeys)
-            tagged = PendingIndexRows(database: schema.tagged, prefix: .twoKeys)
+            byKind = PendingIndexRows(prefix: .key)
+            byActor = PendingIndexRows(prefix: .keyAndByte)
+            byNode = PendingIndexRows(prefix: .keyAndByte)
+            tags = PendingIndexRows(prefix: .twoKeys)
+            tagged = PendingIndexRows(prefix: .twoKeys)
         }
 
         mutating func write(in txn: borrowing WriteTransaction) throws {
             try byKind.write(to: schema.kindPostings, in: txn)
             try byActor.write(to: schema.actorPostings, in: txn)
             try byNode.write(to: schema.nodePostings, in: txn)
-            try tags.write(in: txn)
-            try tagged.write(in: txn)
+            try tags.write(to: schema.tags, in: txn)
+            try tagged.write(to: schema.tagged, in: txn)
         }
     }
 

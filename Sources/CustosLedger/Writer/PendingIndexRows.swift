@@ -38,12 +38,10 @@ struct PendingIndexRows {
         case twoKeys
     }
 
-    let database: Database
     let prefix: Prefix
     private(set) var rows: [Row] = []
 
-    init(database: Database, prefix: Prefix) {
-        self.database = database
+    init(prefix: Prefix) {
         self.prefix = prefix
     }
 
@@ -101,8 +99,8 @@ struct PendingIndexRows {
         rows.removeAll(keepingCapacity: true)
     }
 
-    /// Writes the held rows in key order, with empty values, and forgets them.
-    mutating func write(in txn: borrowing WriteTransaction) throws {
+    /// Writes the held rows to `database` in key order, with empty values, and forgets them.
+    mutating func write(to database: Database, in txn: borrowing WriteTransaction) throws {
         guard !rows.isEmpty else { return }
         rows.sort()
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
