@@ -99,8 +99,8 @@ public final class Ledger: Sendable {
         }
         do {
             let environment = try Environment(path: path, options: configuration.environmentOptions)
-            try FormatUpgrade.run(environment: environment)
             let schema = try Schema(environment: environment, create: !configuration.environmentOptions.readOnly)
+            try FormatUpgrade.run(environment: environment, schema: schema)
             let (storedOrigin, size) = try environment.write { txn -> (String, UInt64) in
                 if let format = try txn.value(forKey: MetaKey.format, in: schema.meta) {
                     let found = String(decoding: format, as: UTF8.self)

@@ -8,24 +8,16 @@ import LMDB
 /// (``PostingIndex``). Entries, hashes and every other database are unchanged, so
 /// checkpoints, receipts and proofs stay valid.
 enum FormatUpgrade {
-    static func run(environment: Environment) throws {
-        let meta: Database
-        do {
-            meta = try environment.openDatabase(named: "meta", create: false)
-        } catch LMDBError.notFound {
-            return  // a new store
-        }
+    /// Runs after `schema` opened (and so created) the databases of the current format; does
+    /// nothing to a new store or one already current.
+    static func run(environment: Environment, schema: Schema) throws {
+        let meta = schema.meta
         let format = try environment.read { txn in try txn.value(forKey: MetaKey.format, in: meta) }
         guard format == Array("1".utf8) else { return }
-        // The old databases, each with the length of its keys, and the index replacing it.
+        // Each index replacing a format-1 database of its name, with the length of its keys.
         var conversions: [(rows: Database, keyLength: Int, into: PostingIndex)] = []
-        for (name, keyLength) in [("by_kind", 24), ("by_actor", 25), ("by_node", 25)] {
-            let postings = PostingIndex(
-                name: name,
-                blocks: try environment.openDatabase(named: name + "_blocks"),
-                open: try environment.openDatabase(named: name + "_open")
-            )
-            conversions.append((try environment.openDatabase(named: name, create: false), keyLength, postings))
+        for (postings, keyLength) in [(schema.kindPostings, 24), (schema.actorPostings, 25), (schema.nodePostings, 25)] {
+            conversions.append((try environment.openDatabase(named: postings.name, create: false), keyLength, postings))
         }
         try environment.write { txn in
             // Another process may have upgraded it since.

@@ -37,8 +37,9 @@ struct PostingBlock {
     /// A copy of stored bytes, with the header checked (the gaps are checked as they are read).
     init(copying stored: UnsafeRawBufferPointer) throws(Malformed) {
         try Self.checkHeader(stored)
-        bytes = Array(stored)
+        bytes = []
         bytes.reserveCapacity(Self.capacity + 10)
+        bytes.append(contentsOf: stored)
     }
 
     var first: UInt64 { bytes.withUnsafeBytes { $0.loadBigEndianUInt64(at: 0) } }

@@ -84,12 +84,10 @@ struct PostingIndex {
         guard !range.isEmpty else { return }
         let prefix = Self.prefix(key, role: role)
         do {
-            try prefix.withUnsafeBytes { prefixBytes in
-                if newestFirst {
-                    try forEachNewestFirst(prefix: prefixBytes, within: range, in: txn, body)
-                } else {
-                    try forEachOldestFirst(prefix: prefixBytes, within: range, in: txn, body)
-                }
+            if newestFirst {
+                try forEachNewestFirst(prefix: prefix, within: range, in: txn, body)
+            } else {
+                try forEachOldestFirst(prefix: prefix, within: range, in: txn, body)
             }
         } catch let malformed as PostingBlock.Malformed {
             throw LedgerError.corrupted("the \(name) index is damaged (\(malformed)); run `custos verify`")
@@ -97,7 +95,7 @@ struct PostingIndex {
     }
 
     private func forEachOldestFirst(
-        prefix: UnsafeRawBufferPointer, within range: Range<UInt64>,
+        prefix: KeyBuffer, within range: Range<UInt64>,
         in txn: borrowing some TransactionReading & ~Copyable, _ body: (UInt64) throws -> Bool
     ) throws {
         var stopped = false
@@ -109,8 +107,7 @@ struct PostingIndex {
             }
             return true
         }
-        var start = KeyBuffer()
-        start.append(raw: prefix)
+        var start = prefix
         start.append(range.lowerBound)
         try txn.withCursor(on: blocks) { cursor in
             // The block holding the lower bound starts at or before it; later ones after it.
@@ -128,11 +125,13 @@ struct PostingIndex {
             }
         }
         guard !stopped else { return }
-        _ = try txn.withValue(forKey: prefix, in: open) { try PostingBlock.forEach(in: $0, visit) }
+        _ = try prefix.withUnsafeBytes { key in
+            try txn.withValue(forKey: key, in: open) { try PostingBlock.forEach(in: $0, visit) }
+        }
     }
 
     private func forEachNewestFirst(
-        prefix: UnsafeRawBufferPointer, within range: Range<UInt64>,
+        prefix: KeyBuffer, within range: Range<UInt64>,
         in txn: borrowing some TransactionReading & ~Copyable, _ body: (UInt64) throws -> Bool
     ) throws {
         var seqs: [UInt64] = []
@@ -145,10 +144,11 @@ struct PostingIndex {
             }
             return true
         }
-        let goOn = try txn.withValue(forKey: prefix, in: open) { try visitBackwards($0) } ?? true
+        let goOn = try prefix.withUnsafeBytes { key in
+            try txn.withValue(forKey: key, in: open) { try visitBackwards($0) }
+        } ?? true
         guard goOn else { return }
-        var start = KeyBuffer()
-        start.append(raw: prefix)
+        var start = prefix
         start.append(range.upperBound - 1)
         try txn.withCursor(on: blocks) { cursor in
             var found = try start.withUnsafeBytes { try cursor.seek(atMost: $0) }
@@ -159,8 +159,8 @@ struct PostingIndex {
         }
     }
 
-    private static func isBlock(_ key: UnsafeRawBufferPointer, of prefix: UnsafeRawBufferPointer) -> Bool {
-        key.count == 25 && key.starts(with: prefix)
+    private static func isBlock(_ key: UnsafeRawBufferPointer, of prefix: KeyBuffer) -> Bool {
+        key.count == 25 && prefix.withUnsafeBytes { key.starts(with: $0) }
     }
 
     // MARK: Whole-index scans, for verification
@@ -188,13 +188,12 @@ struct PostingIndex {
                     if hasClosed && hasOpen {
                         guard closed.key.count == 25, newest.key.count == 17 else { throw PostingBlock.Malformed(description: "a key of \(name) has the wrong length") }
                         // A key's closed blocks come before its open block.
-                        takeClosed = UnsafeRawBufferPointer(rebasing: closed.key[0..<17]).lexicographicallyPrecedes(newest.key)
-                            || UnsafeRawBufferPointer(rebasing: closed.key[0..<17]).elementsEqual(newest.key)
+                        takeClosed = !newest.key.lexicographicallyPrecedes(UnsafeRawBufferPointer(rebasing: closed.key[0..<17]))
                     } else {
                         takeClosed = hasClosed
                     }
                     let key = takeClosed ? closed.key : newest.key
-                    guard key.count == (takeClosed ? 25 : 17), let name = Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16])) else {
+                    guard key.count == (takeClosed ? 25 : 17), let postingKey = Key128(bytes: UnsafeRawBufferPointer(rebasing: key[0..<16])) else {
                         throw PostingBlock.Malformed(description: "a key of \(name) has the wrong length")
                     }
                     let role = key[16]
@@ -206,7 +205,7 @@ struct PostingIndex {
                     var goOn = true
                     try PostingBlock.forEach(in: value) { seq in
                         try check(prefix, seq)
-                        goOn = try body(name, role, seq)
+                        goOn = try body(postingKey, role, seq)
                         return goOn
                     }
                     guard goOn else { return }
@@ -214,12 +213,5 @@ struct PostingIndex {
                 }
             }
         }
-    }
-}
-
-extension KeyBuffer {
-    /// Appends raw key bytes (at most the buffer's room).
-    mutating func append(raw bytes: UnsafeRawBufferPointer) {
-        for byte in bytes { append(byte) }
     }
 }

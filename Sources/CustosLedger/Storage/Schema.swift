@@ -81,11 +81,6 @@ struct Schema: Sendable {
     var actorPostings: PostingIndex { PostingIndex(name: "by_actor", blocks: actorBlocks, open: actorOpen) }
     var kindPostings: PostingIndex { PostingIndex(name: "by_kind", blocks: kindBlocks, open: kindOpen) }
 
-    /// The posting index called `name` (`by_node`, `by_actor`, `by_kind`), or nil.
-    func postingIndex(named name: String) -> PostingIndex? {
-        [nodePostings, actorPostings, kindPostings].first { $0.name == name }
-    }
-
     /// Every database with its name.
     var all: [(name: String, database: Database)] {
         [("meta", meta), ("entries", entries), ("tree", tree)] + indexes + [("checkpoints", checkpoints)]

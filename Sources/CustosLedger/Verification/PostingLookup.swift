@@ -77,3 +77,16 @@ struct PostingLookup {
         return low < seqs.count && seqs[low] == seq
     }
 }
+
+/// The verifier's lookups into the three posting indexes, one pass's worth.
+struct PostingLookups {
+    var kind: PostingLookup
+    var actor: PostingLookup
+    var node: PostingLookup
+
+    init(schema: Schema) {
+        kind = PostingLookup(postings: schema.kindPostings)
+        actor = PostingLookup(postings: schema.actorPostings)
+        node = PostingLookup(postings: schema.nodePostings)
+    }
+}

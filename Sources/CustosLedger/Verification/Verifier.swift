@@ -196,9 +196,9 @@ extension Ledger {
         }
         var expected = range.lowerBound
         var sinceProgress: UInt64 = 0
-        // The rows each entry implies are looked up through cursors that stay on their page:
-        // one per insertion point (node and role, kind, actor), so the rows of consecutive
-        // entries are found next to the ones before.
+        // The rows each entry implies are looked up through cursors that stay on their page
+        // (by_time, tags, tagged) or through the blocks last decoded per key (the posting
+        // indexes), so the rows of consecutive entries are found next to the ones before.
         var postingLookups = PostingLookups(schema: schema)
         try txn.withLookupCursors(slots: 4096) { lookups in
             try txn.withCursor(on: schema.entries) { cursor in
@@ -579,31 +579,38 @@ extension Ledger {
         return problems
     }
 
+    /// Where an index keeps what it holds: one row per entry it implies, or posting blocks.
+    enum IndexStore {
+        case rows(Database)
+        case postings(PostingIndex)
+    }
+
     private func findExtraIndexRows(counts: IndexCounts, headSize: UInt64, in txn: borrowing ReadTransaction) -> [VerificationProblem] {
         var problems: [VerificationProblem] = []
         do {
-            let expected: [(String, Database, Int)] = [
-                ("by_time", schema.byTime, counts.byTime), ("by_kind", schema.kindBlocks, counts.byKind),
-                ("by_actor", schema.actorBlocks, counts.byActor), ("edges", schema.edges, counts.edgeFirsts),
-                ("by_node", schema.nodeBlocks, counts.byNode), ("tags", schema.tags, counts.tags), ("tagged", schema.tagged, counts.tagged),
-                ("edge_days", schema.edgeDays, counts.edgeDays.count),
-                ("idempotency", schema.idempotency, counts.idempotency), ("nodes", schema.nodes, counts.nodes.count),
-                ("terms", schema.terms, counts.terms.count),
+            let expected: [(String, IndexStore, Int)] = [
+                ("by_time", .rows(schema.byTime), counts.byTime), ("by_kind", .postings(schema.kindPostings), counts.byKind),
+                ("by_actor", .postings(schema.actorPostings), counts.byActor), ("edges", .rows(schema.edges), counts.edgeFirsts),
+                ("by_node", .postings(schema.nodePostings), counts.byNode), ("tags", .rows(schema.tags), counts.tags), ("tagged", .rows(schema.tagged), counts.tagged),
+                ("edge_days", .rows(schema.edgeDays), counts.edgeDays.count),
+                ("idempotency", .rows(schema.idempotency), counts.idempotency), ("nodes", .rows(schema.nodes), counts.nodes.count),
+                ("terms", .rows(schema.terms), counts.terms.count),
             ]
-            for (name, database, count) in expected {
+            for (name, store, count) in expected {
                 let found: Int
-                if let postings = schema.postingIndex(named: name) {
+                switch store {
+                case .rows(let database):
+                    found = try txn.statistics(of: database).entries
+                case .postings(let postings):
                     do {
                         found = try postingCount(of: postings, in: txn)
                     } catch let malformed as PostingBlock.Malformed {
                         problems.append(VerificationProblem(seq: nil, kind: .indexMismatch, detail: "the \(name) index is damaged: \(malformed)"))
                         continue
                     }
-                } else {
-                    found = try txn.statistics(of: database).entries
                 }
                 guard found != count else { continue }
-                let seq = try firstSeqOfExtraRow(in: name, database: database, headSize: headSize, txn: txn)
+                let seq = try firstSeqOfExtraRow(in: name, store: store, headSize: headSize, txn: txn)
                 problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the \(name) index has \(found) rows, but the entries imply \(count)\(seq.map { ": the row for seq \($0) is not implied by its entry" } ?? "")"))
             }
         } catch {
@@ -613,10 +620,14 @@ extension Ledger {
     }
 
     /// The seq an extra row claims, for the indexes whose rows name one; nil otherwise.
-    private func firstSeqOfExtraRow(in name: String, database: Database, headSize: UInt64, txn: borrowing ReadTransaction) throws -> UInt64? {
+    private func firstSeqOfExtraRow(in name: String, store: IndexStore, headSize: UInt64, txn: borrowing ReadTransaction) throws -> UInt64? {
         var culprit: UInt64?
         var implied: [UInt64: [String: Set<[UInt8]>]] = [:]
-        if let postings = schema.postingIndex(named: name) {
+        let database: Database
+        switch store {
+        case .rows(let rows):
+            database = rows
+        case .postings(let postings):
             try postings.forEachPosting(in: txn) { key, role, seq in
                 // The row format 1 stored for this posting, as the entry implies it.
                 let row = switch name {
@@ -777,18 +788,5 @@ final class ProgressFloor: Sendable {
             highest = max(highest, done)
             return highest
         }
-    }
-}
-
-/// The verifier's lookups into the three posting indexes, one pass's worth.
-struct PostingLookups {
-    var kind: PostingLookup
-    var actor: PostingLookup
-    var node: PostingLookup
-
-    init(schema: Schema) {
-        kind = PostingLookup(postings: schema.kindPostings)
-        actor = PostingLookup(postings: schema.actorPostings)
-        node = PostingLookup(postings: schema.nodePostings)
     }
 }
