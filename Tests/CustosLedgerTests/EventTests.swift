@@ -56,6 +56,28 @@ struct EventTests {
         }
     }
 
+    @Test("node ids: the type, the colon, the name, each boundary", arguments: [
+        ("dataset:x", nil), ("a:b", nil), ("a1_-z:name with inner spaces", nil), ("dataset:\u{1F600}", nil),
+        (String(repeating: "t", count: 32) + ":x", nil), ("dataset:a:b", nil), ("dataset:x\u{7E}", nil),
+        ("", "is empty"), ("customers", "has no type"), (":x", "must be 1 to 32 characters"),
+        (String(repeating: "t", count: 33) + ":x", "must be 1 to 32 characters"),
+        (String(repeating: "t", count: 40), "has no type"), ("Dataset:x", "must be 1 to 32 characters"),
+        ("1set:x", "must be 1 to 32 characters"), ("data set:x", "must be 1 to 32 characters"),
+        ("data.set:x", "must be 1 to 32 characters"), ("dataset:", "empty name"), ("dataset: x", "white space"),
+        ("dataset:x\t", "white space"), ("dataset:a\u{7F}b", "control character"), ("dataset:a\nb", "control character"),
+    ] as [(String, String?)])
+    func nodeIDs(id: String, refusal: String?) {
+        do {
+            _ = try NodeID(id)
+            #expect(refusal == nil, "expected \(id) to be refused")
+        } catch {
+            #expect(refusal.map { error.reason.contains($0) } == true, "\(id): \(error.reason)")
+        }
+        var limited = EventLimits()
+        limited.maxNodeIDBytes = 8
+        #expect(throws: EventError.self) { try NodeID("dataset:abc", limits: limited) }
+    }
+
     @Test("malformed JSON is reported as such, with its position")
     func malformed() {
         #expect(throws: EventDecodingError.self) { try Event(json: "{\"kind\":") }

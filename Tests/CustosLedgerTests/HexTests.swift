@@ -1,4 +1,4 @@
-import CustosLedger
+@testable import CustosLedger
 import Foundation
 import Synchronization
 import Testing
@@ -19,6 +19,28 @@ struct HexTests {
         #expect(Hex.encode([UInt8]()) == "")
         #expect(all.withUnsafeBytes { Hex.encode($0) } == text)
         #expect(Hash256.leaf([]).hex == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
+    }
+
+    @Test("a stored hash's 64 lower-case digits parse to the hash; any other byte anywhere is refused")
+    func lowercaseDigits() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<64 {
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let digits = Array(Hex.encode(bytes).utf8)
+            #expect(digits.withUnsafeBytes { Hash256(lowercaseHexUTF8: $0) } == Hash256(bytes: bytes))
+        }
+        let digits = Array("00112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210".utf8)
+        for position in 0..<64 {
+            for byte in 0...255 {
+                var changed = digits
+                changed[position] = UInt8(byte)
+                let parsed = changed.withUnsafeBytes { Hash256(lowercaseHexUTF8: $0) }
+                let isDigit = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(UInt8(byte)) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(UInt8(byte))
+                #expect((parsed != nil) == isDigit, "byte \(byte) at \(position)")
+                if isDigit { #expect(parsed?.hex == String(decoding: changed, as: UTF8.self)) }
+            }
+        }
+        #expect(digits.dropLast().withUnsafeBytes { Hash256(lowercaseHexUTF8: $0) } == nil)
     }
 
     @Test("bytes that come in one piece (digests, MACs) are read in one piece, not byte by byte")

@@ -35,25 +35,39 @@ public struct Hash256: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The hash written as 64 hex digits; nil for anything else.
     /// From exactly 64 lower-case hex digits (as entries and documents write hashes).
     init?(lowercaseHexUTF8 digits: UnsafeRawBufferPointer) {
-        guard digits.count == 64 else { return nil }
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var valid = true
-        withUnsafeMutableBytes(of: &words) { raw in
-            let output = raw.bindMemory(to: UInt64.self)
-            for word in 0..<4 {
-                var value: UInt64 = 0
-                for index in word * 16..<word * 16 + 16 {
-                    let digit = digits[index]
-                    let decimal = digit &- UInt8(ascii: "0")
-                    let letter = digit &- UInt8(ascii: "a")
-                    valid = valid && (decimal < 10 || letter < 6)
-                    value = value << 4 | UInt64(decimal < 10 ? decimal : letter &+ 10)
-                }
-                output[word] = value
+        guard digits.count == 64, let base = digits.baseAddress else { return nil }
+        // Eight digits at a time as one word: each byte is mapped to its nibble with a few
+        // word-wide operations, and a byte that is not 0-9 or a-f sets a flag bit. Verification
+        // reads the prev of every entry this way.
+        var invalid: UInt64 = 0
+        func nibbles(_ offset: Int) -> UInt64 {
+            let chunk = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            // Per byte b: digit = b - '0' (valid when < 10), letter = b - 'a' (valid when < 6).
+            let high: UInt64 = 0x8080_8080_8080_8080
+            let digit = (chunk | high) &- 0x3030_3030_3030_3030
+            let letter = (chunk | high) &- 0x6161_6161_6161_6161
+            // A byte's high bit survives the subtraction when it was at least the base; it is
+            // below base + 10 (or + 6) when adding 0x76 (0x7A) to the difference keeps bit 7 clear.
+            let isDigit = digit & ~((digit & ~high) &+ 0x7676_7676_7676_7676) & high
+            let isLetter = letter & ~((letter & ~high) &+ 0x7A7A_7A7A_7A7A_7A7A) & high
+            invalid |= ~(isDigit | isLetter) & high | chunk & high
+            let digitMask = (isDigit >> 7) &* 0xFF
+            let letterMask = (isLetter >> 7) &* 0xFF
+            let value = ((digit & ~high) & digitMask) | (((letter & ~high) &+ 0x0A0A_0A0A_0A0A_0A0A) & letterMask)
+            // value holds one nibble per byte, first digit in the lowest byte: pack them into
+            // four bytes, first digit highest.
+            var packed: UInt64 = 0
+            for index in 0..<8 {
+                packed = packed << 4 | (value >> (8 * UInt64(index)) & 0x0F)
             }
+            return packed
         }
-        guard valid else { return nil }
-        self.init(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
+        let w0 = nibbles(0) << 32 | nibbles(8)
+        let w1 = nibbles(16) << 32 | nibbles(24)
+        let w2 = nibbles(32) << 32 | nibbles(40)
+        let w3 = nibbles(48) << 32 | nibbles(56)
+        guard invalid == 0 else { return nil }
+        self.init(w0: w0, w1: w1, w2: w2, w3: w3)
     }
 
     public init?(hex: some StringProtocol) {

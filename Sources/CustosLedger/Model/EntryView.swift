@@ -112,31 +112,46 @@ struct EntryView {
         if strict { try checkSemantics() }
     }
 
-    /// The field checks that the shape alone does not make.
+    /// The field checks that the shape alone does not make. They read the stored bytes in
+    /// place: verification runs them for every entry.
     private func checkSemantics() throws(EntryDecodingError) {
         do throws(EventError) {
-            let actor = string(actorID)
-            try NodeID.validate(actor, limits: .unbounded)
-            guard actor.hasPrefix(actorKind.rawValue + ":") else { throw EventError(field: "actor.id", reason: "does not match the actor type") }
+            try withUTF8(actorID) { (actor) throws(EventError) in
+                try NodeID.validate(utf8: actor, limits: .unbounded)
+                guard Self.hasTypePrefix(actor, actorKind) else { throw EventError(field: "actor.id", reason: "does not match the actor type") }
+            }
             if let onBehalfOf {
-                let principal = string(onBehalfOf)
-                try NodeID.validate(principal, limits: .unbounded)
-                guard Actor.Kind.allCases.contains(where: { principal.hasPrefix($0.rawValue + ":") }) else {
-                    throw EventError(field: "actor.onBehalfOf", reason: "is not a human, agent or service")
+                try withUTF8(onBehalfOf) { (principal) throws(EventError) in
+                    try NodeID.validate(utf8: principal, limits: .unbounded)
+                    guard Actor.Kind.allCases.contains(where: { Self.hasTypePrefix(principal, $0) }) else {
+                        throw EventError(field: "actor.onBehalfOf", reason: "is not a human, agent or service")
+                    }
                 }
             }
-            for node in inputs + outputs + explicitEdges.flatMap({ [$0.from, $0.to] }) {
-                try NodeID.validate(string(node), limits: .unbounded)
+            for node in inputs { try withUTF8(node) { (id) throws(EventError) in try NodeID.validate(utf8: id, limits: .unbounded) } }
+            for node in outputs { try withUTF8(node) { (id) throws(EventError) in try NodeID.validate(utf8: id, limits: .unbounded) } }
+            for edge in explicitEdges {
+                try withUTF8(edge.from) { (id) throws(EventError) in try NodeID.validate(utf8: id, limits: .unbounded) }
+                try withUTF8(edge.to) { (id) throws(EventError) in try NodeID.validate(utf8: id, limits: .unbounded) }
+                if let relation = edge.relation { try withUTF8(relation) { (name) throws(EventError) in try EventKind.validate(utf8: name) } }
             }
-            _ = try EventKind(string(kind))
-            for relation in explicitEdges.compactMap(\.relation) { _ = try EventKind(string(relation)) }
+            try withUTF8(kind) { (name) throws(EventError) in try EventKind.validate(utf8: name) }
             if let clientEventID, clientEventID.range.isEmpty { throw EventError(field: "clientEventId", reason: "is empty") }
             if let clientTime, Timestamp(rfc3339: string(clientTime)) == nil { throw EventError(field: "clientTime", reason: "is not RFC 3339") }
         } catch {
             throw .invalidEvent(error)
         }
         // A classify event's rules look inside its attributes: check the whole event.
-        if slice(kind.range).elementsEqual("classify".utf8) { _ = try event(checkingAgain: true) }
+        if slice(kind.range).hasSameBytes(as: "classify") { _ = try event(checkingAgain: true) }
+    }
+
+    /// Whether `id` starts with `kind` and a colon.
+    private static func hasTypePrefix(_ id: UnsafeRawBufferPointer, _ kind: Actor.Kind) -> Bool {
+        var type = kind.rawValue
+        return type.withUTF8 { type in
+            id.count > type.count && id[type.count] == UInt8(ascii: ":")
+                && UnsafeRawBufferPointer(rebasing: id[..<type.count]).hasSameBytes(as: UnsafeRawBufferPointer(type))
+        }
     }
 
     // MARK: Reading fields
@@ -150,39 +165,84 @@ struct EntryView {
     }
 
     /// Calls `body` with the UTF-8 of a string field, without copying when it has no escapes.
-    func withUTF8<R>(_ field: StringRef, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    func withUTF8<R, E: Error>(_ field: StringRef, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         if !field.hasEscapes { return try body(slice(field.range)) }
         var text = string(field)
-        return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        return try text.withUTF8 { utf8 in Result { () throws(E) in try body(UnsafeRawBufferPointer(utf8)) } }.get()
     }
 
     /// True when two string fields denote the same text.
     func equal(_ a: StringRef, _ b: StringRef) -> Bool {
-        if !a.hasEscapes && !b.hasEscapes { return slice(a.range).elementsEqual(slice(b.range)) }
+        if !a.hasEscapes && !b.hasEscapes { return slice(a.range).hasSameBytes(as: slice(b.range)) }
         return string(a) == string(b)
     }
 
     /// The bytes of the event's own members: everything before `,"prev":`.
     var content: UnsafeRawBufferPointer { slice(0..<contentEnd) }
 
-    /// The index rows the entry implies, with its tables of distinct node ids and terms as
-    /// UTF-8 (``IndexPlan``). Parses the attributes only for a classify event, for its tags.
-    typealias Parts = (plan: IndexPlan, nodes: [[UInt8]], terms: [[UInt8]])
+    /// The index rows an entry implies (``IndexPlan``), with its tables of distinct node ids
+    /// and terms as the UTF-8 bytes they have in the entry.
+    ///
+    /// The names point into the entry's bytes (or, for the rare name written with escapes or
+    /// a tag from the attributes, into copies these parts own): valid while both are.
+    struct Parts {
+        let plan: IndexPlan
+        let nodes: [Name]
+        let terms: [Name]
+        /// Decoded copies that some names point into.
+        fileprivate let copies: [NameCopy]
+    }
 
-    func indexPlan() throws(EntryDecodingError) -> Parts {
-        func text(_ field: StringRef) -> [UInt8] { withUTF8(field) { Array($0) } }
-        var tagNames: [[UInt8]] = []
-        if slice(kind.range).elementsEqual("classify".utf8) {
-            tagNames = try event().classifiedTags.map { Array($0.utf8) }
+    /// A name's UTF-8 bytes, compared and hashed by content.
+    struct Name: Hashable {
+        let utf8: UnsafeRawBufferPointer
+
+        static func == (lhs: Name, rhs: Name) -> Bool { lhs.utf8.hasSameBytes(as: rhs.utf8) }
+        func hash(into hasher: inout Hasher) { hasher.combine(bytes: utf8) }
+        /// The name as text, for messages.
+        var text: String { String(decoding: utf8, as: UTF8.self) }
+    }
+
+    /// Bytes decoded from a name, kept while a ``Name`` points into them.
+    fileprivate final class NameCopy {
+        let bytes: UnsafeMutableRawBufferPointer
+
+        init(_ text: String) {
+            var text = text
+            bytes = text.withUTF8 { utf8 in
+                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(utf8.count, 1), alignment: 1)
+                copy.copyMemory(from: UnsafeRawBufferPointer(utf8))
+                return UnsafeMutableRawBufferPointer(rebasing: copy[..<utf8.count])
+            }
         }
-        var nodes: [[UInt8]] = []
-        var terms: [[UInt8]] = []
+
+        deinit { bytes.deallocate() }
+    }
+
+    /// Parses the attributes only for a classify event, for its tags. Verification runs it for
+    /// every entry: apart from escaped names, nothing is copied.
+    func indexPlan() throws(EntryDecodingError) -> Parts {
+        var copies: [NameCopy] = []
+        func copy(_ text: String) -> Name {
+            let owned = NameCopy(text)
+            copies.append(owned)
+            return Name(utf8: UnsafeRawBufferPointer(owned.bytes))
+        }
+        func name(_ field: StringRef) -> Name {
+            field.hasEscapes ? copy(string(field)) : Name(utf8: slice(field.range))
+        }
+        var tagNames: [Name] = []
+        if slice(kind.range).hasSameBytes(as: "classify") {
+            tagNames = try event().classifiedTags.map(copy)
+        }
+        var nodes: [Name] = []
+        var terms: [Name] = []
         let plan = IndexPlan(
-            actor: text(actorID), onBehalfOf: onBehalfOf.map(text), inputs: inputs.map(text), outputs: outputs.map(text),
-            explicit: explicitEdges.map { (text($0.from), text($0.to), $0.relation.map(text)) },
-            kind: text(kind), tags: tagNames, nodes: &nodes, terms: &terms
+            actor: name(actorID), onBehalfOf: onBehalfOf.map(name), inputs: inputs.map(name), outputs: outputs.map(name),
+            explicit: explicitEdges.map { (name($0.from), name($0.to), $0.relation.map(name)) },
+            kind: name(kind), tags: tagNames, nodes: &nodes, terms: &terms
         )
-        return (plan, nodes, terms)
+        return Parts(plan: plan, nodes: nodes, terms: terms, copies: copies)
     }
 
     /// The whole event, decoded (parses the attributes).

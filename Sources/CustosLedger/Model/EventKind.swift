@@ -5,13 +5,21 @@ public struct EventKind: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Validates `rawValue` as a kind.
     public init(_ rawValue: String) throws(EventError) {
-        let utf8 = rawValue.utf8
+        var text = rawValue
+        try text.withUTF8 { utf8 in
+            Result { () throws(EventError) in try EventKind.validate(utf8: UnsafeRawBufferPointer(utf8)) }
+        }.get()
+        self.rawValue = rawValue
+    }
+
+    /// Checks UTF-8 bytes as a kind, without making a `String`.
+    static func validate(utf8: UnsafeRawBufferPointer) throws(EventError) {
         guard let first = utf8.first, first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z"),
               utf8.count <= 64, utf8.allSatisfy(EventKind.isKindByte)
         else {
-            throw EventError(field: "kind", reason: "\"\(preview(rawValue))\" is not a valid kind: use 1 to 64 characters of a-z, 0-9, _, . and -, starting with a letter (core kinds: \(EventKind.core.map(\.rawValue).joined(separator: ", ")))")
+            let text = String(decoding: utf8, as: UTF8.self)
+            throw EventError(field: "kind", reason: "\"\(preview(text))\" is not a valid kind: use 1 to 64 characters of a-z, 0-9, _, . and -, starting with a letter (core kinds: \(EventKind.core.map(\.rawValue).joined(separator: ", ")))")
         }
-        self.rawValue = rawValue
     }
 
     /// A kind already checked (read from a stored entry).

@@ -56,31 +56,50 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8) }
 
     static func validate(_ raw: String, limits: EventLimits) throws(EventError) {
-        let utf8 = raw.utf8
+        var raw = raw
+        try raw.withUTF8 { utf8 in
+            Result { () throws(EventError) in try validate(utf8: UnsafeRawBufferPointer(utf8), limits: limits) }
+        }.get()
+    }
+
+    /// Checks UTF-8 bytes as a node id; what ``init(_:limits:)`` checks, without making a
+    /// `String` (verification checks every id of every entry this way).
+    static func validate(utf8: UnsafeRawBufferPointer, limits: EventLimits) throws(EventError) {
+        func text() -> String { preview(String(decoding: utf8, as: UTF8.self)) }
         guard !utf8.isEmpty else { throw EventError(field: "", reason: "a node id is empty; write it as type:name, e.g. dataset:pg://crm/public.customers") }
         guard utf8.count <= limits.maxNodeIDBytes else {
             throw EventError(field: "", reason: "the node id is \(utf8.count) bytes long; the limit is \(limits.maxNodeIDBytes)")
         }
-        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else {
-            throw EventError(field: "", reason: "the node id \"\(preview(raw))\" has no type; write it as type:name, e.g. dataset:\(preview(raw))")
+        // The type: a letter, then letters, digits, '_' and '-', up to the colon.
+        var colon = 0
+        while colon < utf8.count, colon <= 32, isTypeByte(utf8[colon]) { colon += 1 }
+        guard colon < utf8.count, utf8[colon] == UInt8(ascii: ":") else {
+            if !utf8.contains(UInt8(ascii: ":")) {
+                throw EventError(field: "", reason: "the node id \"\(text())\" has no type; write it as type:name, e.g. dataset:\(text())")
+            }
+            throw typeError(utf8)
         }
-        let typeBytes = utf8[..<colon]
-        guard !typeBytes.isEmpty, typeBytes.count <= 32,
-              let first = typeBytes.first, first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z"),
-              typeBytes.allSatisfy(isTypeByte)
-        else {
-            throw EventError(field: "", reason: "the node type \"\(preview(String(decoding: typeBytes, as: UTF8.self)))\" must be 1 to 32 characters of a-z, 0-9, _ and -, starting with a letter (in \"\(preview(raw))\")")
+        guard colon > 0, colon <= 32, utf8[0] >= UInt8(ascii: "a") && utf8[0] <= UInt8(ascii: "z") else { throw typeError(utf8) }
+        guard colon + 1 < utf8.count else {
+            throw EventError(field: "", reason: "the node id \"\(text())\" has an empty name after the colon")
         }
-        let nameBytes = utf8[utf8.index(after: colon)...]
-        guard let firstName = nameBytes.first, let lastName = nameBytes.last else {
-            throw EventError(field: "", reason: "the node id \"\(preview(raw))\" has an empty name after the colon")
+        if isSpace(utf8[colon + 1]) || isSpace(utf8[utf8.count - 1]) {
+            throw EventError(field: "", reason: "the node name in \"\(text())\" starts or ends with white space; trim it")
         }
-        if isSpace(firstName) || isSpace(lastName) {
-            throw EventError(field: "", reason: "the node name in \"\(preview(raw))\" starts or ends with white space; trim it")
+        var control = false
+        for index in colon + 1..<utf8.count {
+            let byte = utf8[index]
+            control = control || byte < 0x20 || byte == 0x7F
         }
-        if nameBytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-            throw EventError(field: "", reason: "the node id \"\(preview(raw))\" contains a control character")
+        if control {
+            throw EventError(field: "", reason: "the node id \"\(text())\" contains a control character")
         }
+    }
+
+    private static func typeError(_ utf8: UnsafeRawBufferPointer) -> EventError {
+        let colon = utf8.firstIndex(of: UInt8(ascii: ":")) ?? utf8.count
+        let type = preview(String(decoding: UnsafeRawBufferPointer(rebasing: utf8[..<colon]), as: UTF8.self))
+        return EventError(field: "", reason: "the node type \"\(type)\" must be 1 to 32 characters of a-z, 0-9, _ and -, starting with a letter (in \"\(preview(String(decoding: utf8, as: UTF8.self)))\")")
     }
 
     private static func isTypeByte(_ byte: UInt8) -> Bool {

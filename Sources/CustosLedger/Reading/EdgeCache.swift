@@ -17,6 +17,11 @@ final class EdgeCache: Sendable {
     struct Key: Hashable, Sendable {
         var node: Key128
         var direction: UInt8
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(node.high)
+            hasher.combine(node.low ^ UInt64(direction))
+        }
     }
 
     private struct Entry {

@@ -171,7 +171,7 @@ struct PostingIndex {
         var lastPrefix: [UInt8] = []
         var lastSeq: UInt64 = 0
         func check(_ prefix: UnsafeRawBufferPointer, _ seq: UInt64) throws {
-            if prefix.elementsEqual(lastPrefix) {
+            if prefix.hasSameBytes(as: lastPrefix) {
                 guard seq > lastSeq else { throw PostingBlock.Malformed(description: "blocks of one key overlap at seq \(seq)") }
             } else {
                 lastPrefix = Array(prefix)

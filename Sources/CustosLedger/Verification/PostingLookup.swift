@@ -7,6 +7,11 @@ struct PostingLookup {
     private struct Prefix: Hashable {
         var key: Key128
         var role: UInt8
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(key.high)
+            hasher.combine(key.low ^ UInt64(role))
+        }
     }
 
     private struct Run {

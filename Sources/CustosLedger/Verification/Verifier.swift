@@ -298,16 +298,16 @@ extension Ledger {
         func exists(_ key: KeyBuffer, in database: Database) throws -> Bool {
             try key.withUnsafeBytes { try txn.contains($0, in: database) }
         }
-        func key(of name: [UInt8], interner: Interner) throws -> Key128? {
-            try name.withUnsafeBytes { name in
-                let first = configuration.keyHasher.key(name, 0)
-                if let known = keyCache.key(first: first, name: name) { return known }
-                guard let key = try interner.lookup(bytes: name, in: txn) else { return nil }
-                keyCache.add(first: first, name: name, key: key)
-                return key
-            }
+        /// The stored key of a name, and whether this pass met the name for the first time
+        /// (or again after the cache started over): only then does it join the distinct counts.
+        func key(of name: EntryView.Name, interner: Interner) throws -> (key: Key128, isNew: Bool)? {
+            let first = configuration.keyHasher.key(name.utf8, 0)
+            if let known = keyCache.key(first: first, name: name.utf8) { return (known, false) }
+            guard let key = try interner.lookup(bytes: name.utf8, in: txn) else { return nil }
+            keyCache.add(first: first, name: name.utf8, key: key)
+            return (key, true)
         }
-        func text(_ name: [UInt8]) -> String { String(decoding: name, as: UTF8.self) }
+        func text(_ name: EntryView.Name) -> String { name.text }
         /// Whether a posting index holds this entry's seq for `key` in `role`; records the problem when not.
         func posting(_ lookup: inout PostingLookup, _ key: Key128, role: UInt8, _ what: @autoclosure () -> String) throws -> Bool {
             do {
@@ -321,27 +321,30 @@ extension Ledger {
 
         if try exists(Keys.time(entry.time, seq: seq), in: schema.byTime, near: 0) { result.counts.byTime += 1 } else { missing("by_time", "the entry's row") }
 
-        let (plan, nodes, terms) = try entry.indexPlan()
+        let parts = try entry.indexPlan()
+        // The names may point into copies the parts own.
+        defer { withExtendedLifetime(parts) {} }
+        let (plan, nodes, terms) = (parts.plan, parts.nodes, parts.terms)
         var termKeys: [Key128] = []
         for term in terms {
-            guard let termKey = try key(of: term, interner: termInterner) else {
+            guard let (termKey, isNew) = try key(of: term, interner: termInterner) else {
                 missing("terms", "the term \"\(text(term))\"")
                 return
             }
             termKeys.append(termKey)
-            result.counts.terms.insert(termKey)
+            if isNew { result.counts.terms.insert(termKey) }
         }
         if try posting(&postingLookups.kind, termKeys[0], role: 0, "the entry's posting") { result.counts.byKind += 1 }
 
         var nodeKeys: [Key128] = []
         nodeKeys.reserveCapacity(nodes.count)
         for node in nodes {
-            guard let nodeKey = try key(of: node, interner: nodeInterner) else {
+            guard let (nodeKey, isNew) = try key(of: node, interner: nodeInterner) else {
                 missing("nodes", "the node \(text(node))")
                 return
             }
             nodeKeys.append(nodeKey)
-            result.counts.nodes.insert(nodeKey)
+            if isNew { result.counts.nodes.insert(nodeKey) }
         }
         if try posting(&postingLookups.actor, nodeKeys[0], role: 0, "the actor's posting") { result.counts.byActor += 1 }
         if let onBehalfOf = plan.onBehalfOf {
@@ -366,21 +369,24 @@ extension Ledger {
             let (outward, inward): (EdgeDirection, EdgeDirection) = edge.role == .data ? (.dataOut, .dataIn) : (.actorOut, .actorIn)
             // An edge checked at an earlier seq of this pass has its rows, and their first
             // seq is at most that seq: nothing more to learn from them here.
-            if checkedEdges.insert(WriterCache.EdgeRow(node: from, direction: outward.rawValue, relation: relation, other: to)) {
-                for (node, direction, other) in [(from, outward, to), (to, inward, from)] {
-                    let firstSeq = try Keys.edge(node, direction, relation: relation, other: other).withUnsafeBytes { k in
-                        try txn.withValue(forKey: k, in: schema.edges) { $0.count == 8 ? $0.loadBigEndianUInt64(at: 0) : UInt64.max }
-                    }
-                    guard let firstSeq else {
-                        missing("edges", description())
-                        continue
-                    }
-                    if firstSeq == seq {
-                        result.counts.edgeFirsts += 1
-                    } else if firstSeq > seq {
-                        result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the edges index says \(description()) first appeared at seq \(firstSeq == .max ? "?" : String(firstSeq)), after this entry"))
-                    }
+            /// Checks one of the edge's two rows: present, and first seen no later than here.
+            func checkRow(_ node: Key128, _ direction: EdgeDirection, _ other: Key128) throws {
+                let firstSeq = try Keys.edge(node, direction, relation: relation, other: other).withUnsafeBytes { k in
+                    try txn.withValue(forKey: k, in: schema.edges) { $0.count == 8 ? $0.loadBigEndianUInt64(at: 0) : UInt64.max }
                 }
+                guard let firstSeq else {
+                    missing("edges", description())
+                    return
+                }
+                if firstSeq == seq {
+                    result.counts.edgeFirsts += 1
+                } else if firstSeq > seq {
+                    result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the edges index says \(description()) first appeared at seq \(firstSeq == .max ? "?" : String(firstSeq)), after this entry"))
+                }
+            }
+            if checkedEdges.insert(WriterCache.EdgeRow(node: from, direction: outward.rawValue, relation: relation, other: to)) {
+                try checkRow(from, outward, to)
+                try checkRow(to, inward, from)
             }
             if edge.role == .data && checkedEdges.insert(WriterCache.EdgeDay(from: from, relation: relation, to: to, day: day)) {
                 let row = Keys.edgeDay(from: from, relation: relation, to: to, day: day)
@@ -698,15 +704,18 @@ extension Ledger {
             }
         }
         guard let found, let (parts, time, scope) = found else { return [:] }
-        let (plan, nodes, terms) = parts
+        // The names point into the entry's bytes, which stay valid for the whole read
+        // transaction, or into copies the parts own.
+        defer { withExtendedLifetime(parts) {} }
+        let plan = parts.plan
         var nodeKeys: [Key128] = []
-        for node in nodes {
-            guard let key = try node.withUnsafeBytes({ try nodeInterner.lookup(bytes: $0, in: txn) }) else { return [:] }
+        for node in parts.nodes {
+            guard let key = try nodeInterner.lookup(bytes: node.utf8, in: txn) else { return [:] }
             nodeKeys.append(key)
         }
         var termKeys: [Key128] = []
-        for term in terms {
-            guard let key = try term.withUnsafeBytes({ try termInterner.lookup(bytes: $0, in: txn) }) else { return [:] }
+        for term in parts.terms {
+            guard let key = try termInterner.lookup(bytes: term.utf8, in: txn) else { return [:] }
             termKeys.append(key)
         }
         var rows: [String: Set<[UInt8]>] = [:]
@@ -747,7 +756,7 @@ struct VerifierKeyCache {
     private var entries: [Key128: (name: [UInt8], key: Key128)] = [:]
 
     func key(first: Key128, name: UnsafeRawBufferPointer) -> Key128? {
-        guard let found = entries[first], found.name.elementsEqual(name) else { return nil }
+        guard let found = entries[first], name.hasSameBytes(as: found.name) else { return nil }
         return found.key
     }
 

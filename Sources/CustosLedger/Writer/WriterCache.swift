@@ -17,6 +17,13 @@ struct WriterCache {
         var direction: UInt8
         var relation: Key128
         var other: Key128
+
+        // Two words instead of seven: the keys are already well-mixed hashes, and equality
+        // still compares every field (the writer and the verifier hash a row per edge).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(node.high ^ other.high &* 0x9E37_79B9_7F4A_7C15)
+            hasher.combine(node.low ^ other.low ^ relation.low ^ UInt64(direction))
+        }
     }
 
     /// One row of the edge-days index.
@@ -25,6 +32,11 @@ struct WriterCache {
         var relation: Key128
         var to: Key128
         var day: UInt32
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(from.high ^ to.high &* 0x9E37_79B9_7F4A_7C15)
+            hasher.combine(from.low ^ to.low ^ relation.low ^ UInt64(day))
+        }
     }
 
     /// Interned node ids by the key of their first probe.

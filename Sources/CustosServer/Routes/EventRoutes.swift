@@ -28,10 +28,14 @@ enum EventRoutes {
     static func append(_ request: Request, _ context: CustosRequestContext, _ state: ServerState) async throws -> Response {
         guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "no identity") }
         let body = try await state.body(of: request)
-        let (values, single) = try parseEvents(body, contentType: request.headers[.contentType], limit: state.limits.maxBatchEvents)
+        var (values, single) = try parseEvents(body, contentType: request.headers[.contentType], limit: state.limits.maxBatchEvents)
         var events: [Event] = []
         events.reserveCapacity(values.count)
-        for (index, value) in values.enumerated() {
+        for index in values.indices {
+            // Taken out of the array, the event's members are referenced once, so the
+            // actor can be set in place instead of in a copy of the whole object.
+            let value = values[index]
+            values[index] = .null
             do {
                 events.append(try event(from: value, principal: principal, limits: state.ledger.configuration.limits))
             } catch let error as APIError {
@@ -63,8 +67,8 @@ enum EventRoutes {
     static func write(_ receipt: AppendReceipt, to json: inout JSONWriter) {
         json.beginObject()
         json.key("seq"); json.integer(receipt.seq)
-        json.key("hash"); json.string(receipt.leafHash.hex)
-        json.key("time"); json.string(receipt.time.description)
+        json.key("hash"); json.plainString { receipt.leafHash.appendHex(to: &$0) }
+        json.key("time"); json.plainString { receipt.time.append(to: &$0) }
         json.key("duplicate"); json.bool(receipt.isDuplicate)
         json.endObject()
     }
@@ -114,8 +118,8 @@ enum EventRoutes {
     /// An event whose actor is `principal`: the body may leave `actor` out, give the same
     /// identity, or say on whose behalf (`"actor": {"onBehalfOf": "human:…"}` or a top-level
     /// `"onBehalfOf"`), which is recorded beside it.
-    static func event(from value: JSONValue, principal: Principal, limits: EventLimits) throws -> Event {
-        guard case .object(var members) = value else { throw APIError.badRequest("invalid_event", "an event must be a JSON object") }
+    static func event(from value: consuming JSONValue, principal: Principal, limits: EventLimits) throws -> Event {
+        guard case .object(var members) = consume value else { throw APIError.badRequest("invalid_event", "an event must be a JSON object") }
         var onBehalfOf = members.removeValue(forKey: "onBehalfOf")?.stringValue
         switch members["actor"] {
         case nil: break

@@ -107,6 +107,16 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// A string whose characters never need escaping (hex digits, an RFC 3339 time), written
+    /// by `body` straight into the output.
+    mutating func plainString(_ body: (inout [UInt8]) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        body(&bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     /// Any value, through its own (canonical) writer.
     mutating func raw(_ text: String) {
         separate()
