@@ -72,8 +72,10 @@ public struct Actor: Sendable, Hashable {
         try Actor(id: name, kind: .service, onBehalfOf: onBehalfOf)
     }
 
+    /// The kind an id's type names, by bytes as ids are compared (a combining mark after the
+    /// colon does not hide the type, as it would from `String.hasPrefix`).
     private static func kindPrefix(of id: String) -> Kind? {
-        for kind in Kind.allCases where id.hasPrefix(kind.rawValue + ":") { return kind }
+        for kind in Kind.allCases where id.utf8.starts(with: (kind.rawValue + ":").utf8) { return kind }
         return nil
     }
 }

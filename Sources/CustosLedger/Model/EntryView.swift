@@ -133,9 +133,11 @@ struct EntryView {
             for edge in explicitEdges {
                 try withUTF8(edge.from) { (id) throws(EventError) in try NodeID.validate(utf8: id, limits: .unbounded) }
                 try withUTF8(edge.to) { (id) throws(EventError) in try NodeID.validate(utf8: id, limits: .unbounded) }
-                if let relation = edge.relation { try withUTF8(relation) { (name) throws(EventError) in try EventKind.validate(utf8: name) } }
             }
             try withUTF8(kind) { (name) throws(EventError) in try EventKind.validate(utf8: name) }
+            for relation in explicitEdges.compactMap(\.relation) {
+                try withUTF8(relation) { (name) throws(EventError) in try EventKind.validate(utf8: name) }
+            }
             if let clientEventID, clientEventID.range.isEmpty { throw EventError(field: "clientEventId", reason: "is empty") }
             if let clientTime, Timestamp(rfc3339: string(clientTime)) == nil { throw EventError(field: "clientTime", reason: "is not RFC 3339") }
         } catch {
