@@ -4,6 +4,25 @@ import Testing
 
 @Suite("RFC 8785 canonical JSON")
 struct CanonicalJSONTests {
+    @Test("the validator's eight-byte fast path takes exactly the words of plain printable ASCII, without quote or backslash")
+    func plainASCIIWords() {
+        func plain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x80 && byte != 0x22 && byte != 0x5C }
+        func word(_ bytes: [UInt8]) -> UInt64 { bytes.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) } }
+        let base = Array("dataset:".utf8)
+        for position in 0..<8 {
+            for byte in 0...255 {
+                var bytes = base
+                bytes[position] = UInt8(byte)
+                #expect(CanonicalJSONValidator.isPlainASCII(word(bytes)) == plain(UInt8(byte)), "byte \(byte) at \(position)")
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let bytes = (0..<8).map { _ in UInt8.random(in: 0x18...0x60, using: &generator) }
+            #expect(CanonicalJSONValidator.isPlainASCII(word(bytes)) == bytes.allSatisfy(plain))
+        }
+    }
+
     /// The number vectors of RFC 8785, Appendix B: IEEE 754 bits and the expected text.
     static let numberVectors: [(UInt64, String)] = [
         (0x0000_0000_0000_0000, "0"),

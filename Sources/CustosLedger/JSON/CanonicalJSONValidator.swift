@@ -108,7 +108,17 @@ struct CanonicalJSONValidator {
             position = end + 1
             return StringRef(range: start..<end, hasEscapes: hasEscapes)
         }
+        let base = bytes.baseAddress
         while position < bytes.count {
+            // Eight bytes at a time while they are plain printable ASCII, neither a quote nor
+            // a backslash: most of every id and name. Anything else is read byte by byte.
+            if let base, position + 8 <= bytes.count {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+                if Self.isPlainASCII(word) {
+                    position += 8
+                    continue
+                }
+            }
             let byte = bytes[position]
             switch byte {
             case UInt8(ascii: "\""):
@@ -176,6 +186,16 @@ struct CanonicalJSONValidator {
 
     /// True when one of the eight bytes of `word` is `byte` (the classic SWAR zero-byte test).
     @inline(__always)
+    /// True when none of the eight bytes of `word` has its high bit set, is below 0x20, or
+    /// is a quote or a backslash.
+    static func isPlainASCII(_ word: UInt64) -> Bool {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        guard word & high == 0 else { return false }
+        // With every high bit clear, a byte below 0x20 borrows into its own high bit.
+        let control = (word &- 0x2020_2020_2020_2020) & ~word & high
+        return control == 0 && !hasByte(word, 0x22) && !hasByte(word, 0x5C)
+    }
+
     private static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
         let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
         return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
