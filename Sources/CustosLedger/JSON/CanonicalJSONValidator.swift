@@ -184,10 +184,9 @@ struct CanonicalJSONValidator {
         return nil
     }
 
-    /// True when one of the eight bytes of `word` is `byte` (the classic SWAR zero-byte test).
-    @inline(__always)
     /// True when none of the eight bytes of `word` has its high bit set, is below 0x20, or
     /// is a quote or a backslash.
+    @inline(__always)
     static func isPlainASCII(_ word: UInt64) -> Bool {
         let high: UInt64 = 0x8080_8080_8080_8080
         guard word & high == 0 else { return false }
@@ -196,6 +195,8 @@ struct CanonicalJSONValidator {
         return control == 0 && !hasByte(word, 0x22) && !hasByte(word, 0x5C)
     }
 
+    /// True when one of the eight bytes of `word` is `byte` (the classic SWAR zero-byte test).
+    @inline(__always)
     private static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
         let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
         return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
