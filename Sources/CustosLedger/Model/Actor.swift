@@ -72,10 +72,22 @@ public struct Actor: Sendable, Hashable {
         try Actor(id: name, kind: .service, onBehalfOf: onBehalfOf)
     }
 
-    /// The kind an id's type names, by bytes as ids are compared (a combining mark after the
-    /// colon does not hide the type, as it would from `String.hasPrefix`).
     private static func kindPrefix(of id: String) -> Kind? {
-        for kind in Kind.allCases where id.utf8.starts(with: (kind.rawValue + ":").utf8) { return kind }
+        id.withUTF8Bytes { kindPrefix(utf8: $0) }
+    }
+
+    /// The kind an id's type names, read from its bytes as ids are compared (a combining
+    /// mark after the colon does not hide the type, as it would from `String.hasPrefix`).
+    /// Verification reads stored actors with it, the writer submitted ones.
+    static func kindPrefix(utf8 id: UnsafeRawBufferPointer) -> Kind? {
+        for kind in Kind.allCases {
+            var type = kind.rawValue
+            let matches = type.withUTF8 { type in
+                id.count > type.count && id[type.count] == UInt8(ascii: ":")
+                    && UnsafeRawBufferPointer(rebasing: id[..<type.count]).hasSameBytes(as: UnsafeRawBufferPointer(type))
+            }
+            if matches { return kind }
+        }
         return nil
     }
 }

@@ -118,12 +118,12 @@ struct EntryView {
         do throws(EventError) {
             try withUTF8(actorID) { (actor) throws(EventError) in
                 try NodeID.validate(utf8: actor, limits: .unbounded)
-                guard Self.hasTypePrefix(actor, actorKind) else { throw EventError(field: "actor.id", reason: "does not match the actor type") }
+                guard Actor.kindPrefix(utf8: actor) == actorKind else { throw EventError(field: "actor.id", reason: "does not match the actor type") }
             }
             if let onBehalfOf {
                 try withUTF8(onBehalfOf) { (principal) throws(EventError) in
                     try NodeID.validate(utf8: principal, limits: .unbounded)
-                    guard Actor.Kind.allCases.contains(where: { Self.hasTypePrefix(principal, $0) }) else {
+                    guard Actor.kindPrefix(utf8: principal) != nil else {
                         throw EventError(field: "actor.onBehalfOf", reason: "is not a human, agent or service")
                     }
                 }
@@ -147,15 +147,6 @@ struct EntryView {
         if slice(kind.range).hasSameBytes(as: "classify") { _ = try event(checkingAgain: true) }
     }
 
-    /// Whether `id` starts with `kind` and a colon.
-    private static func hasTypePrefix(_ id: UnsafeRawBufferPointer, _ kind: Actor.Kind) -> Bool {
-        var type = kind.rawValue
-        return type.withUTF8 { type in
-            id.count > type.count && id[type.count] == UInt8(ascii: ":")
-                && UnsafeRawBufferPointer(rebasing: id[..<type.count]).hasSameBytes(as: UnsafeRawBufferPointer(type))
-        }
-    }
-
     // MARK: Reading fields
 
     /// The leaf hash of the entry before (checked when the view was made strictly).
@@ -169,8 +160,7 @@ struct EntryView {
     /// Calls `body` with the UTF-8 of a string field, without copying when it has no escapes.
     func withUTF8<R, E: Error>(_ field: StringRef, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         if !field.hasEscapes { return try body(slice(field.range)) }
-        var text = string(field)
-        return try text.withUTF8 { utf8 in Result { () throws(E) in try body(UnsafeRawBufferPointer(utf8)) } }.get()
+        return try string(field).withUTF8Bytes(body)
     }
 
     /// True when two string fields denote the same text.

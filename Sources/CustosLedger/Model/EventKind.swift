@@ -5,10 +5,7 @@ public struct EventKind: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Validates `rawValue` as a kind.
     public init(_ rawValue: String) throws(EventError) {
-        var text = rawValue
-        try text.withUTF8 { utf8 in
-            Result { () throws(EventError) in try EventKind.validate(utf8: UnsafeRawBufferPointer(utf8)) }
-        }.get()
+        try rawValue.withUTF8Bytes { (utf8) throws(EventError) in try EventKind.validate(utf8: utf8) }
         self.rawValue = rawValue
     }
 

@@ -60,10 +60,7 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8) }
 
     static func validate(_ raw: String, limits: EventLimits) throws(EventError) {
-        var raw = raw
-        try raw.withUTF8 { utf8 in
-            Result { () throws(EventError) in try validate(utf8: UnsafeRawBufferPointer(utf8), limits: limits) }
-        }.get()
+        try raw.withUTF8Bytes { (utf8) throws(EventError) in try validate(utf8: utf8, limits: limits) }
     }
 
     /// Checks UTF-8 bytes as a node id; what ``init(_:limits:)`` checks, without making a
