@@ -30,12 +30,18 @@ public enum Hex {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 
-    /// Appends the lower-case hex of `bytes` to `output`.
-    @inline(__always)
-    public static func append(_ bytes: some Sequence<UInt8>, to output: inout [UInt8]) {
-        for byte in bytes {
-            output.append(digit(byte >> 4))
-            output.append(digit(byte & 0x0F))
+    /// Appends the lower-case hex of the bytes in `buffer` to `output`, growing it once
+    /// rather than once per digit (every entry's `prev` is written this way).
+    public static func append(_ buffer: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: buffer.count * 2))
+        output.withUnsafeMutableBufferPointer { digits in
+            var index = start
+            for byte in buffer {
+                digits[index] = digit(byte >> 4)
+                digits[index + 1] = digit(byte & 0x0F)
+                index += 2
+            }
         }
     }
 

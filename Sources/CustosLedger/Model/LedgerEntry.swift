@@ -68,12 +68,21 @@ public struct LedgerEntry: Sendable, Hashable {
 
     /// Appends `,"prev":"…","seq":N,"time":"…","v":1}`.
     static func appendAssigned(prev: Hash256, seq: UInt64, time: Timestamp, to bytes: inout [UInt8]) {
+        var timeText: [UInt8] = []
+        timeText.reserveCapacity(27)
+        time.append(to: &timeText)
+        appendAssigned(prev: prev, seq: seq, timeText: timeText, to: &bytes)
+    }
+
+    /// Appends `,"prev":"…","seq":N,"time":"…","v":1}` with the time already in the ledger's
+    /// form: every entry of a commit has the same time, which the writer formats once.
+    static func appendAssigned(prev: Hash256, seq: UInt64, timeText: [UInt8], to bytes: inout [UInt8]) {
         bytes.append(contentsOf: #","prev":""#.utf8)
         prev.appendHex(to: &bytes)
         bytes.append(contentsOf: #"","seq":"#.utf8)
         appendDecimal(seq, to: &bytes)
         bytes.append(contentsOf: #","time":""#.utf8)
-        time.append(to: &bytes)
+        bytes.append(contentsOf: timeText)
         bytes.append(contentsOf: #"","v":1}"#.utf8)
     }
 

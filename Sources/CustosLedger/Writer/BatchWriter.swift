@@ -53,12 +53,17 @@ struct BatchWriter {
     /// from entry to entry.
     struct Workspace {
         let time: Timestamp
+        /// `time` in the ledger's form, formatted once for every entry of the commit.
+        let timeText: [UInt8]
         let cache: WriterCache
         var held: HeldRows
         var suffix: [UInt8] = []
 
         init(time: Timestamp, cache: WriterCache, schema: Schema) {
             self.time = time
+            var text: [UInt8] = []
+            time.append(to: &text)
+            timeText = text
             self.cache = cache
             held = HeldRows(schema: schema)
             suffix.reserveCapacity(192)
@@ -306,7 +311,7 @@ struct BatchWriter {
         // The entry is the prepared content plus the assigned members, written straight into
         // the page LMDB reserves for it and hashed from there.
         workspace.suffix.removeAll(keepingCapacity: true)
-        LedgerEntry.appendAssigned(prev: tip.head.lastLeafHash, seq: seq, time: time, to: &workspace.suffix)
+        LedgerEntry.appendAssigned(prev: tip.head.lastLeafHash, seq: seq, timeText: workspace.timeText, to: &workspace.suffix)
         let suffix = workspace.suffix
         let seqKey = Keys.seq(seq)
         var leaf = Hash256.zero

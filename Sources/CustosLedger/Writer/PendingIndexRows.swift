@@ -7,27 +7,17 @@ import LMDB
 /// Events put their rows all over these B-trees: one insertion point per node, kind or
 /// actor. Written as each event arrives, every put descends from the root to a leaf that is
 /// rarely still in the CPU cache (a commit of 10,000 events touches a `by_node` leaf for
-/// every row). Sorted, the rows of one insertion point go in one after the other through
-/// one cursor, which LMDB keeps on its page, so each put after the first is a search within
-/// a page that is already in cache.
+/// every row). Held and written one prefix after the other, in key order, the rows of one
+/// insertion point go in together, on a page that is already in cache.
+///
+/// Rows are grouped by prefix as they are added (a small hash table of the commit's
+/// prefixes), so writing sorts only the distinct prefixes, a few thousand in a commit of
+/// 10,000 events, rather than every row. Within a prefix the seqs come in the order the
+/// commit assigned them, which is ascending.
 ///
 /// Reads in the same transaction do not see held rows: ``BatchWriter`` writes them before
 /// anything reads an index (a precondition) and before the commit.
 struct PendingIndexRows {
-    /// A row as numbers that sort in the order of its key's bytes: the prefix as up to four
-    /// big-endian words, zero-padded, then the seq.
-    struct Row: Comparable {
-        var prefix0: UInt64
-        var prefix1: UInt64
-        var prefix2: UInt64
-        var prefix3: UInt64
-        var seq: UInt64
-
-        static func < (lhs: Row, rhs: Row) -> Bool {
-            (lhs.prefix0, lhs.prefix1, lhs.prefix2, lhs.prefix3, lhs.seq) < (rhs.prefix0, rhs.prefix1, rhs.prefix2, rhs.prefix3, rhs.seq)
-        }
-    }
-
     /// The shape of the prefix, which fixes how a row becomes key bytes.
     enum Prefix {
         /// One key (16 bytes): `by_kind`.
@@ -38,44 +28,122 @@ struct PendingIndexRows {
         case twoKeys
     }
 
+    /// A prefix as numbers that sort in the order of its key's bytes: up to four big-endian
+    /// words, zero-padded.
+    struct Group: Comparable {
+        var word0: UInt64
+        var word1: UInt64
+        var word2: UInt64
+        var word3: UInt64
+        /// The group's first and last rows in ``PendingIndexRows/seqs``, linked by `next`.
+        var first: Int32
+        var last: Int32
+
+        static func < (lhs: Group, rhs: Group) -> Bool {
+            (lhs.word0, lhs.word1, lhs.word2, lhs.word3) < (rhs.word0, rhs.word1, rhs.word2, rhs.word3)
+        }
+
+        static func == (lhs: Group, rhs: Group) -> Bool {
+            lhs.hasPrefix(rhs.word0, rhs.word1, rhs.word2, rhs.word3)
+        }
+
+        @inline(__always)
+        func hasPrefix(_ word0: UInt64, _ word1: UInt64, _ word2: UInt64, _ word3: UInt64) -> Bool {
+            self.word0 == word0 && self.word1 == word1 && self.word2 == word2 && self.word3 == word3
+        }
+    }
+
     let prefix: Prefix
-    private(set) var rows: [Row] = []
+    /// Every row's seq, in the order added.
+    private var seqs: [UInt64] = []
+    /// Per row, the next row of its group (-1 for none).
+    private var next: [Int32] = []
+    private var groups: [Group] = []
+    /// Open addressing over `groups`: a group's index plus one, 0 for an empty slot. Its
+    /// size is a power of two, at least twice the number of groups.
+    private var slots: [Int32] = []
 
     init(prefix: Prefix) {
         self.prefix = prefix
     }
 
-    var isEmpty: Bool { rows.isEmpty }
+    var isEmpty: Bool { seqs.isEmpty }
 
     /// A `by_kind` row: key ‖ seq.
     mutating func add(_ key: Key128, seq: UInt64) {
         precondition(prefix == .key)
-        rows.append(Row(prefix0: key.high, prefix1: key.low, prefix2: 0, prefix3: 0, seq: seq))
+        add(key.high, key.low, 0, 0, seq: seq)
     }
 
     /// A `by_actor` or `by_node` row: key ‖ byte ‖ seq.
     mutating func add(_ key: Key128, _ byte: UInt8, seq: UInt64) {
         precondition(prefix == .keyAndByte)
-        rows.append(Row(prefix0: key.high, prefix1: key.low, prefix2: UInt64(byte) << 56, prefix3: 0, seq: seq))
+        add(key.high, key.low, UInt64(byte) << 56, 0, seq: seq)
     }
 
     /// A `tags` or `tagged` row: first ‖ second ‖ seq.
     mutating func add(_ first: Key128, _ second: Key128, seq: UInt64) {
         precondition(prefix == .twoKeys)
-        rows.append(Row(prefix0: first.high, prefix1: first.low, prefix2: second.high, prefix3: second.low, seq: seq))
+        add(first.high, first.low, second.high, second.low, seq: seq)
     }
 
-    /// The key bytes of `row`, laid out by ``Keys`` (`by_actor` and `by_node` share a layout).
-    func key(of row: Row) -> KeyBuffer {
-        let first = Key128(high: row.prefix0, low: row.prefix1)
-        switch prefix {
-        case .key:
-            return Keys.kind(first, seq: row.seq)
-        case .keyAndByte:
-            return Keys.node(first, role: UInt8(truncatingIfNeeded: row.prefix2 >> 56), seq: row.seq)
-        case .twoKeys:
-            return Keys.tag(first, Key128(high: row.prefix2, low: row.prefix3), seq: row.seq)
+    private mutating func add(_ word0: UInt64, _ word1: UInt64, _ word2: UInt64, _ word3: UInt64, seq: UInt64) {
+        if groups.count * 2 >= slots.count { grow() }
+        let row = Int32(truncatingIfNeeded: seqs.count)
+        seqs.append(seq)
+        next.append(-1)
+        let mask = slots.count - 1
+        // The keys are XXH3 hashes, so their words are already well mixed.
+        var slot = Int(truncatingIfNeeded: (word0 ^ word1 &* 0x9E37_79B9_7F4A_7C15 ^ word2 ^ word3 &* 0xBF58_476D_1CE4_E5B9) >> 32) & mask
+        while true {
+            let occupant = Int(slots[slot])
+            if occupant == 0 {
+                groups.append(Group(word0: word0, word1: word1, word2: word2, word3: word3, first: row, last: row))
+                slots[slot] = Int32(truncatingIfNeeded: groups.count)
+                return
+            }
+            if groups[occupant - 1].hasPrefix(word0, word1, word2, word3) {
+                next[Int(groups[occupant - 1].last)] = row
+                groups[occupant - 1].last = row
+                return
+            }
+            slot = (slot + 1) & mask
         }
+    }
+
+    /// Doubles the slot table and places every group again.
+    private mutating func grow() {
+        let size = max(64, slots.count * 2)
+        slots = Array(repeating: 0, count: size)
+        let mask = size - 1
+        for (index, group) in groups.enumerated() {
+            var slot = Int(truncatingIfNeeded: (group.word0 ^ group.word1 &* 0x9E37_79B9_7F4A_7C15 ^ group.word2 ^ group.word3 &* 0xBF58_476D_1CE4_E5B9) >> 32) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(truncatingIfNeeded: index + 1)
+        }
+    }
+
+    /// Calls `body` with each group in key order and its seqs, ascending, then forgets
+    /// every row.
+    private mutating func drain(_ body: (Group, [UInt64]) throws -> Void) rethrows {
+        guard !seqs.isEmpty else { return }
+        groups.sort()
+        var groupSeqs: [UInt64] = []
+        for group in groups {
+            groupSeqs.removeAll(keepingCapacity: true)
+            var row = Int(group.first)
+            while row >= 0 {
+                groupSeqs.append(seqs[row])
+                row = Int(next[row])
+            }
+            // A commit assigns seqs in ascending order; a sort keeps the keys right regardless.
+            if zip(groupSeqs, groupSeqs.dropFirst()).contains(where: { $0 > $1 }) { groupSeqs.sort() }
+            try body(group, groupSeqs)
+        }
+        seqs.removeAll(keepingCapacity: true)
+        next.removeAll(keepingCapacity: true)
+        groups.removeAll(keepingCapacity: true)
+        for index in slots.indices { slots[index] = 0 }
     }
 
     /// Writes held `by_node`, `by_actor` or `by_kind` rows as postings, one key and role after
@@ -83,32 +151,35 @@ struct PendingIndexRows {
     /// per key and role instead of one B-tree put per row.
     mutating func write(to postings: PostingIndex, in txn: borrowing WriteTransaction) throws {
         precondition(prefix != .twoKeys)
-        guard !rows.isEmpty else { return }
-        rows.sort()
-        var start = 0
-        while start < rows.count {
-            let head = rows[start]
-            var end = start + 1
-            while end < rows.count, rows[end].prefix0 == head.prefix0, rows[end].prefix1 == head.prefix1, rows[end].prefix2 == head.prefix2 {
-                end += 1
-            }
-            let key = Key128(high: head.prefix0, low: head.prefix1)
-            try postings.append(key: key, role: UInt8(truncatingIfNeeded: head.prefix2 >> 56), seqs: rows[start..<end].lazy.map(\.seq), in: txn)
-            start = end
+        try drain { group, seqs in
+            try postings.append(key: Key128(high: group.word0, low: group.word1), role: UInt8(truncatingIfNeeded: group.word2 >> 56), seqs: seqs, in: txn)
         }
-        rows.removeAll(keepingCapacity: true)
     }
 
     /// Writes the held rows to `database` in key order, with empty values, and forgets them.
     mutating func write(to database: Database, in txn: borrowing WriteTransaction) throws {
-        guard !rows.isEmpty else { return }
-        rows.sort()
+        guard !seqs.isEmpty else { return }
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        let prefix = prefix
         try txn.withWriteCursor(on: database) { cursor in
-            for row in rows {
-                try key(of: row).withUnsafeBytes { try cursor.put(empty, forKey: $0) }
+            try drain { group, seqs in
+                for seq in seqs {
+                    try Self.key(prefix, group, seq: seq).withUnsafeBytes { try cursor.put(empty, forKey: $0) }
+                }
             }
         }
-        rows.removeAll(keepingCapacity: true)
+    }
+
+    /// The key bytes of a row, laid out by ``Keys`` (`by_actor` and `by_node` share a layout).
+    private static func key(_ prefix: Prefix, _ group: Group, seq: UInt64) -> KeyBuffer {
+        let first = Key128(high: group.word0, low: group.word1)
+        switch prefix {
+        case .key:
+            return Keys.kind(first, seq: seq)
+        case .keyAndByte:
+            return Keys.node(first, role: UInt8(truncatingIfNeeded: group.word2 >> 56), seq: seq)
+        case .twoKeys:
+            return Keys.tag(first, Key128(high: group.word2, low: group.word3), seq: seq)
+        }
     }
 }

@@ -1,7 +1,10 @@
 /// An event made ready for the writer by the appending task, off the writer's thread:
 /// validated, its canonical content encoded and every key hashed. The writer only has to
 /// add seq, time and prev, hash, and store.
-struct PreparedEvent: Sendable {
+///
+/// A class, so that handing one to the writer and through its loops costs one reference
+/// count rather than one per array it holds.
+final class PreparedEvent: Sendable {
     struct Node: Sendable {
         var name: String
         /// `XXH3-128(name, seed 0)`; the interner confirms it (or probes on a collision).

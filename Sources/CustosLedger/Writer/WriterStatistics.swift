@@ -14,6 +14,10 @@ public struct WriterStatistics: Sendable, Equatable {
     public var largestCommit: Int = 0
     /// Total time spent in commits, in nanoseconds.
     public var commitNanoseconds: UInt64 = 0
+    /// The CPU time of the writer's thread in those commits, in nanoseconds. The rest of
+    /// ``commitNanoseconds`` is waiting: for the disk to flush, or for a large append's
+    /// events to be prepared.
+    public var commitCPUNanoseconds: UInt64 = 0
     /// Events waiting for the writer now.
     public var queuedEvents: Int = 0
 

@@ -12,6 +12,7 @@ final class ServerMetrics: Sendable {
     private let appended: Counter
     private let commits: Counter
     private let commitSeconds: Counter
+    private let commitCPUSeconds: Counter
     private let duplicates: Counter
     private let entries: Gauge
     private let queued: Gauge
@@ -36,6 +37,9 @@ final class ServerMetrics: Sendable {
         appended = registry.makeCounter(descriptor: Self.descriptor("events_appended", "total", "Entries appended to the log."))
         commits = registry.makeCounter(descriptor: Self.descriptor("commits", "total", "Durable group commits."))
         commitSeconds = registry.makeCounter(descriptor: Self.descriptor("commit_seconds", "total", "Time spent in durable commits."))
+        commitCPUSeconds = registry.makeCounter(
+            descriptor: Self.descriptor("commit_cpu_seconds", "total", "CPU time of the writer thread in durable commits; the rest of the commit time is waiting for the disk.")
+        )
         duplicates = registry.makeCounter(descriptor: Self.descriptor("duplicate_events", "total", "Events answered as repeats of a client event id."))
         entries = registry.makeGauge(descriptor: Self.descriptor("log", "entries", "Entries in the log."))
         queued = registry.makeGauge(descriptor: Self.descriptor("queued", "events", "Events waiting for the writer."))
@@ -97,6 +101,7 @@ final class ServerMetrics: Sendable {
         commits.increment(by: Int64(max(0, now.commits - before.commits)))
         duplicates.increment(by: Int64(max(0, now.duplicates - before.duplicates)))
         commitSeconds.increment(by: now.commitNanoseconds >= before.commitNanoseconds ? Double(now.commitNanoseconds - before.commitNanoseconds) / 1e9 : 0)
+        commitCPUSeconds.increment(by: now.commitCPUNanoseconds >= before.commitCPUNanoseconds ? Double(now.commitCPUNanoseconds - before.commitCPUNanoseconds) / 1e9 : 0)
         queued.set(Double(now.queuedEvents))
         if let head = try? ledger.head() { entries.set(Double(head.size)) }
         return registry.emitToBuffer()
