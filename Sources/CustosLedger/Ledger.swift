@@ -41,7 +41,7 @@ public final class Ledger: Sendable {
     static let processorCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// The store format this version reads and writes.
-    public static let formatVersion = "2"
+    public static let formatVersion = "3"
 
     /// The file holding the checkpoint signing key (mode 0600), in the store folder.
     public var signingKeyPath: String { path + "/checkpoint.key" }

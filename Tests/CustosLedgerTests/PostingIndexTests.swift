@@ -118,7 +118,7 @@ struct PostingIndexTests {
         #expect(try ledger.verify().isValid)
     }
 
-    @Test("a format-1 store, one row per posting in by_kind, by_actor and by_node, is upgraded when opened and reads the same")
+    @Test("a format-1 store, one row per posting in by_kind, by_actor and by_node and a by_time index, is upgraded when opened and reads the same")
     func upgradeFromFormatOne() async throws {
         let (ledger, folder) = try await makeStore(events: 2_500)
         let path = folder.file("store")
@@ -127,7 +127,8 @@ struct PostingIndexTests {
         let kinds = try seqs(ledger, kind: "transform")
         #expect(kinds == Array(0..<2_500))
         // Rewrite the store as format 1 wrote it: one row per posting, key (16) ‖ role (1,
-        // absent in by_kind) ‖ seq (8).
+        // absent in by_kind) ‖ seq (8), and a time index.
+        try ledger.writeFormatTwoTimeIndex()
         let indexes = [ledger.schema.kindPostings, ledger.schema.actorPostings, ledger.schema.nodePostings]
         // Opened before the write transaction: opening one takes a transaction of its own.
         let oldDatabases = try indexes.map { try ledger.environment.openDatabase(named: $0.name) }
@@ -153,8 +154,9 @@ struct PostingIndexTests {
         #expect(upgrade.status == 0, "\(upgrade.standardError)")
         let names = try ledger.environment.openDatabase(named: nil)
         try ledger.environment.read { txn throws in
-            #expect(try txn.value(forKey: MetaKey.format, in: ledger.schema.meta) == Array("2".utf8))
+            #expect(try txn.value(forKey: MetaKey.format, in: ledger.schema.meta) == Array("3".utf8))
             #expect(try txn.statistics(of: ledger.schema.nodeOpen).entries == 4)
+            #expect(try txn.value(forKey: Array("by_time".utf8), in: names) == nil)
             // The old databases are gone from the store's list of named databases.
             for name in ["by_kind", "by_actor", "by_node"] {
                 #expect(try txn.value(forKey: Array(name.utf8), in: names) == nil)

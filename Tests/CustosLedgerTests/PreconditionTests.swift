@@ -82,6 +82,16 @@ struct PreconditionTests {
         return nil
     }
 
+    /// The keys of the held rows in the order they would be written, which empties `rows`.
+    private func drainedKeys(_ rows: inout PendingIndexRows) -> [[UInt8]] {
+        let prefix = rows.prefix
+        var keys: [[UInt8]] = []
+        rows.drain { group, seqs in
+            for seq in seqs { keys.append(PendingIndexRows.key(prefix, group, seq: seq).bytes) }
+        }
+        return keys
+    }
+
     @Test("held rows become the keys the indexes are read with, for every key shape")
     func heldRowKeys() {
         let node = Key128(high: 0x0102_0304_0506_0708, low: 0x090A_0B0C_0D0E_0F10)
@@ -89,21 +99,66 @@ struct PreconditionTests {
         let seq: UInt64 = 0x0000_0001_0203_0405
         var kinds = PendingIndexRows(prefix: .key)
         kinds.add(node, seq: seq)
-        #expect(kinds.key(of: kinds.rows[0]).bytes == Keys.kind(node, seq: seq).bytes)
+        #expect(drainedKeys(&kinds) == [Keys.kind(node, seq: seq).bytes])
         var nodes = PendingIndexRows(prefix: .keyAndByte)
         nodes.add(node, 2, seq: seq)
-        #expect(nodes.key(of: nodes.rows[0]).bytes == Keys.node(node, role: 2, seq: seq).bytes)
-        #expect(nodes.key(of: nodes.rows[0]).bytes == Keys.actor(node, role: 2, seq: seq).bytes)
+        #expect(drainedKeys(&nodes) == [Keys.node(node, role: 2, seq: seq).bytes])
+        #expect(Keys.node(node, role: 2, seq: seq).bytes == Keys.actor(node, role: 2, seq: seq).bytes)
         var tags = PendingIndexRows(prefix: .twoKeys)
         tags.add(node, tag, seq: seq)
-        #expect(tags.key(of: tags.rows[0]).bytes == Keys.tag(node, tag, seq: seq).bytes)
-        // Rows sort as their keys' bytes do.
-        var shuffled = PendingIndexRows(prefix: .keyAndByte)
-        for (key, role, at) in [(tag, UInt8(0), UInt64(5)), (node, 1, 9), (node, 0, 300), (node, 0, 7), (tag, 0, 4)] {
-            shuffled.add(key, role, seq: at)
+        #expect(drainedKeys(&tags) == [Keys.tag(node, tag, seq: seq).bytes])
+        #expect(tags.isEmpty)
+    }
+
+    @Test("held rows come out in the order of their keys' bytes, every row once, however many prefixes")
+    func heldRowOrder() {
+        var generator = SystemRandomNumberGenerator()
+        let keys = (0..<700).map { _ in Key128(high: generator.next(), low: generator.next()) }
+        for shape in [PendingIndexRows.Prefix.key, .keyAndByte, .twoKeys] {
+            var rows = PendingIndexRows(prefix: shape)
+            // Twice over the same rows: draining must leave them ready for the next commit.
+            for _ in 0..<2 {
+                var expected: [[UInt8]] = []
+                for seq in UInt64(0)..<5_000 {
+                    let key = keys[Int.random(in: 0..<keys.count)]
+                    let other = keys[Int(seq % 7)]
+                    switch shape {
+                    case .key:
+                        rows.add(key, seq: seq)
+                        expected.append(Keys.kind(key, seq: seq).bytes)
+                    case .keyAndByte:
+                        let role = UInt8(seq % 3)
+                        rows.add(key, role, seq: seq)
+                        expected.append(Keys.node(key, role: role, seq: seq).bytes)
+                    case .twoKeys:
+                        rows.add(key, other, seq: seq)
+                        expected.append(Keys.tag(key, other, seq: seq).bytes)
+                    }
+                }
+                // A seq out of order still lands where its key sorts.
+                rows.add(keys[0], keys[1], 3, shape: shape, into: &expected)
+                let drained = drainedKeys(&rows)
+                #expect(drained.count == expected.count)
+                #expect(drained == expected.sorted { $0.lexicographicallyPrecedes($1) }, "\(shape)")
+                #expect(rows.isEmpty)
+            }
         }
-        let sortedRows = shuffled.rows.sorted()
-        let keys = sortedRows.map { shuffled.key(of: $0).bytes }
-        #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+}
+
+extension PendingIndexRows {
+    /// Adds a row of any shape from two keys and a seq, and the key it stands for to `expected`.
+    fileprivate mutating func add(_ first: Key128, _ second: Key128, _ seq: UInt64, shape: Prefix, into expected: inout [[UInt8]]) {
+        switch shape {
+        case .key:
+            add(first, seq: seq)
+            expected.append(Keys.kind(first, seq: seq).bytes)
+        case .keyAndByte:
+            add(first, 1, seq: seq)
+            expected.append(Keys.node(first, role: 1, seq: seq).bytes)
+        case .twoKeys:
+            add(first, second, seq: seq)
+            expected.append(Keys.tag(first, second, seq: seq).bytes)
+        }
     }
 }

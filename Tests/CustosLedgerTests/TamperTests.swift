@@ -205,12 +205,6 @@ struct TamperTests {
         try ledger.environment.write { txn in try txn.put(block, forKey: openKey, in: ledger.schema.nodeOpen) }
         #expect(try ledger.verify().isValid)
 
-        // Remove the by_time row of seq 301.
-        let time = try ledger.entry(at: 301).time
-        try ledger.environment.write { txn in try txn.delete(Keys.time(time, seq: 301).bytes, in: ledger.schema.byTime) }
-        try expectFailure(ledger, firstBad: 301, kind: .indexMismatch)
-        try ledger.environment.write { txn in try txn.put([], forKey: Keys.time(time, seq: 301).bytes, in: ledger.schema.byTime) }
-
         // Remove the inward row of an edge, then the day it was recorded: both are named
         // at the entry that implies them.
         try ledger.environment.write { txn in try txn.delete(Keys.edge(to, .dataIn, relation: kindKey, other: from).bytes, in: ledger.schema.edges) }

@@ -251,16 +251,18 @@ public struct LedgerSnapshot: ~Copyable, TransactionReading {
         }
     }
 
-    /// The seqs whose times fall in `times` (the log's times never go back, so they form one
-    /// range), found with the time index.
+    /// The seqs whose times fall in `times`. The log's times never go back (the writer holds
+    /// its clock back, and verification checks it), so they form one range, found by a binary
+    /// search over the entries' times: about 20 entry reads in a log of a million.
     public func seqRange(for times: Range<Timestamp>) throws -> Range<UInt64> {
         func firstSeq(atOrAfter time: Timestamp) throws -> UInt64 {
-            var key = KeyBuffer()
-            key.append(UInt64(bitPattern: time.microseconds) ^ (1 << 63))
-            return try withCursor(on: schema.byTime) { cursor in
-                guard try key.withUnsafeBytes({ try cursor.seek(atLeast: $0) }), cursor.key.count == 16 else { return head.size }
-                return cursor.key.loadBigEndianUInt64(at: 8)
+            var low: UInt64 = 0
+            var high = head.size
+            while low < high {
+                let middle = low + (high - low) / 2
+                if try withEntryFields(at: middle, { $0.time }) < time { low = middle + 1 } else { high = middle }
             }
+            return low
         }
         let lower = try firstSeq(atOrAfter: times.lowerBound)
         let upper = try firstSeq(atOrAfter: times.upperBound)

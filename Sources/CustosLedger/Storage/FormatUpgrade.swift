@@ -3,30 +3,48 @@ import LMDB
 /// Brings a store written in an earlier storage format up to ``Ledger/formatVersion`` when it
 /// is opened: one write transaction, so a crash leaves the old format whole.
 ///
-/// Format 1 kept `by_kind`, `by_actor` and `by_node` as one empty-valued row per seq (name
-/// key ‖ [role] ‖ seq); format 2 keeps the same postings as ``PostingBlock``s
-/// (``PostingIndex``). Entries, hashes and every other database are unchanged, so
-/// checkpoints, receipts and proofs stay valid.
+/// - Format 1 kept `by_kind`, `by_actor` and `by_node` as one empty-valued row per seq (name
+///   key ‖ [role] ‖ seq); format 2 keeps the same postings as ``PostingBlock``s
+///   (``PostingIndex``).
+/// - Formats 1 and 2 kept `by_time`, a row per entry (time ‖ seq). Format 3 drops it: the
+///   log's times never go back, so a binary search over the entries finds a time range
+///   (``LedgerSnapshot/seqRange(for:)``), and every commit writes one B-tree fewer.
+///
+/// Entries, hashes and every other database are unchanged, so checkpoints, receipts and
+/// proofs stay valid.
 enum FormatUpgrade {
     /// Runs after `schema` opened (and so created) the databases of the current format; does
     /// nothing to a new store or one already current.
     static func run(environment: Environment, schema: Schema) throws {
         let meta = schema.meta
-        let format = try environment.read { txn in try txn.value(forKey: MetaKey.format, in: meta) }
-        guard format == Array("1".utf8) else { return }
-        // Each index replacing a format-1 database of its name, with the length of its keys.
+        let formatKey = MetaKey.format
+        guard let format = try environment.read({ txn in try txn.value(forKey: formatKey, in: meta) }),
+              format == Array("1".utf8) || format == Array("2".utf8)
+        else { return }
+        // Databases are opened before the write transaction: opening one takes a transaction
+        // of its own. Each index replacing a format-1 database of its name, with the length
+        // of its keys.
         var conversions: [(rows: Database, keyLength: Int, into: PostingIndex)] = []
-        for (postings, keyLength) in [(schema.kindPostings, 24), (schema.actorPostings, 25), (schema.nodePostings, 25)] {
-            conversions.append((try environment.openDatabase(named: postings.name, create: false), keyLength, postings))
+        if format == Array("1".utf8) {
+            for (postings, keyLength) in [(schema.kindPostings, 24), (schema.actorPostings, 25), (schema.nodePostings, 25)] {
+                conversions.append((try environment.openDatabase(named: postings.name, create: false), keyLength, postings))
+            }
+        }
+        let byTime: Database?
+        do {
+            byTime = try environment.openDatabase(named: "by_time", create: false)
+        } catch LMDBError.notFound {
+            byTime = nil
         }
         try environment.write { txn in
             // Another process may have upgraded it since.
-            guard try txn.value(forKey: MetaKey.format, in: meta) == Array("1".utf8) else { return }
+            guard try txn.value(forKey: formatKey, in: meta) == format else { return }
             for conversion in conversions {
                 try convert(conversion.rows, keyLength: conversion.keyLength, into: conversion.into, in: txn)
                 try txn.removeDatabase(conversion.rows)
             }
-            try txn.put(Array(Ledger.formatVersion.utf8), forKey: MetaKey.format, in: meta)
+            if let byTime { try txn.removeDatabase(byTime) }
+            try txn.put(Array(Ledger.formatVersion.utf8), forKey: formatKey, in: meta)
         }
     }
 

@@ -22,8 +22,6 @@ struct Schema: Sendable {
     /// `by_kind` (``PostingIndex``), role always 0: closed blocks and open blocks.
     let kindBlocks: Database
     let kindOpen: Database
-    /// Microseconds (8) ‖ seq (8) → empty.
-    let byTime: Database
     /// Node key (16) ‖ direction (1) ‖ relation key (16) ‖ other node key (16) → first seq (8).
     let edges: Database
     /// Idempotency key (16) → seq (8) ‖ content hash (32) ‖ leaf hash (32) ‖ time (8) ‖ scope.
@@ -55,7 +53,6 @@ struct Schema: Sendable {
         actorOpen = try open("by_actor_open")
         kindBlocks = try open("by_kind_blocks")
         kindOpen = try open("by_kind_open")
-        byTime = try open("by_time")
         edges = try open("edges")
         idempotency = try open("idempotency")
         checkpoints = try open("checkpoints")
@@ -70,7 +67,7 @@ struct Schema: Sendable {
     var indexes: [(name: String, database: Database)] {
         [
             ("nodes", nodes), ("terms", terms), ("by_actor_blocks", actorBlocks), ("by_actor_open", actorOpen),
-            ("by_kind_blocks", kindBlocks), ("by_kind_open", kindOpen), ("by_time", byTime),
+            ("by_kind_blocks", kindBlocks), ("by_kind_open", kindOpen),
             ("by_node_blocks", nodeBlocks), ("by_node_open", nodeOpen),
             ("edges", edges), ("edge_days", edgeDays), ("tags", tags), ("tagged", tagged), ("idempotency", idempotency),
         ]
@@ -138,14 +135,6 @@ enum Keys {
     static func kind(_ term: Key128, seq: UInt64) -> KeyBuffer {
         var key = KeyBuffer()
         key.append(term)
-        key.append(seq)
-        return key
-    }
-
-    @inline(__always)
-    static func time(_ time: Timestamp, seq: UInt64) -> KeyBuffer {
-        var key = KeyBuffer()
-        key.append(UInt64(bitPattern: time.microseconds) ^ (1 << 63))  // sorts negative times first
         key.append(seq)
         return key
     }

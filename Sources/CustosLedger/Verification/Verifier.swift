@@ -133,7 +133,6 @@ extension Ledger {
     // MARK: Entries
 
     struct IndexCounts {
-        var byTime = 0
         var byKind = 0
         var byActor = 0
         var byNode = 0
@@ -146,7 +145,6 @@ extension Ledger {
         var terms = Set<Key128>()
 
         mutating func add(_ other: IndexCounts) {
-            byTime += other.byTime
             byKind += other.byKind
             byActor += other.byActor
             byNode += other.byNode
@@ -197,7 +195,7 @@ extension Ledger {
         var expected = range.lowerBound
         var sinceProgress: UInt64 = 0
         // The rows each entry implies are looked up through cursors that stay on their page
-        // (by_time, tags, tagged) or through the blocks last decoded per key (the posting
+        // (tags, tagged) or through the blocks last decoded per key (the posting
         // indexes), so the rows of consecutive entries are found next to the ones before.
         var postingLookups = PostingLookups(schema: schema)
         try txn.withLookupCursors(slots: 4096) { lookups in
@@ -318,8 +316,6 @@ extension Ledger {
             }
             return false
         }
-
-        if try exists(Keys.time(entry.time, seq: seq), in: schema.byTime, near: 0) { result.counts.byTime += 1 } else { missing("by_time", "the entry's row") }
 
         let parts = try entry.indexPlan()
         // The names may point into copies the parts own.
@@ -595,7 +591,7 @@ extension Ledger {
         var problems: [VerificationProblem] = []
         do {
             let expected: [(String, IndexStore, Int)] = [
-                ("by_time", .rows(schema.byTime), counts.byTime), ("by_kind", .postings(schema.kindPostings), counts.byKind),
+                ("by_kind", .postings(schema.kindPostings), counts.byKind),
                 ("by_actor", .postings(schema.actorPostings), counts.byActor), ("edges", .rows(schema.edges), counts.edgeFirsts),
                 ("by_node", .postings(schema.nodePostings), counts.byNode), ("tags", .rows(schema.tags), counts.tags), ("tagged", .rows(schema.tagged), counts.tagged),
                 ("edge_days", .rows(schema.edgeDays), counts.edgeDays.count),
@@ -652,7 +648,6 @@ extension Ledger {
         try txn.forEach(in: database) { key, value in
             let seq: UInt64
             switch name {
-            case "by_time": seq = key.count == 16 ? key.loadBigEndianUInt64(at: 8) : .max
             case "tags", "tagged": seq = key.count == 40 ? key.loadBigEndianUInt64(at: 32) : .max
             case "edges": seq = value.count == 8 ? value.loadBigEndianUInt64(at: 0) : .max
             case "idempotency": seq = IdempotencyRecord(encoded: value)?.receipt.seq ?? .max
@@ -695,15 +690,15 @@ extension Ledger {
         let nodeInterner = Interner(database: schema.nodes, hasher: configuration.keyHasher)
         let termInterner = Interner(database: schema.terms, hasher: configuration.keyHasher)
         let found = try Keys.seq(seq).withUnsafeBytes { key in
-            try txn.withValue(forKey: key, in: schema.entries) { bytes -> (EntryView.Parts, Timestamp, [UInt8]?)? in
+            try txn.withValue(forKey: key, in: schema.entries) { bytes -> (EntryView.Parts, [UInt8]?)? in
                 guard let view = try? EntryView(bytes), let parts = try? view.indexPlan() else { return nil }
                 let scope = view.clientEventID.map { id in
                     view.withUTF8(view.actorID) { actor in view.withUTF8(id) { IdempotencyIndex.scope(actor: actor, clientEventID: $0) } }
                 }
-                return (parts, view.time, scope)
+                return (parts, scope)
             }
         }
-        guard let found, let (parts, time, scope) = found else { return [:] }
+        guard let found, let (parts, scope) = found else { return [:] }
         // The names point into the entry's bytes, which stay valid for the whole read
         // transaction, or into copies the parts own.
         defer { withExtendedLifetime(parts) {} }
@@ -719,7 +714,6 @@ extension Ledger {
             termKeys.append(key)
         }
         var rows: [String: Set<[UInt8]>] = [:]
-        rows["by_time"] = [Keys.time(time, seq: seq).bytes]
         rows["by_kind"] = [Keys.kind(termKeys[0], seq: seq).bytes]
         rows["by_actor"] = Set([Keys.actor(nodeKeys[0], role: 0, seq: seq).bytes] + (plan.onBehalfOf.map { [Keys.actor(nodeKeys[$0], role: 1, seq: seq).bytes] } ?? []))
         rows["by_node"] = Set(plan.nodeRoles.map { Keys.node(nodeKeys[$0.node], role: $0.role, seq: seq).bytes })

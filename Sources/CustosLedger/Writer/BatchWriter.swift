@@ -325,7 +325,6 @@ struct BatchWriter {
         }
         try tip.frontier.append(leaf: leaf, storingIn: schema.tree, txn: txn)
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-        try Keys.time(time, seq: seq).withUnsafeBytes { try txn.put(empty, forKey: $0, in: schema.byTime, append: true) }
 
         var termKeys: [Key128] = []
         termKeys.reserveCapacity(event.terms.count)

@@ -125,7 +125,7 @@ struct PendingIndexRows {
 
     /// Calls `body` with each group in key order and its seqs, ascending, then forgets
     /// every row.
-    private mutating func drain(_ body: (Group, [UInt64]) throws -> Void) rethrows {
+    mutating func drain(_ body: (Group, [UInt64]) throws -> Void) rethrows {
         guard !seqs.isEmpty else { return }
         groups.sort()
         var groupSeqs: [UInt64] = []
@@ -171,7 +171,7 @@ struct PendingIndexRows {
     }
 
     /// The key bytes of a row, laid out by ``Keys`` (`by_actor` and `by_node` share a layout).
-    private static func key(_ prefix: Prefix, _ group: Group, seq: UInt64) -> KeyBuffer {
+    static func key(_ prefix: Prefix, _ group: Group, seq: UInt64) -> KeyBuffer {
         let first = Key128(high: group.word0, low: group.word1)
         switch prefix {
         case .key:
