@@ -25,4 +25,20 @@ struct APIKeyStoreTests {
         #expect(store.authenticate("custos_\(record.id)_") == nil)
         #expect(store.authenticate("") == nil)
     }
+
+    @Test("a key's id is the eight bytes between custos_ and the next underscore, and nothing else is taken for one")
+    func keyIDs() {
+        #expect(APIKeyStore.id(of: "custos_0123abcd_secret") == "0123abcd")
+        #expect(APIKeyStore.id(of: "custos_0123abcd_s") == "0123abcd")
+        #expect(APIKeyStore.id(of: "custos_0123abcd_with_more_underscores") == "0123abcd")
+        // Eight bytes, not eight characters: whatever they are, only the record's hash decides.
+        #expect(APIKeyStore.id(of: "custos_é123abc_secret") == "é123abc")
+        for refused in [
+            "", "custos_", "custos_0123abcd", "custos_0123abcd_", "custos_0123abc_secret", "custos_0123abcde_secret",
+            "custos_0123_bcd_secret", "Custos_0123abcd_secret", "xcustos_0123abcd_secret", "custos-0123abcd_secret",
+            "custos_0123abcd-secret", "custos_é1234abc_secret",
+        ] {
+            #expect(APIKeyStore.id(of: refused) == nil, "\(refused)")
+        }
+    }
 }

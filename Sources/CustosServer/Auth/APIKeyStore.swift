@@ -30,6 +30,8 @@ public final class APIKeyStore: Sendable {
     }
 
     public static let fileName = "api-keys.json"
+    /// What every key starts with.
+    public static let prefix = "custos_"
 
     public let path: String
     private struct State {
@@ -47,12 +49,25 @@ public final class APIKeyStore: Sendable {
 
     /// The principal a key stands for, or nil for a key that is malformed, unknown or revoked.
     public func authenticate(_ key: String) -> Principal? {
-        let parts = key.split(separator: "_", maxSplits: 2)
-        guard parts.count == 3, parts[0] == "custos", parts[1].utf8.count == 8 else { return nil }
+        guard let id = Self.id(of: key) else { return nil }
         reloadIfChanged()
-        guard let record = state.withLock({ $0.records[String(parts[1])] }), record.revoked == nil else { return nil }
+        guard let record = state.withLock({ $0.records[id] }), record.revoked == nil else { return nil }
         guard Self.hashes(key, to: record.sha256) else { return nil }
         return Principal(identity: record.identity, roles: record.roles, method: .apiKey, keyID: record.id)
+    }
+
+    /// The id of a key of the form `custos_<8 bytes>_<secret>`, read from its UTF-8 (every
+    /// request's key is parsed); nil for any other form. The whole key is then checked against
+    /// the hash of the record the id finds.
+    static func id(of key: String) -> String? {
+        let utf8 = key.utf8
+        let prefixLength = prefix.utf8.count
+        let underscore = UInt8(ascii: "_")
+        guard utf8.count > prefixLength + 9, utf8.starts(with: prefix.utf8) else { return nil }
+        let idStart = utf8.index(utf8.startIndex, offsetBy: prefixLength)
+        let idEnd = utf8.index(idStart, offsetBy: 8)
+        guard utf8[idEnd] == underscore, !utf8[idStart..<idEnd].contains(underscore) else { return nil }
+        return String(decoding: utf8[idStart..<idEnd], as: UTF8.self)
     }
 
     /// Every key, revoked ones included (never a secret).
@@ -77,7 +92,7 @@ public final class APIKeyStore: Sendable {
         } while state.withLock({ $0.records[id] != nil })
         let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "=", with: "")
-        let key = "custos_\(id)_\(secret)"
+        let key = "\(Self.prefix)\(id)_\(secret)"
         let record = Record(id: id, identity: identity, roles: roles, sha256: Self.hash(key), created: Timestamp.now().description, revoked: nil, description: description)
         try update { $0[id] = record }
         return (record, key)

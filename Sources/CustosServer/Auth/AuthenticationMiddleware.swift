@@ -12,17 +12,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         var credential: String?
-        if let header = request.headers[.authorization] {
+        if let header = request.headers.value(.authorization) {
             if let bearer = HeaderText.credential(of: header, scheme: "bearer") {
                 credential = String(bearer)
             } else {
                 context.credentialsRejected = true
             }
-        } else if let key = request.headers[Self.apiKeyHeader] {
+        } else if let key = request.headers.value(Self.apiKeyHeader) {
             credential = String(HeaderText.trimmed(key[...]))
         }
         if let credential {
-            if credential.hasPrefix("custos_") {
+            if credential.utf8.starts(with: APIKeyStore.prefix.utf8) {
                 context.principal = state.keys.authenticate(credential)
             } else if let jwt = state.jwt {
                 context.principal = await jwt.authenticate(credential)

@@ -28,7 +28,7 @@ enum EventRoutes {
     static func append(_ request: Request, _ context: CustosRequestContext, _ state: ServerState) async throws -> Response {
         guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "no identity") }
         let body = try await state.body(of: request)
-        var (values, single) = try parseEvents(body, contentType: request.headers[.contentType], limit: state.limits.maxBatchEvents)
+        var (values, single) = try parseEvents(body, contentType: request.headers.value(.contentType), limit: state.limits.maxBatchEvents)
         var events: [Event] = []
         events.reserveCapacity(values.count)
         for index in values.indices {

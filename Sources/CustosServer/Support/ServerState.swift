@@ -65,7 +65,7 @@ public final class ServerState: Sendable {
         } catch is NIOTooManyBytesError {
             throw APIError.tooLarge("the request body", limit: limit)
         }
-        if let encoding = request.headers[.contentEncoding]?.lowercased(), encoding != "identity" {
+        if let encoding = request.headers.value(.contentEncoding)?.lowercased(), encoding != "identity" {
             guard encoding == "gzip" || encoding == "x-gzip" else {
                 throw APIError(.unsupportedMediaType, "unsupported_encoding", "Content-Encoding \(encoding) is not supported", hint: "send the body as is, or gzipped")
             }
