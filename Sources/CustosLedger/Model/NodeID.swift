@@ -43,13 +43,7 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
     // ("é" and "e" + U+0301) for one id, where the store has two nodes.
 
     public static func == (lhs: NodeID, rhs: NodeID) -> Bool {
-        let (left, right) = (lhs.rawValue.utf8, rhs.rawValue.utf8)
-        guard left.count == right.count else { return false }
-        // Native strings lend their bytes in one piece: one memcmp, no copy.
-        let compared = left.withContiguousStorageIfAvailable { a in
-            right.withContiguousStorageIfAvailable { b in UnsafeRawBufferPointer(a).hasSameBytes(as: UnsafeRawBufferPointer(b)) }
-        }
-        return (compared ?? nil) ?? left.elementsEqual(right)
+        lhs.rawValue.hasSameUTF8(as: rhs.rawValue)
     }
 
     public func hash(into hasher: inout Hasher) {

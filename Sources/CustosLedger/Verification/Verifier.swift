@@ -747,7 +747,7 @@ extension Ledger {
 /// Keys the verifier has already looked up, by the key of their first probe; the full name is
 /// kept and compared, so a collision never gives a wrong key. Bounded.
 struct VerifierKeyCache {
-    private var entries: [Key128: (name: [UInt8], key: Key128)] = [:]
+    private var entries = KeyTable<Key128, (name: [UInt8], key: Key128)>()
 
     func key(first: Key128, name: UnsafeRawBufferPointer) -> Key128? {
         guard let found = entries[first], name.hasSameBytes(as: found.name) else { return nil }
@@ -755,8 +755,8 @@ struct VerifierKeyCache {
     }
 
     mutating func add(first: Key128, name: UnsafeRawBufferPointer, key: Key128) {
-        if entries.count >= 100_000 { entries.removeAll(keepingCapacity: true) }
-        entries[first] = (Array(name), key)
+        if entries.count >= 100_000 { entries.removeAll() }
+        entries.insert(first, (Array(name), key))
     }
 }
 
@@ -764,20 +764,20 @@ struct VerifierKeyCache {
 /// that events repeat are looked up once per pass, not once per event. Bounded: each set
 /// holds at most `limit` rows (about 10 MB), then starts over, which costs lookups only.
 struct CheckedEdges {
-    private var edges = Set<WriterCache.EdgeRow>()
-    private var days = Set<WriterCache.EdgeDay>()
+    private var edges = KeyTable<WriterCache.EdgeRow, Void>()
+    private var days = KeyTable<WriterCache.EdgeDay, Void>()
     static let limit = 131_072
 
     /// True when `edge` had not been checked before.
     mutating func insert(_ edge: WriterCache.EdgeRow) -> Bool {
-        if edges.count >= Self.limit { edges.removeAll(keepingCapacity: true) }
-        return edges.insert(edge).inserted
+        if edges.count >= Self.limit { edges.removeAll() }
+        return edges.insert(edge)
     }
 
     /// True when `day` had not been checked before.
     mutating func insert(_ day: WriterCache.EdgeDay) -> Bool {
-        if days.count >= Self.limit { days.removeAll(keepingCapacity: true) }
-        return days.insert(day).inserted
+        if days.count >= Self.limit { days.removeAll() }
+        return days.insert(day)
     }
 }
 

@@ -12,71 +12,74 @@ struct WriterCache {
     }
 
     /// One row of the edge index.
-    struct EdgeRow: Hashable {
+    struct EdgeRow: TableKey {
         var node: Key128
         var direction: UInt8
         var relation: Key128
         var other: Key128
 
-        // Two words instead of seven: the keys are already well-mixed hashes, and equality
-        // still compares every field (the writer and the verifier hash a row per edge).
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(node.high ^ other.high &* 0x9E37_79B9_7F4A_7C15)
-            hasher.combine(node.low ^ other.low ^ relation.low ^ UInt64(direction))
+        // Equality still compares every field; the word only places the row.
+        var tableWord: UInt64 {
+            (node.high ^ other.high &* 0x9E37_79B9_7F4A_7C15) ^ (node.low ^ other.low ^ relation.low ^ UInt64(direction)) &* 0xC2B2_AE3D_27D4_EB4F
         }
     }
 
     /// One row of the edge-days index.
-    struct EdgeDay: Hashable {
+    struct EdgeDay: TableKey {
         var from: Key128
         var relation: Key128
         var to: Key128
         var day: UInt32
 
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(from.high ^ to.high &* 0x9E37_79B9_7F4A_7C15)
-            hasher.combine(from.low ^ to.low ^ relation.low ^ UInt64(day))
+        var tableWord: UInt64 {
+            (from.high ^ to.high &* 0x9E37_79B9_7F4A_7C15) ^ (from.low ^ to.low ^ relation.low ^ UInt64(day)) &* 0xC2B2_AE3D_27D4_EB4F
         }
     }
 
     /// Interned node ids by the key of their first probe.
-    private(set) var nodes: [Key128: Interned] = [:]
+    private(set) var nodes = KeyTable<Key128, Interned>()
     /// Interned terms (kinds) by the key of their first probe.
-    private(set) var terms: [Key128: Interned] = [:]
+    private(set) var terms = KeyTable<Key128, Interned>()
     /// Edge rows known to be present.
-    private(set) var edges = Set<EdgeRow>()
+    private(set) var edges = KeyTable<EdgeRow, Void>()
     /// Edge-day rows known to be present.
-    private(set) var edgeDays = Set<EdgeDay>()
+    private(set) var edgeDays = KeyTable<EdgeDay, Void>()
 
     static let maxNames = 200_000
     static let maxEdges = 400_000
 
+    // Names compare by bytes, as ids do everywhere in the ledger.
     func node(_ node: PreparedEvent.Node) -> Key128? {
-        guard !nodes.isEmpty, let found = nodes[node.firstKey], found.name == node.name else { return nil }
+        guard let found = nodes[node.firstKey], found.name.hasSameUTF8(as: node.name) else { return nil }
         return found.key
     }
 
     func term(_ term: PreparedEvent.Node) -> Key128? {
-        guard !terms.isEmpty, let found = terms[term.firstKey], found.name == term.name else { return nil }
+        guard let found = terms[term.firstKey], found.name.hasSameUTF8(as: term.name) else { return nil }
         return found.key
     }
 
-    // The emptiness checks spare hashing for the per-commit caches, which start empty.
-    func contains(_ row: EdgeRow) -> Bool { !edges.isEmpty && edges.contains(row) }
+    func contains(_ row: EdgeRow) -> Bool { edges.contains(row) }
 
     /// The adjacency lists that the edge rows put in a transaction may have extended.
-    var extendedLists: [EdgeCache.Key] { edges.map { EdgeCache.Key(node: $0.node, direction: $0.direction) } }
+    var extendedLists: [EdgeCache.Key] {
+        var lists: [EdgeCache.Key] = []
+        lists.reserveCapacity(edges.count)
+        edges.forEach { lists.append(EdgeCache.Key(node: $0.node, direction: $0.direction)) }
+        return lists
+    }
 
-    func contains(_ row: EdgeDay) -> Bool { !edgeDays.isEmpty && edgeDays.contains(row) }
+    func contains(_ row: EdgeDay) -> Bool { edgeDays.contains(row) }
 
     mutating func add(_ row: EdgeDay) { edgeDays.insert(row) }
 
+    /// Adds an interned node id; the first key found for a name stays.
     mutating func addNode(_ node: PreparedEvent.Node, key: Key128) {
-        nodes[node.firstKey] = Interned(name: node.name, key: key)
+        nodes.insert(node.firstKey, Interned(name: node.name, key: key))
     }
 
     mutating func addTerm(_ term: PreparedEvent.Node, key: Key128) {
-        terms[term.firstKey] = Interned(name: term.name, key: key)
+        terms.insert(term.firstKey, Interned(name: term.name, key: key))
     }
 
     mutating func add(_ row: EdgeRow) { edges.insert(row) }
@@ -85,18 +88,18 @@ struct WriterCache {
     /// its bounds, which keeps memory flat however large the graph.
     mutating func merge(_ learned: WriterCache) {
         if nodes.count + terms.count + learned.nodes.count + learned.terms.count > Self.maxNames {
-            nodes.removeAll(keepingCapacity: true)
-            terms.removeAll(keepingCapacity: true)
+            nodes.removeAll()
+            terms.removeAll()
         }
         if edges.count + learned.edges.count > Self.maxEdges {
-            edges.removeAll(keepingCapacity: true)
+            edges.removeAll()
         }
         if edgeDays.count + learned.edgeDays.count > Self.maxEdges {
-            edgeDays.removeAll(keepingCapacity: true)
+            edgeDays.removeAll()
         }
-        nodes.merge(learned.nodes) { old, _ in old }
-        terms.merge(learned.terms) { old, _ in old }
-        edges.formUnion(learned.edges)
-        edgeDays.formUnion(learned.edgeDays)
+        learned.nodes.forEach { nodes.insert($0, $1) }
+        learned.terms.forEach { terms.insert($0, $1) }
+        learned.edges.forEach { edges.insert($0) }
+        learned.edgeDays.forEach { edgeDays.insert($0) }
     }
 }
