@@ -11,7 +11,7 @@ private struct ChosenWordKey: TableKey, Hashable {
 
 @Suite("KeyTable: the hash table of the writer's and the verifier's caches")
 struct KeyTableTests {
-    @Test("inserts, lookups, growth and removal agree with Dictionary, over random keys")
+    @Test("inserts, updates, lookups, growth and removal agree with Dictionary, over random keys")
     func agreesWithDictionary() {
         var table = KeyTable<Key128, Int>()
         var model: [Key128: Int] = [:]
@@ -25,7 +25,10 @@ struct KeyTableTests {
                 let added = table.insert(key, step)
                 #expect(added == (model[key] == nil))
                 if model[key] == nil { model[key] = step }
-            case 6..<9:
+            case 6:
+                table.update(key, -step)
+                model[key] = -step
+            case 7..<9:
                 #expect(table[key] == model[key])
                 #expect(table.contains(key) == (model[key] != nil))
             default:

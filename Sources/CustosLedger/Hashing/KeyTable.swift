@@ -82,6 +82,19 @@ struct KeyTable<Key: TableKey, Value> {
         return true
     }
 
+    /// Stores `value` for `key`, replacing the value it had.
+    mutating func update(_ key: Key, _ value: Value) {
+        if (count + 1) * 2 > hashes.count { grow() }
+        let hash = mixed(key)
+        let (index, found) = slot(of: key, hash: hash)
+        if !found {
+            hashes[index] = hash
+            keys[index] = key
+            count += 1
+        }
+        values[index] = value
+    }
+
     /// Forgets every key, keeping the room.
     mutating func removeAll() {
         guard count > 0 else { return }

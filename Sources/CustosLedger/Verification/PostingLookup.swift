@@ -4,14 +4,11 @@ import LMDB
 /// verifier, which asks about seqs in ascending order: it keeps the last block it decoded for
 /// each key and role, so most questions cost a binary search in memory.
 struct PostingLookup {
-    private struct Prefix: Hashable {
+    private struct Prefix: TableKey {
         var key: Key128
         var role: UInt8
 
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(key.high)
-            hasher.combine(key.low ^ UInt64(role))
-        }
+        var tableWord: UInt64 { key.tableWord ^ UInt64(role) &* 0xC2B2_AE3D_27D4_EB4F }
     }
 
     private struct Run {
@@ -20,7 +17,7 @@ struct PostingLookup {
     }
 
     let postings: PostingIndex
-    private var runs: [Prefix: Run] = [:]
+    private var runs = KeyTable<Prefix, Run>()
     /// Decoded blocks kept at most; then the cache starts over (at most 32 MB of seqs: a
     /// block holds up to about 1,000).
     private let limit = 4_096
@@ -37,8 +34,8 @@ struct PostingLookup {
             return Self.search(run.seqs, seq)
         }
         guard let run = try load(prefix, around: seq, in: txn) else { return false }
-        if runs.count >= limit { runs.removeAll(keepingCapacity: true) }
-        runs[prefix] = run
+        if runs.count >= limit { runs.removeAll() }
+        runs.update(prefix, run)
         return run.covers.contains(seq) && Self.search(run.seqs, seq)
     }
 
