@@ -147,12 +147,7 @@ struct PostingIndexTests {
             }
             try txn.put(Array("1".utf8), forKey: MetaKey.format, in: ledger.schema.meta)
         }
-        await ledger.close()
-
-        // A child process opens it (one LMDB environment per file per process).
-        let upgrade = try runCustos(["verify", "--store", path])
-        #expect(upgrade.status == 0, "\(upgrade.standardError)")
-        let names = try ledger.environment.openDatabase(named: nil)
+        let names = try await ledger.upgradeInChild(path: path)
         try ledger.environment.read { txn throws in
             #expect(try txn.value(forKey: MetaKey.format, in: ledger.schema.meta) == Array("3".utf8))
             #expect(try txn.statistics(of: ledger.schema.nodeOpen).entries == 4)

@@ -1,28 +1,8 @@
 import CustosTestSupport
-import Foundation
 import LMDB
 import Testing
 
 @testable import CustosLedger
-
-extension Ledger {
-    /// Adds the `by_time` index that store formats 1 and 2 kept (µs with the sign bit flipped
-    /// (8) ‖ seq (8) → empty), one row per entry, as an old store has it.
-    func writeFormatTwoTimeIndex() throws {
-        let byTime = try environment.openDatabase(named: "by_time")
-        let size = try head().size
-        var times: [(UInt64, Timestamp)] = []
-        for seq in 0..<size { times.append((seq, try entry(at: seq).time)) }
-        try environment.write { txn throws in
-            for (seq, time) in times {
-                var key = KeyBuffer()
-                key.append(UInt64(bitPattern: time.microseconds) ^ (1 << 63))
-                key.append(seq)
-                try txn.put([], forKey: key.bytes, in: byTime)
-            }
-        }
-    }
-}
 
 @Suite("Time ranges: found by binary search over the entries")
 struct TimeRangeTests {
@@ -89,12 +69,7 @@ struct TimeRangeTests {
         #expect(before == 3..<9)
         try ledger.writeFormatTwoTimeIndex()
         try ledger.environment.write { txn in try txn.put(Array("2".utf8), forKey: MetaKey.format, in: ledger.schema.meta) }
-        await ledger.close()
-
-        // A child process opens it (one LMDB environment per file per process).
-        let upgrade = try runCustos(["verify", "--store", path])
-        #expect(upgrade.status == 0, "\(upgrade.standardError)")
-        let names = try ledger.environment.openDatabase(named: nil)
+        let names = try await ledger.upgradeInChild(path: path)
         try ledger.environment.read { txn throws in
             #expect(try txn.value(forKey: MetaKey.format, in: ledger.schema.meta) == Array("3".utf8))
             #expect(try txn.value(forKey: Array("by_time".utf8), in: names) == nil)
