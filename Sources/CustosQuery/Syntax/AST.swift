@@ -1,4 +1,3 @@
-public import CustosLedger
 public import CustosLineage
 
 /// A value as written in a query, before parameters and relative times are resolved.
