@@ -237,8 +237,10 @@ public struct WriteTransaction: ~Copyable, TransactionReading {
 }
 
 extension WriteTransaction {
-    /// Deletes `database` and its entries from the environment. Its handle is closed when the
-    /// transaction commits and must not be used again.
+    /// Deletes `database` and its entries from the environment. LMDB closes its handle at
+    /// once, even if the transaction is later aborted: it must not be used again, not even by
+    /// a transaction that runs again after the map grew. A body that may run twice empties the
+    /// database with ``removeAll(in:)`` instead, and deletes it in a transaction of its own.
     public func removeDatabase(_ database: Database) throws(LMDBError) {
         try check(mdb_drop(handle, database.dbi, 1))
     }

@@ -32,10 +32,11 @@ struct KeyTableTests {
                 #expect(table[key] == model[key])
                 #expect(table.contains(key) == (model[key] != nil))
             default:
-                if step % 5_000 == 9 {
-                    table.removeAll()
-                    model.removeAll()
-                }
+                break
+            }
+            if step % 9_000 == 8_999 {
+                table.removeAll()
+                model.removeAll()
             }
             #expect(table.count == model.count)
         }

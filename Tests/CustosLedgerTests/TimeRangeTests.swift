@@ -78,6 +78,23 @@ struct TimeRangeTests {
         #expect(try ledger.verify().isValid)
     }
 
+    @Test("an emptied database of an earlier format, left by an upgrade interrupted before deleting it, is deleted at the next open")
+    func leftoverDatabasesDeleted() async throws {
+        let (ledger, folder) = try makeLedger()
+        _ = try await ledger.append(Event(kind: .read, actor: .agent("reader"), inputs: [NodeID("dataset:x")]))
+        // Format 3 already, with the empty by_time and by_node an upgrade empties but had not yet deleted.
+        for name in ["by_time", "by_node"] { _ = try ledger.environment.openDatabase(named: name) }
+        let names = try await ledger.upgradeInChild(path: folder.file("store"))
+        try ledger.environment.read { txn throws in
+            #expect(try txn.value(forKey: MetaKey.format, in: ledger.schema.meta) == Array("3".utf8))
+            for name in FormatUpgrade.retiredDatabases {
+                #expect(try txn.value(forKey: Array(name.utf8), in: names) == nil, "\(name)")
+            }
+            #expect(try txn.value(forKey: Array("by_node_open".utf8), in: names) != nil)
+        }
+        #expect(try ledger.verify().isValid)
+    }
+
     @Test("a store of a newer format is refused with a message that says to upgrade")
     func newerFormatRefused() async throws {
         let (ledger, folder) = try makeLedger()

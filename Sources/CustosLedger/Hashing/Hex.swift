@@ -45,6 +45,14 @@ public enum Hex {
         }
     }
 
+    /// Appends the lower-case hex of `bytes` to `output`.
+    public static func append(_ bytes: some Sequence<UInt8>, to output: inout [UInt8]) {
+        for byte in bytes {
+            output.append(digit(byte >> 4))
+            output.append(digit(byte & 0x0F))
+        }
+    }
+
     /// The bytes of a hex string (either case), or nil when it is not hex of whole bytes.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let utf8 = Array(text.utf8)

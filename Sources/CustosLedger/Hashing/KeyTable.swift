@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A key the ledger's hash tables can place without `Hasher`: its bits are already a hash
 /// (XXH3 keys of names, and rows made of them), so one 64-bit word of them, mixed with the
 /// table's random seed, is enough.
@@ -17,32 +15,23 @@ extension Key128: TableKey {
 ///
 /// `Dictionary` and `Set` hash each key with SipHash through `Hasher`, which cost the writer
 /// and the verifier about a tenth of their time on keys that are hashes already. Here a slot is
-/// found from the key's word, XORed with a seed drawn per table and run through the SplitMix64
-/// finalizer: names come from clients, and the seed keeps anyone from choosing names that pile
-/// into one run of slots. Open addressing with linear probing, at most half full; a slot keeps
-/// the mixed hash (never 0) beside its key, so a probe compares keys only when the hashes agree.
+/// found from the key's word mixed with the table's random ``TableSeed``. Open addressing with
+/// linear probing, at most half full; a slot keeps the mixed hash (never 0) beside its key, so
+/// a probe compares keys only when the hashes agree. At most half full with optional keys, a
+/// table takes about twice the memory a `Set` of the same keys takes.
 struct KeyTable<Key: TableKey, Value> {
     private var hashes: [UInt64] = []
     private var keys: [Key?] = []
     private var values: [Value?] = []
     private(set) var count = 0
-    private let seed: UInt64
+    private let seed = TableSeed()
 
-    init() {
-        // One random draw per process, then a seed of its own per table, so that copying one
-        // table's keys into another in slot order cannot cluster them.
-        seed = keyTableProcessSeed ^ (keyTablesMade.wrappingAdd(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15)
-    }
+    init() {}
 
     var isEmpty: Bool { count == 0 }
 
     @inline(__always)
-    private func mixed(_ key: Key) -> UInt64 {
-        var z = key.tableWord ^ seed
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return (z ^ (z >> 31)) | 1
-    }
+    private func mixed(_ key: Key) -> UInt64 { seed.mix(key.tableWord) }
 
     /// The slot holding `key`, or the empty slot where it would go.
     @inline(__always)
@@ -142,6 +131,3 @@ extension KeyTable where Value == Void {
 }
 
 extension KeyTable: Sendable where Key: Sendable, Value: Sendable {}
-
-private let keyTableProcessSeed = UInt64.random(in: .min ... .max)
-private let keyTablesMade = Atomic<UInt64>(0)

@@ -13,38 +13,62 @@ import LMDB
 /// Entries, hashes and every other database are unchanged, so checkpoints, receipts and
 /// proofs stay valid.
 enum FormatUpgrade {
+    /// The databases of earlier formats that the current one no longer has.
+    static let retiredDatabases = ["by_kind", "by_actor", "by_node", "by_time"]
+
     /// Runs after `schema` opened (and so created) the databases of the current format; does
     /// nothing to a new store or one already current.
     static func run(environment: Environment, schema: Schema) throws {
         let meta = schema.meta
         let formatKey = MetaKey.format
-        guard let format = try environment.read({ txn in try txn.value(forKey: formatKey, in: meta) }),
-              format == Array("1".utf8) || format == Array("2".utf8)
-        else { return }
-        // Databases are opened before the write transaction: opening one takes a transaction
-        // of its own. Each index replacing a format-1 database of its name, with the length
-        // of its keys.
-        var conversions: [(rows: Database, keyLength: Int, into: PostingIndex)] = []
-        if format == Array("1".utf8) {
-            for (postings, keyLength) in [(schema.kindPostings, 24), (schema.actorPostings, 25), (schema.nodePostings, 25)] {
-                conversions.append((try environment.openDatabase(named: postings.name, create: false), keyLength, postings))
+        if let format = try environment.read({ txn in try txn.value(forKey: formatKey, in: meta) }),
+           format == Array("1".utf8) || format == Array("2".utf8) {
+            // Databases are opened before the write transaction: opening one takes a
+            // transaction of its own. Each index replacing a format-1 database of its name,
+            // with the length of its keys.
+            var conversions: [(rows: Database, keyLength: Int, into: PostingIndex)] = []
+            if format == Array("1".utf8) {
+                for (postings, keyLength) in [(schema.kindPostings, 24), (schema.actorPostings, 25), (schema.nodePostings, 25)] {
+                    conversions.append((try environment.openDatabase(named: postings.name, create: false), keyLength, postings))
+                }
+            }
+            let byTime = try openIfPresent("by_time", in: environment)
+            // The body runs again if the map has to grow, so it only empties the old
+            // databases (their handles stay valid); they are deleted below, once it committed.
+            try environment.write { txn in
+                // Another process may have upgraded it since.
+                guard try txn.value(forKey: formatKey, in: meta) == format else { return }
+                for conversion in conversions {
+                    try convert(conversion.rows, keyLength: conversion.keyLength, into: conversion.into, in: txn)
+                    try txn.removeAll(in: conversion.rows)
+                }
+                if let byTime { try txn.removeAll(in: byTime) }
+                try txn.put(Array(Ledger.formatVersion.utf8), forKey: formatKey, in: meta)
             }
         }
-        let byTime: Database?
-        do {
-            byTime = try environment.openDatabase(named: "by_time", create: false)
-        } catch LMDBError.notFound {
-            byTime = nil
+        try removeRetiredDatabases(in: environment)
+    }
+
+    /// Deletes what is left of the databases of earlier formats (emptied by an upgrade, or
+    /// left by one interrupted before this step), in a transaction of their own: LMDB closes
+    /// a deleted database's handle at once, which a transaction that runs again could not
+    /// survive.
+    private static func removeRetiredDatabases(in environment: Environment) throws {
+        var retired: [Database] = []
+        for name in retiredDatabases {
+            if let database = try openIfPresent(name, in: environment) { retired.append(database) }
         }
+        guard !retired.isEmpty else { return }
         try environment.write { txn in
-            // Another process may have upgraded it since.
-            guard try txn.value(forKey: formatKey, in: meta) == format else { return }
-            for conversion in conversions {
-                try convert(conversion.rows, keyLength: conversion.keyLength, into: conversion.into, in: txn)
-                try txn.removeDatabase(conversion.rows)
-            }
-            if let byTime { try txn.removeDatabase(byTime) }
-            try txn.put(Array(Ledger.formatVersion.utf8), forKey: formatKey, in: meta)
+            for database in retired { try txn.removeDatabase(database) }
+        }
+    }
+
+    private static func openIfPresent(_ name: String, in environment: Environment) throws -> Database? {
+        do {
+            return try environment.openDatabase(named: name, create: false)
+        } catch LMDBError.notFound {
+            return nil
         }
     }
 

@@ -762,7 +762,7 @@ struct VerifierKeyCache {
 
 /// The edge and edge-day rows one pass of the verifier has already checked, so that edges
 /// that events repeat are looked up once per pass, not once per event. Bounded: each set
-/// holds at most `limit` rows (about 10 MB), then starts over, which costs lookups only.
+/// holds at most `limit` rows (under 20 MB), then starts over, which costs lookups only.
 struct CheckedEdges {
     private var edges = KeyTable<WriterCache.EdgeRow, Void>()
     private var days = KeyTable<WriterCache.EdgeDay, Void>()

@@ -11,9 +11,10 @@ import LMDB
 /// insertion point go in together, on a page that is already in cache.
 ///
 /// Rows are grouped by prefix as they are added (a small hash table of the commit's
-/// prefixes), so writing sorts only the distinct prefixes, a few thousand in a commit of
-/// 10,000 events, rather than every row. Within a prefix the seqs come in the order the
-/// commit assigned them, which is ascending.
+/// prefixes, placed with a ``TableSeed``: prefixes are hashes of names clients choose), so
+/// writing sorts only the distinct prefixes, a few thousand in a commit of 10,000 events,
+/// rather than every row. Within a prefix the seqs come in the order the commit assigned
+/// them, which is ascending.
 ///
 /// Reads in the same transaction do not see held rows: ``BatchWriter`` writes them before
 /// anything reads an index (a precondition) and before the commit.
@@ -36,8 +37,11 @@ struct PendingIndexRows {
         var word2: UInt64
         var word3: UInt64
         /// The group's first and last rows in ``PendingIndexRows/seqs``, linked by `next`.
-        var first: Int32
-        var last: Int32
+        var first: Int
+        var last: Int
+        /// Whether a row came with a seq below the one before it (never, as commits assign
+        /// seqs; the rows are sorted when written if it happens).
+        var unordered = false
 
         static func < (lhs: Group, rhs: Group) -> Bool {
             (lhs.word0, lhs.word1, lhs.word2, lhs.word3) < (rhs.word0, rhs.word1, rhs.word2, rhs.word3)
@@ -57,11 +61,14 @@ struct PendingIndexRows {
     /// Every row's seq, in the order added.
     private var seqs: [UInt64] = []
     /// Per row, the next row of its group (-1 for none).
-    private var next: [Int32] = []
+    private var next: [Int] = []
     private var groups: [Group] = []
     /// Open addressing over `groups`: a group's index plus one, 0 for an empty slot. Its
     /// size is a power of two, at least twice the number of groups.
-    private var slots: [Int32] = []
+    private var slots: [Int] = []
+    /// The slots in use, so that emptying the table costs what it holds, not its size.
+    private var usedSlots: [Int] = []
+    private let seed = TableSeed()
 
     init(prefix: Prefix) {
         self.prefix = prefix
@@ -89,37 +96,48 @@ struct PendingIndexRows {
 
     private mutating func add(_ word0: UInt64, _ word1: UInt64, _ word2: UInt64, _ word3: UInt64, seq: UInt64) {
         if groups.count * 2 >= slots.count { grow() }
-        let row = Int32(truncatingIfNeeded: seqs.count)
+        let row = seqs.count
         seqs.append(seq)
         next.append(-1)
         let mask = slots.count - 1
-        // The keys are XXH3 hashes, so their words are already well mixed.
-        var slot = Int(truncatingIfNeeded: (word0 ^ word1 &* 0x9E37_79B9_7F4A_7C15 ^ word2 ^ word3 &* 0xBF58_476D_1CE4_E5B9) >> 32) & mask
+        var slot = Self.start(word0, word1, word2, word3, seed: seed) & mask
         while true {
-            let occupant = Int(slots[slot])
+            let occupant = slots[slot]
             if occupant == 0 {
                 groups.append(Group(word0: word0, word1: word1, word2: word2, word3: word3, first: row, last: row))
-                slots[slot] = Int32(truncatingIfNeeded: groups.count)
+                slots[slot] = groups.count
+                usedSlots.append(slot)
                 return
             }
             if groups[occupant - 1].hasPrefix(word0, word1, word2, word3) {
-                next[Int(groups[occupant - 1].last)] = row
+                let last = groups[occupant - 1].last
+                next[last] = row
                 groups[occupant - 1].last = row
+                if seq < seqs[last] { groups[occupant - 1].unordered = true }
                 return
             }
             slot = (slot + 1) & mask
         }
     }
 
+    /// Where a prefix's probe starts, before the mask: every word of it counts (the role
+    /// byte of `by_node` and `by_actor` sits in the top bits of the third).
+    @inline(__always)
+    private static func start(_ word0: UInt64, _ word1: UInt64, _ word2: UInt64, _ word3: UInt64, seed: TableSeed) -> Int {
+        Int(truncatingIfNeeded: seed.mix(word0 ^ word1 &* 0x9E37_79B9_7F4A_7C15 ^ (word2 ^ word2 >> 56) &* 0xC2B2_AE3D_27D4_EB4F ^ word3) >> 1)
+    }
+
     /// Doubles the slot table and places every group again.
     private mutating func grow() {
         let size = max(64, slots.count * 2)
         slots = Array(repeating: 0, count: size)
+        usedSlots.removeAll(keepingCapacity: true)
         let mask = size - 1
         for (index, group) in groups.enumerated() {
-            var slot = Int(truncatingIfNeeded: (group.word0 ^ group.word1 &* 0x9E37_79B9_7F4A_7C15 ^ group.word2 ^ group.word3 &* 0xBF58_476D_1CE4_E5B9) >> 32) & mask
+            var slot = Self.start(group.word0, group.word1, group.word2, group.word3, seed: seed) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(truncatingIfNeeded: index + 1)
+            slots[slot] = index + 1
+            usedSlots.append(slot)
         }
     }
 
@@ -131,19 +149,19 @@ struct PendingIndexRows {
         var groupSeqs: [UInt64] = []
         for group in groups {
             groupSeqs.removeAll(keepingCapacity: true)
-            var row = Int(group.first)
+            var row = group.first
             while row >= 0 {
                 groupSeqs.append(seqs[row])
-                row = Int(next[row])
+                row = next[row]
             }
-            // A commit assigns seqs in ascending order; a sort keeps the keys right regardless.
-            if zip(groupSeqs, groupSeqs.dropFirst()).contains(where: { $0 > $1 }) { groupSeqs.sort() }
+            if group.unordered { groupSeqs.sort() }
             try body(group, groupSeqs)
         }
         seqs.removeAll(keepingCapacity: true)
         next.removeAll(keepingCapacity: true)
         groups.removeAll(keepingCapacity: true)
-        for index in slots.indices { slots[index] = 0 }
+        for slot in usedSlots { slots[slot] = 0 }
+        usedSlots.removeAll(keepingCapacity: true)
     }
 
     /// Writes held `by_node`, `by_actor` or `by_kind` rows as postings, one key and role after
