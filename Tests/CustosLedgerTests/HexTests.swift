@@ -49,6 +49,25 @@ struct HexTests {
         #expect(Hex.encode(digest) == "deadbeef")
         #expect(digest.iterations.withLock { $0 } == 0)
     }
+
+    @Test("appending hex after existing bytes gives what encoding gives, for buffers, arrays and other sequences")
+    func appending() {
+        let bytes: [UInt8] = (0...255).map { UInt8($0) }
+        let expected = Array("ab".utf8) + Array(Hex.encode(bytes).utf8)
+        var fromBuffer = Array("ab".utf8)
+        bytes.withUnsafeBytes { Hex.append($0, to: &fromBuffer) }
+        var fromArray = Array("ab".utf8)
+        Hex.append(bytes, to: &fromArray)
+        var fromSequence = Array("ab".utf8)
+        Hex.append(bytes.lazy.map { $0 }, to: &fromSequence)
+        var fromHash = Array("ab".utf8)
+        let hash = Hash256.sha256(bytes)
+        hash.appendHex(to: &fromHash)
+        #expect(fromBuffer == expected)
+        #expect(fromArray == expected)
+        #expect(fromSequence == expected)
+        #expect(fromHash == Array("ab".utf8) + Array(hash.hex.utf8))
+    }
 }
 
 /// Like a swift-crypto digest: a sequence of bytes without contiguous storage of its own,

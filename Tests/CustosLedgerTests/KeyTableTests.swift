@@ -11,7 +11,7 @@ private struct ChosenWordKey: TableKey, Hashable {
 
 @Suite("KeyTable: the hash table of the writer's and the verifier's caches")
 struct KeyTableTests {
-    @Test("inserts, updates, lookups, growth and removal agree with Dictionary, over random keys")
+    @Test("inserts, updates, insert-if-absent, lookups, growth and removal agree with Dictionary, over random keys")
     func agreesWithDictionary() {
         var table = KeyTable<Key128, Int>()
         var model: [Key128: Int] = [:]
@@ -26,8 +26,15 @@ struct KeyTableTests {
                 #expect(added == (model[key] == nil))
                 if model[key] == nil { model[key] = step }
             case 6:
-                table.update(key, -step)
-                model[key] = -step
+                if step % 2 == 0 {
+                    table.update(key, -step)
+                    model[key] = -step
+                } else {
+                    let (stored, inserted) = table.insertIfAbsent(key, step)
+                    #expect(inserted == (model[key] == nil))
+                    if model[key] == nil { model[key] = step }
+                    #expect(stored == model[key])
+                }
             case 7..<9:
                 #expect(table[key] == model[key])
                 #expect(table.contains(key) == (model[key] != nil))

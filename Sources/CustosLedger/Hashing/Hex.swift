@@ -47,10 +47,8 @@ public enum Hex {
 
     /// Appends the lower-case hex of `bytes` to `output`.
     public static func append(_ bytes: some Sequence<UInt8>, to output: inout [UInt8]) {
-        for byte in bytes {
-            output.append(digit(byte >> 4))
-            output.append(digit(byte & 0x0F))
-        }
+        if bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0), to: &output) }) != nil { return }
+        Array(bytes).withUnsafeBytes { append($0, to: &output) }
     }
 
     /// The bytes of a hex string (either case), or nil when it is not hex of whole bytes.

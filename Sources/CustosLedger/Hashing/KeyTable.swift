@@ -60,19 +60,27 @@ struct KeyTable<Key: TableKey, Value> {
     /// Stores `value` for `key` unless the key is present; true when it was added.
     @discardableResult
     mutating func insert(_ key: Key, _ value: Value) -> Bool {
-        if (count + 1) * 2 > hashes.count { grow() }
-        let hash = mixed(key)
-        let (index, found) = slot(of: key, hash: hash)
-        guard !found else { return false }
-        hashes[index] = hash
-        keys[index] = key
+        insertIfAbsent(key, value).inserted
+    }
+
+    /// The value stored for `key`, after storing `value` for it if it had none: one probe
+    /// where a lookup then an insert would take two.
+    mutating func insertIfAbsent(_ key: Key, _ value: Value) -> (stored: Value, inserted: Bool) {
+        let (index, found) = claimSlot(for: key)
+        if found, let stored = values[index] { return (stored, false) }
         values[index] = value
-        count += 1
-        return true
+        return (value, true)
     }
 
     /// Stores `value` for `key`, replacing the value it had.
     mutating func update(_ key: Key, _ value: Value) {
+        values[claimSlot(for: key).index] = value
+    }
+
+    /// The slot of `key`, which takes the empty one where it goes when it is absent (its
+    /// value left for the caller to store); grows first if one more key could make the
+    /// table more than half full.
+    private mutating func claimSlot(for key: Key) -> (index: Int, found: Bool) {
         if (count + 1) * 2 > hashes.count { grow() }
         let hash = mixed(key)
         let (index, found) = slot(of: key, hash: hash)
@@ -81,7 +89,7 @@ struct KeyTable<Key: TableKey, Value> {
             keys[index] = key
             count += 1
         }
-        values[index] = value
+        return (index, found)
     }
 
     /// Forgets every key, keeping the room.

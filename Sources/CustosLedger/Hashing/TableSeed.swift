@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Where the in-memory hash tables of the writer and the verifier (``KeyTable``,
-/// ``PendingIndexRows``) place a key, and the random seed that makes it unpredictable.
+/// Where the in-memory hash tables of the writer and the verifier (``KeyTable``) place a
+/// key, and the random seed that makes it unpredictable.
 ///
 /// Their keys are XXH3 hashes of names that clients choose, with a fixed seed (a store's keys
 /// must not change), so anyone can compute them. Placed by those bits alone, a client could

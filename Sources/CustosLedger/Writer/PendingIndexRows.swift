@@ -10,9 +10,8 @@ import LMDB
 /// every row). Held and written one prefix after the other, in key order, the rows of one
 /// insertion point go in together, on a page that is already in cache.
 ///
-/// Rows are grouped by prefix as they are added (a small hash table of the commit's
-/// prefixes, placed with a ``TableSeed``: prefixes are hashes of names clients choose), so
-/// writing sorts only the distinct prefixes, a few thousand in a commit of 10,000 events,
+/// Rows are grouped by prefix as they are added (a ``KeyTable`` of the commit's prefixes),
+/// so writing sorts only the distinct prefixes, a few thousand in a commit of 10,000 events,
 /// rather than every row. Within a prefix the seqs come in the order the commit assigned
 /// them, which is ascending.
 ///
@@ -31,30 +30,32 @@ struct PendingIndexRows {
 
     /// A prefix as numbers that sort in the order of its key's bytes: up to four big-endian
     /// words, zero-padded.
-    struct Group: Comparable {
+    struct GroupKey: TableKey, Comparable {
         var word0: UInt64
         var word1: UInt64
         var word2: UInt64
         var word3: UInt64
+
+        // Every word counts: the role byte of `by_node` and `by_actor` sits in the top bits
+        // of the third.
+        var tableWord: UInt64 {
+            word0 ^ word1 &* 0x9E37_79B9_7F4A_7C15 ^ (word2 ^ word2 >> 56) &* 0xC2B2_AE3D_27D4_EB4F ^ word3
+        }
+
+        static func < (lhs: GroupKey, rhs: GroupKey) -> Bool {
+            (lhs.word0, lhs.word1, lhs.word2, lhs.word3) < (rhs.word0, rhs.word1, rhs.word2, rhs.word3)
+        }
+    }
+
+    /// The rows of one prefix.
+    struct Group {
+        var key: GroupKey
         /// The group's first and last rows in ``PendingIndexRows/seqs``, linked by `next`.
         var first: Int
         var last: Int
         /// Whether a row came with a seq below the one before it (never, as commits assign
         /// seqs; the rows are sorted when written if it happens).
         var unordered = false
-
-        static func < (lhs: Group, rhs: Group) -> Bool {
-            (lhs.word0, lhs.word1, lhs.word2, lhs.word3) < (rhs.word0, rhs.word1, rhs.word2, rhs.word3)
-        }
-
-        static func == (lhs: Group, rhs: Group) -> Bool {
-            lhs.hasPrefix(rhs.word0, rhs.word1, rhs.word2, rhs.word3)
-        }
-
-        @inline(__always)
-        func hasPrefix(_ word0: UInt64, _ word1: UInt64, _ word2: UInt64, _ word3: UInt64) -> Bool {
-            self.word0 == word0 && self.word1 == word1 && self.word2 == word2 && self.word3 == word3
-        }
     }
 
     let prefix: Prefix
@@ -63,12 +64,8 @@ struct PendingIndexRows {
     /// Per row, the next row of its group (-1 for none).
     private var next: [Int] = []
     private var groups: [Group] = []
-    /// Open addressing over `groups`: a group's index plus one, 0 for an empty slot. Its
-    /// size is a power of two, at least twice the number of groups.
-    private var slots: [Int] = []
-    /// The slots in use, so that emptying the table costs what it holds, not its size.
-    private var usedSlots: [Int] = []
-    private let seed = TableSeed()
+    /// Each prefix's position in `groups`.
+    private var groupIndex = KeyTable<GroupKey, Int>()
 
     init(prefix: Prefix) {
         self.prefix = prefix
@@ -79,73 +76,41 @@ struct PendingIndexRows {
     /// A `by_kind` row: key ‖ seq.
     mutating func add(_ key: Key128, seq: UInt64) {
         precondition(prefix == .key)
-        add(key.high, key.low, 0, 0, seq: seq)
+        add(GroupKey(word0: key.high, word1: key.low, word2: 0, word3: 0), seq: seq)
     }
 
     /// A `by_actor` or `by_node` row: key ‖ byte ‖ seq.
     mutating func add(_ key: Key128, _ byte: UInt8, seq: UInt64) {
         precondition(prefix == .keyAndByte)
-        add(key.high, key.low, UInt64(byte) << 56, 0, seq: seq)
+        add(GroupKey(word0: key.high, word1: key.low, word2: UInt64(byte) << 56, word3: 0), seq: seq)
     }
 
     /// A `tags` or `tagged` row: first ‖ second ‖ seq.
     mutating func add(_ first: Key128, _ second: Key128, seq: UInt64) {
         precondition(prefix == .twoKeys)
-        add(first.high, first.low, second.high, second.low, seq: seq)
+        add(GroupKey(word0: first.high, word1: first.low, word2: second.high, word3: second.low), seq: seq)
     }
 
-    private mutating func add(_ word0: UInt64, _ word1: UInt64, _ word2: UInt64, _ word3: UInt64, seq: UInt64) {
-        if groups.count * 2 >= slots.count { grow() }
+    private mutating func add(_ key: GroupKey, seq: UInt64) {
         let row = seqs.count
         seqs.append(seq)
         next.append(-1)
-        let mask = slots.count - 1
-        var slot = Self.start(word0, word1, word2, word3, seed: seed) & mask
-        while true {
-            let occupant = slots[slot]
-            if occupant == 0 {
-                groups.append(Group(word0: word0, word1: word1, word2: word2, word3: word3, first: row, last: row))
-                slots[slot] = groups.count
-                usedSlots.append(slot)
-                return
-            }
-            if groups[occupant - 1].hasPrefix(word0, word1, word2, word3) {
-                let last = groups[occupant - 1].last
-                next[last] = row
-                groups[occupant - 1].last = row
-                if seq < seqs[last] { groups[occupant - 1].unordered = true }
-                return
-            }
-            slot = (slot + 1) & mask
+        let (index, isNew) = groupIndex.insertIfAbsent(key, groups.count)
+        if isNew {
+            groups.append(Group(key: key, first: row, last: row))
+            return
         }
-    }
-
-    /// Where a prefix's probe starts, before the mask: every word of it counts (the role
-    /// byte of `by_node` and `by_actor` sits in the top bits of the third).
-    @inline(__always)
-    private static func start(_ word0: UInt64, _ word1: UInt64, _ word2: UInt64, _ word3: UInt64, seed: TableSeed) -> Int {
-        Int(truncatingIfNeeded: seed.mix(word0 ^ word1 &* 0x9E37_79B9_7F4A_7C15 ^ (word2 ^ word2 >> 56) &* 0xC2B2_AE3D_27D4_EB4F ^ word3) >> 1)
-    }
-
-    /// Doubles the slot table and places every group again.
-    private mutating func grow() {
-        let size = max(64, slots.count * 2)
-        slots = Array(repeating: 0, count: size)
-        usedSlots.removeAll(keepingCapacity: true)
-        let mask = size - 1
-        for (index, group) in groups.enumerated() {
-            var slot = Self.start(group.word0, group.word1, group.word2, group.word3, seed: seed) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = index + 1
-            usedSlots.append(slot)
-        }
+        let last = groups[index].last
+        next[last] = row
+        groups[index].last = row
+        if seq < seqs[last] { groups[index].unordered = true }
     }
 
     /// Calls `body` with each group in key order and its seqs, ascending, then forgets
     /// every row.
     mutating func drain(_ body: (Group, [UInt64]) throws -> Void) rethrows {
         guard !seqs.isEmpty else { return }
-        groups.sort()
+        groups.sort { $0.key < $1.key }
         var groupSeqs: [UInt64] = []
         for group in groups {
             groupSeqs.removeAll(keepingCapacity: true)
@@ -160,8 +125,9 @@ struct PendingIndexRows {
         seqs.removeAll(keepingCapacity: true)
         next.removeAll(keepingCapacity: true)
         groups.removeAll(keepingCapacity: true)
-        for slot in usedSlots { slots[slot] = 0 }
-        usedSlots.removeAll(keepingCapacity: true)
+        // A new table rather than `removeAll`, whose cost is the table's size: an append with
+        // a precondition drains in the middle of a commit that may have grown it large.
+        groupIndex = KeyTable()
     }
 
     /// Writes held `by_node`, `by_actor` or `by_kind` rows as postings, one key and role after
@@ -170,7 +136,7 @@ struct PendingIndexRows {
     mutating func write(to postings: PostingIndex, in txn: borrowing WriteTransaction) throws {
         precondition(prefix != .twoKeys)
         try drain { group, seqs in
-            try postings.append(key: Key128(high: group.word0, low: group.word1), role: UInt8(truncatingIfNeeded: group.word2 >> 56), seqs: seqs, in: txn)
+            try postings.append(key: Key128(high: group.key.word0, low: group.key.word1), role: UInt8(truncatingIfNeeded: group.key.word2 >> 56), seqs: seqs, in: txn)
         }
     }
 
@@ -190,14 +156,15 @@ struct PendingIndexRows {
 
     /// The key bytes of a row, laid out by ``Keys`` (`by_actor` and `by_node` share a layout).
     static func key(_ prefix: Prefix, _ group: Group, seq: UInt64) -> KeyBuffer {
-        let first = Key128(high: group.word0, low: group.word1)
+        let words = group.key
+        let first = Key128(high: words.word0, low: words.word1)
         switch prefix {
         case .key:
             return Keys.kind(first, seq: seq)
         case .keyAndByte:
-            return Keys.node(first, role: UInt8(truncatingIfNeeded: group.word2 >> 56), seq: seq)
+            return Keys.node(first, role: UInt8(truncatingIfNeeded: words.word2 >> 56), seq: seq)
         case .twoKeys:
-            return Keys.tag(first, Key128(high: group.word2, low: group.word3), seq: seq)
+            return Keys.tag(first, Key128(high: words.word2, low: words.word3), seq: seq)
         }
     }
 }

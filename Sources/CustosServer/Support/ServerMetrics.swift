@@ -100,8 +100,10 @@ final class ServerMetrics: Sendable {
         appended.increment(by: Int64(max(0, now.entriesAppended - before.entriesAppended)))
         commits.increment(by: Int64(max(0, now.commits - before.commits)))
         duplicates.increment(by: Int64(max(0, now.duplicates - before.duplicates)))
-        commitSeconds.increment(by: now.commitNanoseconds >= before.commitNanoseconds ? Double(now.commitNanoseconds - before.commitNanoseconds) / 1e9 : 0)
-        commitCPUSeconds.increment(by: now.commitCPUNanoseconds >= before.commitCPUNanoseconds ? Double(now.commitCPUNanoseconds - before.commitCPUNanoseconds) / 1e9 : 0)
+        /// The seconds a nanosecond total grew by (none if it went back).
+        func secondsAdded(_ now: UInt64, _ before: UInt64) -> Double { now >= before ? Double(now - before) / 1e9 : 0 }
+        commitSeconds.increment(by: secondsAdded(now.commitNanoseconds, before.commitNanoseconds))
+        commitCPUSeconds.increment(by: secondsAdded(now.commitCPUNanoseconds, before.commitCPUNanoseconds))
         queued.set(Double(now.queuedEvents))
         if let head = try? ledger.head() { entries.set(Double(head.size)) }
         return registry.emitToBuffer()
