@@ -57,6 +57,9 @@ let package = Package(
             pkgConfig: "libxxhash",
             providers: [.apt(["libxxhash-dev"]), .brew(["xxhash"])]
         ),
+        // BoringSSL's one-shot SHA-256, which swift-crypto links into Linux binaries: a
+        // declaration only (see its shim.h).
+        .systemLibrary(name: "CBoringSHA256"),
 
         // A thin, safe Swift wrapper over LMDB.
         .target(
@@ -71,6 +74,7 @@ let package = Package(
             dependencies: [
                 "LMDB",
                 "CXXHash",
+                .target(name: "CBoringSHA256", condition: .when(platforms: [.linux])),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSwift

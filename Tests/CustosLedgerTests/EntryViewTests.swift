@@ -51,6 +51,40 @@ struct EntryViewTests {
         }
     }
 
+    @Test("index plans read from entries into one reused storage are the writer's plans")
+    func indexPlansReused() throws {
+        var events = try Self.entries().map { try LedgerEntry(bytes: $0).event }
+        // Many nodes (a dictionary finds positions), many repeated edges (a set drops them),
+        // and one escaped name among them (names are copied, not read in place).
+        let many = (0..<20).map { NodeID(unchecked: "dataset:m\($0 % 17)") }
+        events.append(try Event(kind: .transform, actor: .agent("wide"), inputs: many, outputs: many.reversed() + [NodeID("dataset:q\"uoted")]))
+        events.append(try Event(kind: .transform, actor: .agent("wide"), inputs: [NodeID("dataset:a")] + many, outputs: many))
+        func described(_ plan: IndexPlan) -> [String] {
+            ["\(plan.onBehalfOf ?? -1)", "\(plan.nodeRoles.map { "\($0.node)/\($0.role)" })", "\(plan.edges.map { "\($0.from)-\($0.relation)-\($0.to)-\($0.role)" })", "\(plan.tags)", "\(plan.tagTargets)"]
+        }
+        var reused = EntryView.Parts()
+        // Forwards and backwards, so that plans are built over larger and smaller ones.
+        for event in events + events.reversed() {
+            var nodes: [String] = []
+            var terms: [String] = []
+            let expected = IndexPlan(
+                actor: event.actor.id.rawValue, onBehalfOf: event.actor.onBehalfOf?.rawValue, inputs: event.inputs.map(\.rawValue),
+                outputs: event.outputs.map(\.rawValue), explicit: event.edges.map { ($0.from.rawValue, $0.to.rawValue, $0.relation?.rawValue) },
+                kind: event.kind.rawValue, tags: event.classifiedTags, nodes: &nodes, terms: &terms
+            )
+            let bytes = LedgerEntry.encode(content: event.canonicalContent(), prev: .zero, seq: 0, time: Timestamp(microseconds: 1_790_000_000_000_000))
+            try bytes.withUnsafeBytes { raw in
+                let view = try EntryView(raw)
+                try view.indexPlan(into: &reused)
+                #expect(reused.nodes.map(\.text) == nodes)
+                #expect(reused.terms.map(\.text) == terms)
+                #expect(described(reused.plan) == described(expected))
+                let fresh = try view.indexPlan()
+                #expect(described(fresh.plan) == described(expected))
+            }
+        }
+    }
+
     @Test("fields read in place, without checking, are the decoded entry's")
     func fieldsInPlace() throws {
         for bytes in try Self.entries() {

@@ -52,6 +52,22 @@ struct LedgerAppendTests {
         #expect(report.isValid, "\(report)")
     }
 
+    @Test("names written with escapes, events with many nodes and repeated edges, and tags verify, indexes and all")
+    func escapedAndWideEvents() async throws {
+        let (ledger, folder) = try makeLedger()
+        _ = folder
+        var events = try EntryViewTests.entries().map { try LedgerEntry(bytes: $0).event }
+        let many = try (0..<24).map { try NodeID("dataset:w\"\($0 % 19)") }
+        events.append(try Event(kind: .transform, actor: .agent("wide"), inputs: many, outputs: many.reversed() + [NodeID("dataset:plain")]))
+        events.append(try Event(kind: .classify, actor: .service("scanner"), outputs: many, attributes: ["tags": ["pii", "phi"]]))
+        // Twice, so that the second pass meets every name and edge again, from the caches.
+        _ = try await ledger.append(contentsOf: events)
+        _ = try await ledger.append(contentsOf: events.filter { $0.clientEventID == nil })
+        let report = try ledger.verify()
+        #expect(report.isValid, "\(report)")
+        #expect(report.checkedIndexes)
+    }
+
     @Test("an actor whose name starts with a combining mark keeps its type, on both sides, and the store verifies")
     func combiningMarkAfterTheType() async throws {
         let (ledger, folder) = try makeLedger()

@@ -1,3 +1,6 @@
+#if os(Linux)
+import CBoringSHA256
+#endif
 import Crypto
 
 /// A SHA-256 digest: a leaf hash, a tree node hash, or a content hash.
@@ -114,7 +117,23 @@ public struct Hash256: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// SHA-256 of `bytes`.
     public static func sha256(_ bytes: UnsafeRawBufferPointer) -> Hash256 {
-        Hash256(digest: SHA256.hash(data: bytes))
+        #if os(Linux)
+        // BoringSSL directly: swift-crypto's `SHA256` allocates a context for every hash
+        // (see CBoringSHA256/shim.h).
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { out in
+            let output = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            if let input = bytes.baseAddress, !bytes.isEmpty {
+                _ = CCryptoBoringSSL_SHA256(input.assumingMemoryBound(to: UInt8.self), bytes.count, output)
+            } else {
+                var none: UInt8 = 0
+                _ = CCryptoBoringSSL_SHA256(&none, 0, output)
+            }
+        }
+        return Hash256(w0: UInt64(bigEndian: digest.0), w1: UInt64(bigEndian: digest.1), w2: UInt64(bigEndian: digest.2), w3: UInt64(bigEndian: digest.3))
+        #else
+        return Hash256(digest: SHA256.hash(data: bytes))
+        #endif
     }
 
     /// SHA-256 of `bytes`.
@@ -124,10 +143,15 @@ public struct Hash256: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// The RFC 9162 leaf hash of an entry: `SHA-256(0x00 || entry)`.
     public static func leaf(_ entry: UnsafeRawBufferPointer) -> Hash256 {
-        var hasher = SHA256()
-        Swift.withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: entry)
-        return Hash256(digest: hasher.finalize())
+        // The prefix and the entry in one buffer, for a one-shot hash: on the stack for
+        // entries of ordinary size, and a copy costs less than a hashing context.
+        withUnsafeTemporaryAllocation(byteCount: entry.count + 1, alignment: 8) { buffer in
+            buffer[0] = 0
+            if !entry.isEmpty {
+                UnsafeMutableRawBufferPointer(rebasing: buffer[1...]).copyMemory(from: entry)
+            }
+            return sha256(UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// The RFC 9162 leaf hash of an entry: `SHA-256(0x00 || entry)`.
@@ -137,13 +161,12 @@ public struct Hash256: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// The RFC 9162 interior node hash: `SHA-256(0x01 || left || right)`.
     public static func node(_ left: Hash256, _ right: Hash256) -> Hash256 {
+        // 65 bytes after 7 of padding, so that the words stay aligned.
         var words = (
+            UInt64(1).bigEndian,
             left.w0.bigEndian, left.w1.bigEndian, left.w2.bigEndian, left.w3.bigEndian,
             right.w0.bigEndian, right.w1.bigEndian, right.w2.bigEndian, right.w3.bigEndian
         )
-        var hasher = SHA256()
-        Swift.withUnsafeBytes(of: UInt8(1)) { hasher.update(bufferPointer: $0) }
-        Swift.withUnsafeBytes(of: &words) { hasher.update(bufferPointer: $0) }
-        return Hash256(digest: hasher.finalize())
+        return Swift.withUnsafeBytes(of: &words) { sha256(UnsafeRawBufferPointer(rebasing: $0[7...])) }
     }
 }

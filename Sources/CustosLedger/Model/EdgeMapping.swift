@@ -73,6 +73,13 @@ public enum EdgeMapping {
     /// The mapping itself, over positions: the distinct edges, data edges first.
     static func positions(actor: Int, inputs: [Int], outputs: [Int], explicit: [(from: Int, to: Int, relation: Int)]) -> [Position] {
         var edges: [Position] = []
+        positions(actor: actor, inputs: inputs, outputs: outputs, explicit: explicit, into: &edges)
+        return edges
+    }
+
+    /// The mapping itself, into `edges` (emptied first, its room kept).
+    static func positions(actor: Int, inputs: [Int], outputs: [Int], explicit: [(from: Int, to: Int, relation: Int)], into edges: inout [Position]) {
+        edges.removeAll(keepingCapacity: true)
         edges.reserveCapacity(inputs.count * outputs.count + explicit.count + max(inputs.count, outputs.count))
         for input in inputs {
             for output in outputs where input != output {
@@ -85,20 +92,23 @@ public enum EdgeMapping {
         for target in outputs.isEmpty ? inputs : outputs where target != actor {
             edges.append(Position(from: actor, to: target, role: .actor, relation: 0))
         }
-        guard edges.count > 1 else { return edges }
+        guard edges.count > 1 else { return }
         // Repeated inputs, outputs or edges repeat edges: keep the first of each. Most events
         // make a handful, which a search in place removes faster than hashing.
-        guard edges.count <= 16 else {
-            var seen = Set<Position>(minimumCapacity: edges.count)
-            return edges.filter { seen.insert($0).inserted }
-        }
         var kept = 1
-        for index in 1..<edges.count where !edges[0..<kept].contains(edges[index]) {
-            edges[kept] = edges[index]
-            kept += 1
+        if edges.count > 16 {
+            var seen: Set<Position> = [edges[0]]
+            for index in 1..<edges.count where seen.insert(edges[index]).inserted {
+                edges[kept] = edges[index]
+                kept += 1
+            }
+        } else {
+            for index in 1..<edges.count where !edges[0..<kept].contains(edges[index]) {
+                edges[kept] = edges[index]
+                kept += 1
+            }
         }
         edges.removeLast(edges.count - kept)
-        return edges
     }
 
     /// An upper bound on the number of edges of `event`, cheap to compute.

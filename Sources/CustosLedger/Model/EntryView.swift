@@ -176,13 +176,25 @@ struct EntryView {
     /// and terms as the UTF-8 bytes they have in the entry.
     ///
     /// The names point into the entry's bytes (or, for the rare name written with escapes or
-    /// a tag from the attributes, into copies these parts own): valid while both are.
+    /// a tag from the attributes, into copies these parts own): valid while both are. Built
+    /// again for the next entry, the parts reuse their room.
     struct Parts {
-        let plan: IndexPlan
-        let nodes: [Name]
-        let terms: [Name]
+        private(set) var plan = IndexPlan()
+        private(set) var nodes: [Name] = []
+        private(set) var terms: [Name] = []
         /// Decoded copies that some names point into.
-        fileprivate let copies: [NameCopy]
+        fileprivate var copies: [NameCopy] = []
+
+        init() {}
+
+        fileprivate mutating func build<Nodes: Collection<Name>, Edges: Collection<(from: Name, to: Name, relation: Name?)>>(
+            actor: Name, onBehalfOf: Name?, inputs: Nodes, outputs: Nodes, explicit: Edges, kind: Name, tags: [Name]
+        ) {
+            plan.build(
+                actor: actor, onBehalfOf: onBehalfOf, inputs: inputs, outputs: outputs, explicit: explicit,
+                kind: kind, tags: tags, nodes: &nodes, terms: &terms
+            )
+        }
     }
 
     /// A name's UTF-8 bytes, compared and hashed by content.
@@ -214,10 +226,18 @@ struct EntryView {
     /// Parses the attributes only for a classify event, for its tags. Verification runs it for
     /// every entry: apart from escaped names, nothing is copied.
     func indexPlan() throws(EntryDecodingError) -> Parts {
-        var copies: [NameCopy] = []
+        var parts = Parts()
+        try indexPlan(into: &parts)
+        return parts
+    }
+
+    /// Builds the parts into `parts`, reusing their room: verification builds them for
+    /// every entry and, for entries whose names have no escapes, allocates nothing here.
+    func indexPlan(into parts: inout Parts) throws(EntryDecodingError) {
+        parts.copies.removeAll(keepingCapacity: true)
         func copy(_ text: String) -> Name {
             let owned = NameCopy(text)
-            copies.append(owned)
+            parts.copies.append(owned)
             return Name(utf8: UnsafeRawBufferPointer(owned.bytes))
         }
         func name(_ field: StringRef) -> Name {
@@ -227,14 +247,25 @@ struct EntryView {
         if slice(kind.range).hasSameBytes(as: "classify") {
             tagNames = try event().classifiedTags.map(copy)
         }
-        var nodes: [Name] = []
-        var terms: [Name] = []
-        let plan = IndexPlan(
-            actor: name(actorID), onBehalfOf: onBehalfOf.map(name), inputs: inputs.map(name), outputs: outputs.map(name),
-            explicit: explicitEdges.map { (name($0.from), name($0.to), $0.relation.map(name)) },
-            kind: name(kind), tags: tagNames, nodes: &nodes, terms: &terms
-        )
-        return Parts(plan: plan, nodes: nodes, terms: terms, copies: copies)
+        let escaped = inputs.contains(where: \.hasEscapes) || outputs.contains(where: \.hasEscapes)
+            || explicitEdges.contains { $0.from.hasEscapes || $0.to.hasEscapes || $0.relation?.hasEscapes == true }
+        if escaped {
+            parts.build(
+                actor: name(actorID), onBehalfOf: onBehalfOf.map(name), inputs: inputs.map(name), outputs: outputs.map(name),
+                explicit: explicitEdges.map { (from: name($0.from), to: name($0.to), relation: $0.relation.map(name)) },
+                kind: name(kind), tags: tagNames
+            )
+        } else {
+            // Names in place, read through lazy views: no arrays of names to allocate.
+            let bytes = self.bytes
+            func inPlace(_ field: StringRef) -> Name { Name(utf8: UnsafeRawBufferPointer(rebasing: bytes[field.range])) }
+            parts.build(
+                actor: name(actorID), onBehalfOf: onBehalfOf.map(name),
+                inputs: inputs.lazy.map(inPlace), outputs: outputs.lazy.map(inPlace),
+                explicit: explicitEdges.lazy.map { (from: inPlace($0.from), to: inPlace($0.to), relation: $0.relation.map(inPlace)) },
+                kind: name(kind), tags: tagNames
+            )
+        }
     }
 
     /// The whole event, decoded (parses the attributes).

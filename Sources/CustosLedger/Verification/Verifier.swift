@@ -180,6 +180,7 @@ extension Ledger {
         let termInterner = Interner(database: schema.terms, hasher: configuration.keyHasher)
         var keyCache = VerifierKeyCache()
         var checkedEdges = CheckedEdges()
+        var scratch = IndexCheckScratch()
         let anchor = options.anchor
         // The entry before the range links the first entry of the range.
         var previousLeaf: Hash256?
@@ -257,7 +258,7 @@ extension Ledger {
                         result.problems.append(VerificationProblem(seq: seq, kind: .timeWentBackwards, detail: "the entry's time \(entry.time) is earlier than \(previousTime), the time of the entry before it"))
                     }
                     if options.checkIndexes {
-                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, checkedEdges: &checkedEdges, lookups: &lookups, postingLookups: &postingLookups, result: &result, in: txn)
+                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, checkedEdges: &checkedEdges, scratch: &scratch, lookups: &lookups, postingLookups: &postingLookups, result: &result, in: txn)
                     }
                     result.lastLeaf = (seq, leaf, entry.time)
                     previousLeaf = leaf
@@ -283,7 +284,7 @@ extension Ledger {
     private func checkIndexRows(
         of entry: EntryView, seq: UInt64,
         nodeInterner: Interner, termInterner: Interner, keyCache: inout VerifierKeyCache, checkedEdges: inout CheckedEdges,
-        lookups: inout LookupCursors, postingLookups: inout PostingLookups,
+        scratch: inout IndexCheckScratch, lookups: inout LookupCursors, postingLookups: inout PostingLookups,
         result: inout ChunkResult, in txn: borrowing ReadTransaction
     ) throws {
         func missing(_ index: String, _ what: String) {
@@ -317,11 +318,13 @@ extension Ledger {
             return false
         }
 
-        let parts = try entry.indexPlan()
-        // The names may point into copies the parts own.
-        defer { withExtendedLifetime(parts) {} }
-        let (plan, nodes, terms) = (parts.plan, parts.nodes, parts.terms)
-        var termKeys: [Key128] = []
+        // The names point into the entry and into copies the scratch's parts own, which stay
+        // until the next entry's are built.
+        try entry.indexPlan(into: &scratch.parts)
+        let (plan, nodes, terms) = (scratch.parts.plan, scratch.parts.nodes, scratch.parts.terms)
+        var termKeys = scratch.takeTermKeys()
+        var nodeKeys = scratch.takeNodeKeys()
+        defer { scratch.keep(termKeys: termKeys, nodeKeys: nodeKeys) }
         for term in terms {
             guard let (termKey, isNew) = try key(of: term, interner: termInterner) else {
                 missing("terms", "the term \"\(text(term))\"")
@@ -332,8 +335,6 @@ extension Ledger {
         }
         if try posting(&postingLookups.kind, termKeys[0], role: 0, "the entry's posting") { result.counts.byKind += 1 }
 
-        var nodeKeys: [Key128] = []
-        nodeKeys.reserveCapacity(nodes.count)
         for node in nodes {
             guard let (nodeKey, isNew) = try key(of: node, interner: nodeInterner) else {
                 missing("nodes", "the node \(text(node))")
@@ -747,16 +748,50 @@ extension Ledger {
 /// Keys the verifier has already looked up, by the key of their first probe; the full name is
 /// kept and compared, so a collision never gives a wrong key. Bounded.
 struct VerifierKeyCache {
-    private var entries = KeyTable<Key128, (name: [UInt8], key: Key128)>()
+    /// Where a name is in `names`, and its key: no array per entry to retain on every lookup.
+    private var entries = KeyTable<Key128, (start: Int, count: Int, key: Key128)>()
+    private var names: [UInt8] = []
 
     func key(first: Key128, name: UnsafeRawBufferPointer) -> Key128? {
-        guard let found = entries[first], name.hasSameBytes(as: found.name) else { return nil }
-        return found.key
+        guard let found = entries[first], found.count == name.count else { return nil }
+        let same = names.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[found.start..<(found.start + found.count)]).hasSameBytes(as: name) }
+        return same ? found.key : nil
     }
 
     mutating func add(first: Key128, name: UnsafeRawBufferPointer, key: Key128) {
-        if entries.count >= 100_000 { entries.removeAll() }
-        entries.insert(first, (Array(name), key))
+        if entries.count >= 100_000 {
+            entries.removeAll()
+            names.removeAll(keepingCapacity: true)
+        }
+        if entries.insert(first, (names.count, name.count, key)) { names.append(contentsOf: name) }
+    }
+}
+
+/// Room the index check of one entry works in, kept from entry to entry so that checking
+/// one allocates nothing in the usual case.
+struct IndexCheckScratch {
+    var parts = EntryView.Parts()
+    private var termKeys: [Key128] = []
+    private var nodeKeys: [Key128] = []
+
+    /// The term key array, empty, with its room (``keep(termKeys:nodeKeys:)`` gives it back).
+    mutating func takeTermKeys() -> [Key128] {
+        var keys: [Key128] = []
+        swap(&keys, &termKeys)
+        keys.removeAll(keepingCapacity: true)
+        return keys
+    }
+
+    mutating func takeNodeKeys() -> [Key128] {
+        var keys: [Key128] = []
+        swap(&keys, &nodeKeys)
+        keys.removeAll(keepingCapacity: true)
+        return keys
+    }
+
+    mutating func keep(termKeys: [Key128], nodeKeys: [Key128]) {
+        self.termKeys = termKeys
+        self.nodeKeys = nodeKeys
     }
 }
 
