@@ -5,7 +5,8 @@
 // The targets are layered as in DESIGN.md; a target depends only on targets below it:
 //
 //   custos (executable) -> CustosCLI -> CustosQuery -> CustosLineage -> CustosLedger -> LMDB
-//                                   -> CustosMasking -> CustosConfig     -> CLMDB, CXXHash (system libraries)
+//                                   -> CustosMasking -> CustosConfig     -> CLMDB, CXXHash (system libraries),
+//                                                                           CBoringSHA256 (Linux; a declaration)
 //                      -> CustosServer (Hummingbird) -> CustosGate -> CustosLineage, CustosMasking
 //                                                    -> CustosEvidence -> CustosQuery, CustosLineage
 //
