@@ -173,35 +173,55 @@ extension Event {
     }
 
     init(members: [String: JSONValue], allowAssigned: Bool, limits: EventLimits) throws(EventError) {
-        for key in members.keys where !Event.fieldNames.contains(key) {
-            if Event.assignedFieldNames.contains(key) {
+        // One pass over the members: a lookup per field would hash every field name again,
+        // for every event of every batch.
+        var kindMember: JSONValue?
+        var actorMember: JSONValue?
+        var inputsMember: JSONValue?
+        var outputsMember: JSONValue?
+        var attributesMember: JSONValue?
+        var clientEventIDMember: JSONValue?
+        var clientTimeMember: JSONValue?
+        var edgesMember: JSONValue?
+        for (key, value) in members {
+            switch key {
+            case "kind": kindMember = value
+            case "actor": actorMember = value
+            case "inputs": inputsMember = value
+            case "outputs": outputsMember = value
+            case "attributes": attributesMember = value
+            case "clientEventId": clientEventIDMember = value
+            case "clientTime": clientTimeMember = value
+            case "edges": edgesMember = value
+            case _ where Event.assignedFieldNames.contains(key):
                 if allowAssigned { continue }
                 throw EventError(field: key, reason: "is assigned by the ledger when the event is appended; remove it")
+            default:
+                throw EventError(field: key, reason: "is not an event field; the fields are \(Event.fieldNames.joined(separator: ", "))")
             }
-            throw EventError(field: key, reason: "is not an event field; the fields are \(Event.fieldNames.joined(separator: ", "))")
         }
-        guard let kindValue = members["kind"] else { throw EventError(field: "kind", reason: "is required, e.g. \"transform\"") }
+        guard let kindValue = kindMember else { throw EventError(field: "kind", reason: "is required, e.g. \"transform\"") }
         guard case .string(let kindText) = kindValue else { throw EventError(field: "kind", reason: "must be a string, not \(kindValue.typeName)") }
         let kind = try EventKind(kindText)
 
-        guard let actorValue = members["actor"] else {
+        guard let actorValue = actorMember else {
             throw EventError(field: "actor", reason: "is required, e.g. {\"id\": \"agent:etl-bot\"} or \"agent:etl-bot\"")
         }
         let actor = try Event.decodeActor(actorValue, limits: limits)
-        let inputs = try Event.decodeNodes(members["inputs"], field: "inputs", limits: limits)
-        let outputs = try Event.decodeNodes(members["outputs"], field: "outputs", limits: limits)
+        let inputs = try Event.decodeNodes(inputsMember, field: "inputs", limits: limits)
+        let outputs = try Event.decodeNodes(outputsMember, field: "outputs", limits: limits)
 
         var attributes: [String: JSONValue] = [:]
-        if let value = members["attributes"] {
+        if let value = attributesMember {
             guard case .object(let object) = value else {
                 throw EventError(field: "attributes", reason: "must be a JSON object, not \(value.typeName)")
             }
             attributes = object
         }
-        let clientEventID = try Event.decodeOptionalString(members["clientEventId"], field: "clientEventId")
-        let clientTime = try Event.decodeOptionalString(members["clientTime"], field: "clientTime")
+        let clientEventID = try Event.decodeOptionalString(clientEventIDMember, field: "clientEventId")
+        let clientTime = try Event.decodeOptionalString(clientTimeMember, field: "clientTime")
         var edges: [ExplicitEdge] = []
-        if let value = members["edges"] {
+        if let value = edgesMember {
             guard case .array(let elements) = value else { throw EventError(field: "edges", reason: "must be an array of edges, not \(value.typeName)") }
             for (index, element) in elements.enumerated() {
                 edges.append(try ExplicitEdge.decode(element, at: "edges[\(index)]", limits: limits))
@@ -218,19 +238,27 @@ extension Event {
         case .string(let id):
             do { return try Actor(id: id, limits: limits) } catch { throw error.prefixed("actor") }
         case .object(let members):
-            for key in members.keys where !["id", "type", "onBehalfOf"].contains(key) {
-                throw EventError(field: "actor." + key, reason: "is not an actor field; the fields are id, type, onBehalfOf")
+            var idMember: JSONValue?
+            var typeMember: JSONValue?
+            var onBehalfOfMember: JSONValue?
+            for (key, value) in members {
+                switch key {
+                case "id": idMember = value
+                case "type": typeMember = value
+                case "onBehalfOf": onBehalfOfMember = value
+                default: throw EventError(field: "actor." + key, reason: "is not an actor field; the fields are id, type, onBehalfOf")
+                }
             }
-            guard let idValue = members["id"] else { throw EventError(field: "actor.id", reason: "is required") }
+            guard let idValue = idMember else { throw EventError(field: "actor.id", reason: "is required") }
             guard case .string(let id) = idValue else { throw EventError(field: "actor.id", reason: "must be a string, not \(idValue.typeName)") }
             var kind: Actor.Kind?
-            if let typeValue = members["type"] {
+            if let typeValue = typeMember {
                 guard case .string(let text) = typeValue, let parsed = Actor.Kind(rawValue: text) else {
                     throw EventError(field: "actor.type", reason: "must be \"human\", \"agent\" or \"service\"")
                 }
                 kind = parsed
             }
-            let onBehalfOf = try decodeOptionalString(members["onBehalfOf"], field: "actor.onBehalfOf")
+            let onBehalfOf = try decodeOptionalString(onBehalfOfMember, field: "actor.onBehalfOf")
             do { return try Actor(id: id, kind: kind, onBehalfOf: onBehalfOf, limits: limits) } catch { throw error.prefixed("actor") }
         default:
             throw EventError(field: "actor", reason: "must be an object like {\"id\": \"agent:etl-bot\"} or a string, not \(value.typeName)")
