@@ -131,8 +131,21 @@ public struct Event: Sendable, Hashable {
 
 // MARK: - JSON
 
+extension [String: JSONValue] {
+    /// The values of the members called `names`, in that order (nil where absent), found in
+    /// one pass over the members: a lookup per name would hash every name again, for every
+    /// event of a batch. `other` is called with the name of every other member.
+    func values(named names: [String], other: (String) throws(EventError) -> Void) throws(EventError) -> [JSONValue?] {
+        var found = [JSONValue?](repeating: nil, count: names.count)
+        for (key, value) in self {
+            if let index = names.firstIndex(of: key) { found[index] = value } else { try other(key) }
+        }
+        return found
+    }
+}
+
 extension Event {
-    /// The members an event may have in JSON.
+    /// The members an event may have in JSON (`init(members:)` reads them in this order).
     public static let fieldNames = ["kind", "actor", "inputs", "outputs", "attributes", "clientEventId", "clientTime", "edges"]
     /// The members the ledger assigns, which a submitted event must not have.
     public static let assignedFieldNames = ["seq", "time", "prev", "v"]
@@ -173,33 +186,15 @@ extension Event {
     }
 
     init(members: [String: JSONValue], allowAssigned: Bool, limits: EventLimits) throws(EventError) {
-        // One pass over the members: a lookup per field would hash every field name again,
-        // for every event of every batch.
-        var kindMember: JSONValue?
-        var actorMember: JSONValue?
-        var inputsMember: JSONValue?
-        var outputsMember: JSONValue?
-        var attributesMember: JSONValue?
-        var clientEventIDMember: JSONValue?
-        var clientTimeMember: JSONValue?
-        var edgesMember: JSONValue?
-        for (key, value) in members {
-            switch key {
-            case "kind": kindMember = value
-            case "actor": actorMember = value
-            case "inputs": inputsMember = value
-            case "outputs": outputsMember = value
-            case "attributes": attributesMember = value
-            case "clientEventId": clientEventIDMember = value
-            case "clientTime": clientTimeMember = value
-            case "edges": edgesMember = value
-            case _ where Event.assignedFieldNames.contains(key):
-                if allowAssigned { continue }
+        let fields = try members.values(named: Event.fieldNames) { (key) throws(EventError) in
+            if Event.assignedFieldNames.contains(key) {
+                if allowAssigned { return }
                 throw EventError(field: key, reason: "is assigned by the ledger when the event is appended; remove it")
-            default:
-                throw EventError(field: key, reason: "is not an event field; the fields are \(Event.fieldNames.joined(separator: ", "))")
             }
+            throw EventError(field: key, reason: "is not an event field; the fields are \(Event.fieldNames.joined(separator: ", "))")
         }
+        let (kindMember, actorMember, inputsMember, outputsMember) = (fields[0], fields[1], fields[2], fields[3])
+        let (attributesMember, clientEventIDMember, clientTimeMember, edgesMember) = (fields[4], fields[5], fields[6], fields[7])
         guard let kindValue = kindMember else { throw EventError(field: "kind", reason: "is required, e.g. \"transform\"") }
         guard case .string(let kindText) = kindValue else { throw EventError(field: "kind", reason: "must be a string, not \(kindValue.typeName)") }
         let kind = try EventKind(kindText)
@@ -238,17 +233,10 @@ extension Event {
         case .string(let id):
             do { return try Actor(id: id, limits: limits) } catch { throw error.prefixed("actor") }
         case .object(let members):
-            var idMember: JSONValue?
-            var typeMember: JSONValue?
-            var onBehalfOfMember: JSONValue?
-            for (key, value) in members {
-                switch key {
-                case "id": idMember = value
-                case "type": typeMember = value
-                case "onBehalfOf": onBehalfOfMember = value
-                default: throw EventError(field: "actor." + key, reason: "is not an actor field; the fields are id, type, onBehalfOf")
-                }
+            let fields = try members.values(named: ["id", "type", "onBehalfOf"]) { (key) throws(EventError) in
+                throw EventError(field: "actor." + key, reason: "is not an actor field; the fields are id, type, onBehalfOf")
             }
+            let (idMember, typeMember, onBehalfOfMember) = (fields[0], fields[1], fields[2])
             guard let idValue = idMember else { throw EventError(field: "actor.id", reason: "is required") }
             guard case .string(let id) = idValue else { throw EventError(field: "actor.id", reason: "must be a string, not \(idValue.typeName)") }
             var kind: Actor.Kind?
