@@ -2,7 +2,6 @@
 #define CUSTOS_CBORINGSHA256_SHIM_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 // On Linux, swift-crypto compiles BoringSSL into every binary that uses Crypto, with every
 // symbol prefixed `CCryptoBoringSSL_`. This declares BoringSSL's one-shot SHA-256 from there
@@ -11,7 +10,9 @@
 // which cost the ledger's writer about a tenth of its time. Were the symbol ever renamed, the
 // link would fail, never a hash. `Hash256Tests` checks it against swift-crypto's `SHA256`.
 //
-// Writes SHA-256(data[0..<len]) to `out` (32 bytes) and returns `out`.
-uint8_t *CCryptoBoringSSL_SHA256(const uint8_t *data, size_t len, uint8_t out[32]);
+// Writes SHA-256(data[0..<len]) to `out` (32 bytes) and returns `out`. BoringSSL declares the
+// bytes as `uint8_t`; `void` here, the same in the calling convention, lets Swift pass raw
+// memory of any type without binding it to UInt8.
+void *CCryptoBoringSSL_SHA256(const void *data, size_t len, void *out);
 
 #endif

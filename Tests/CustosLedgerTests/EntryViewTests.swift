@@ -85,6 +85,38 @@ struct EntryViewTests {
         }
     }
 
+    @Test("an entry's index plan, written out by hand: node and term order, edges, roles, tags")
+    func indexPlanByHand() throws {
+        let transform = try Event(
+            kind: .transform, actor: Actor(id: "agent:etl", onBehalfOf: "human:ann"),
+            inputs: [NodeID("dataset:a"), NodeID("dataset:b")], outputs: [NodeID("dataset:c"), NodeID("dataset:a")],
+            edges: [ExplicitEdge(from: NodeID("field:a#x"), to: NodeID("field:c#y"), relation: .mask), ExplicitEdge(from: NodeID("field:b#z"), to: NodeID("field:c#y"))]
+        )
+        let classify = try Event(kind: .classify, actor: .service("scanner"), outputs: [NodeID("dataset:a"), NodeID("field:a#email")], attributes: ["tags": ["pii", "email"]])
+        let expected: [(Event, nodes: [String], terms: [String], onBehalfOf: Int?, roles: String, edges: String, tags: [Int], targets: [Int])] = [
+            (
+                transform, ["agent:etl", "human:ann", "dataset:a", "dataset:b", "dataset:c", "field:a#x", "field:c#y", "field:b#z"], ["transform", "mask"], 1,
+                "2/0 3/0 4/1 2/1 5/2 6/2 7/2",
+                "2-0-4-data 3-0-4-data 3-0-2-data 5-1-6-data 7-0-6-data 0-0-4-actor 0-0-2-actor", [], []
+            ),
+            (classify, ["service:scanner", "dataset:a", "field:a#email"], ["classify", "pii", "email"], nil, "1/1 2/1", "0-0-1-actor 0-0-2-actor", [1, 2], [1, 2]),
+        ]
+        var reused = EntryView.Parts()
+        for (event, nodes, terms, onBehalfOf, roles, edges, tags, targets) in expected + expected {
+            let bytes = LedgerEntry.encode(content: event.canonicalContent(), prev: .zero, seq: 0, time: Timestamp(microseconds: 1_790_000_000_000_000))
+            try bytes.withUnsafeBytes { raw in
+                try EntryView(raw).indexPlan(into: &reused)
+                let plan = reused.plan
+                #expect(reused.nodes.map(\.text) == nodes)
+                #expect(reused.terms.map(\.text) == terms)
+                #expect(plan.onBehalfOf == onBehalfOf)
+                #expect(plan.nodeRoles.map { "\($0.node)/\($0.role)" }.joined(separator: " ") == roles)
+                #expect(plan.edges.map { "\($0.from)-\($0.relation)-\($0.to)-\($0.role)" }.joined(separator: " ") == edges)
+                #expect(plan.tags == tags && plan.tagTargets == targets)
+            }
+        }
+    }
+
     @Test("fields read in place, without checking, are the decoded entry's")
     func fieldsInPlace() throws {
         for bytes in try Self.entries() {

@@ -10,11 +10,12 @@ struct Hash256Tests {
         Hash256(bytes: Array(SHA256.hash(data: bytes))) ?? .zero
     }
 
-    @Test("SHA-256 and the leaf hash agree with swift-crypto for lengths 0 to 300 and a large entry")
+    @Test("SHA-256 and the leaf hash agree with swift-crypto for lengths 0 to 300, around the stack limit, and large entries")
     func agreesWithSwiftCrypto() {
         var generator = SystemRandomNumberGenerator()
         var lengths = Array(0...300)
-        lengths += [1_000, 4_095, 4_096, 65_537, 2_000_003]
+        // Around the largest entry hashed from a copy on the stack, and far beyond it.
+        lengths += [1_000, Hash256.stackLeafLimit - 1, Hash256.stackLeafLimit, Hash256.stackLeafLimit + 1, 4_096, 65_537, 2_000_003]
         for length in lengths {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             #expect(Hash256.sha256(bytes) == Self.reference(bytes), "length \(length)")

@@ -122,12 +122,11 @@ public struct Hash256: Sendable, Hashable, Comparable, CustomStringConvertible {
         // (see CBoringSHA256/shim.h).
         var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &digest) { out in
-            let output = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            if let input = bytes.baseAddress, !bytes.isEmpty {
-                _ = CCryptoBoringSSL_SHA256(input.assumingMemoryBound(to: UInt8.self), bytes.count, output)
+            var none: UInt8 = 0
+            if bytes.isEmpty {
+                _ = CCryptoBoringSSL_SHA256(&none, 0, out.baseAddress)
             } else {
-                var none: UInt8 = 0
-                _ = CCryptoBoringSSL_SHA256(&none, 0, output)
+                _ = CCryptoBoringSSL_SHA256(bytes.baseAddress, bytes.count, out.baseAddress)
             }
         }
         return Hash256(w0: UInt64(bigEndian: digest.0), w1: UInt64(bigEndian: digest.1), w2: UInt64(bigEndian: digest.2), w3: UInt64(bigEndian: digest.3))
@@ -141,11 +140,23 @@ public struct Hash256: Sendable, Hashable, Comparable, CustomStringConvertible {
         bytes.withUnsafeBytes { sha256($0) }
     }
 
+    /// Entries up to this size are hashed from a copy behind their prefix on the stack;
+    /// Swift puts a temporary allocation of up to 1,024 bytes there without asking the
+    /// system (larger ones cost a query of the thread's stack, on Linux a system call).
+    static let stackLeafLimit = 1_023
+
     /// The RFC 9162 leaf hash of an entry: `SHA-256(0x00 || entry)`.
     public static func leaf(_ entry: UnsafeRawBufferPointer) -> Hash256 {
-        // The prefix and the entry in one buffer, for a one-shot hash: on the stack for
-        // entries of ordinary size, and a copy costs less than a hashing context.
-        withUnsafeTemporaryAllocation(byteCount: entry.count + 1, alignment: 8) { buffer in
+        guard entry.count <= stackLeafLimit else {
+            // A context costs little beside hashing this many bytes.
+            var hasher = SHA256()
+            Swift.withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
+            hasher.update(bufferPointer: entry)
+            return Hash256(digest: hasher.finalize())
+        }
+        // The prefix and the entry in one buffer, for a one-shot hash: a 400-byte copy costs
+        // less than a hashing context.
+        return withUnsafeTemporaryAllocation(byteCount: entry.count + 1, alignment: 8) { buffer in
             buffer[0] = 0
             if !entry.isEmpty {
                 UnsafeMutableRawBufferPointer(rebasing: buffer[1...]).copyMemory(from: entry)

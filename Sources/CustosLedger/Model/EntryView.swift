@@ -187,6 +187,13 @@ struct EntryView {
 
         init() {}
 
+        /// Forgets the names with the copies they may point into, keeping the room.
+        fileprivate mutating func empty() {
+            nodes.removeAll(keepingCapacity: true)
+            terms.removeAll(keepingCapacity: true)
+            copies.removeAll(keepingCapacity: true)
+        }
+
         fileprivate mutating func build<Nodes: Collection<Name>, Edges: Collection<(from: Name, to: Name, relation: Name?)>>(
             actor: Name, onBehalfOf: Name?, inputs: Nodes, outputs: Nodes, explicit: Edges, kind: Name, tags: [Name]
         ) {
@@ -232,9 +239,10 @@ struct EntryView {
     }
 
     /// Builds the parts into `parts`, reusing their room: verification builds them for
-    /// every entry and, for entries whose names have no escapes, allocates nothing here.
+    /// every entry and, for an entry whose names have no escapes and that is not a classify
+    /// event, usually allocates nothing here.
     func indexPlan(into parts: inout Parts) throws(EntryDecodingError) {
-        parts.copies.removeAll(keepingCapacity: true)
+        parts.empty()
         func copy(_ text: String) -> Name {
             let owned = NameCopy(text)
             parts.copies.append(owned)

@@ -36,7 +36,8 @@ struct IndexPlan {
     ///
     /// It runs for every event appended and every entry verified, so it reuses the room of
     /// the plan, `nodes` and `terms` from the build before: verification builds one plan
-    /// per entry into the same storage without allocating.
+    /// per entry into the same storage, usually without allocating (more than 16 names or
+    /// edges, and tags, take a hash table or a sort of their own).
     mutating func build<Node: Hashable, Term: Hashable, Nodes: Collection<Node>, Edges: Collection<(from: Node, to: Node, relation: Term?)>, Tags: Collection<Term>>(
         actor: Node, onBehalfOf: Node?, inputs: Nodes, outputs: Nodes,
         explicit: Edges, kind: Term, tags tagNames: Tags,
