@@ -39,18 +39,19 @@ public struct JSONParser {
         try parse(Array(text.utf8), limits: limits)
     }
 
-    private let bytes: UnsafeRawBufferPointer
-    private let limits: Limits
-    private var position = 0
+    // Internal, not private: `SubmittedEvent` reads events through the same parser.
+    let bytes: UnsafeRawBufferPointer
+    let limits: Limits
+    var position = 0
 
-    private init(bytes: UnsafeRawBufferPointer, limits: Limits) {
+    init(bytes: UnsafeRawBufferPointer, limits: Limits) {
         self.bytes = bytes
         self.limits = limits
     }
 
     // MARK: Values
 
-    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
         guard position < bytes.count else { throw error("unexpected end of input, expected a value") }
         switch bytes[position] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
@@ -121,7 +122,7 @@ public struct JSONParser {
 
     // MARK: Strings
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    mutating func parseString() throws(JSONParseError) -> String {
         let start = position
         position += 1  // opening quote
         let contentStart = position
@@ -283,7 +284,7 @@ public struct JSONParser {
     }
 
     @inline(__always)
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -293,7 +294,7 @@ public struct JSONParser {
     }
 
     @inline(__always)
-    private func peek(_ byte: UInt8) -> Bool {
+    func peek(_ byte: UInt8) -> Bool {
         position < bytes.count && bytes[position] == byte
     }
 

@@ -28,7 +28,32 @@ enum EventRoutes {
     static func append(_ request: Request, _ context: CustosRequestContext, _ state: ServerState) async throws -> Response {
         guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "no identity") }
         let body = try await state.body(of: request)
-        var (values, single) = try parseEvents(body, contentType: request.headers.value(.contentType), limit: state.limits.maxBatchEvents)
+        let (events, single) = try events(
+            in: body, contentType: request.headers.value(.contentType), principal: principal,
+            limits: state.ledger.configuration.limits, maxEvents: state.limits.maxBatchEvents
+        )
+        state.metrics.appendBatch(events.count)
+        let receipts = try await state.ledger.append(contentsOf: events)
+        return reply(receipts, single: single)
+    }
+
+    /// The events of a body, recorded as `principal`: read straight from the bytes when the
+    /// body has the plain shape (``SubmittedEvent``), else, and for every body with a fault,
+    /// through the general JSON parser, which says what is wrong.
+    static func events(
+        in body: ByteBuffer, contentType: String?, principal: Principal, limits: EventLimits, maxEvents: Int
+    ) throws -> (events: [Event], single: Bool) {
+        if let read = plainEvents(in: body, contentType: contentType, principal: principal, limits: limits, maxEvents: maxEvents) {
+            return read
+        }
+        return try parsedEvents(in: body, contentType: contentType, principal: principal, limits: limits, maxEvents: maxEvents)
+    }
+
+    /// The events of any body, through the general JSON parser: what it refuses, it names.
+    static func parsedEvents(
+        in body: ByteBuffer, contentType: String?, principal: Principal, limits: EventLimits, maxEvents: Int
+    ) throws -> (events: [Event], single: Bool) {
+        var (values, single) = try parseEvents(body, contentType: contentType, limit: maxEvents)
         var events: [Event] = []
         events.reserveCapacity(values.count)
         for index in values.indices {
@@ -37,14 +62,43 @@ enum EventRoutes {
             let value = values[index]
             values[index] = .null
             do {
-                events.append(try event(from: value, principal: principal, limits: state.ledger.configuration.limits))
+                events.append(try event(from: value, principal: principal, limits: limits))
             } catch let error as APIError {
                 throw single ? error : APIError(error.status, error.code, "event \(index): \(error.message)", hint: "nothing of this batch was written")
             }
         }
-        state.metrics.appendBatch(events.count)
-        let receipts = try await state.ledger.append(contentsOf: events)
-        return reply(receipts, single: single)
+        return (events, single)
+    }
+
+    /// The events of a body of the plain shape, with the same actor rules as
+    /// ``event(from:principal:limits:)``; nil for any other body, or when any event is
+    /// invalid or may not be sent here.
+    static func plainEvents(
+        in body: ByteBuffer, contentType: String?, principal: Principal, limits: EventLimits, maxEvents: Int
+    ) -> (events: [Event], single: Bool)? {
+        guard let (submitted, single) = body.withUnsafeReadableBytes({ SubmittedEvent.scan($0, ndjson: isNDJSON(contentType), limit: maxEvents) }) else {
+            return nil
+        }
+        var events: [Event] = []
+        events.reserveCapacity(submitted.count)
+        for fields in submitted {
+            var onBehalfOf = fields.onBehalfOf
+            switch fields.actor {
+            case .absent:
+                break
+            case .id(let id):
+                guard id == principal.identity.rawValue else { return nil }
+            case .object(let id, let principalOf):
+                if let id, id != principal.identity.rawValue { return nil }
+                if let principalOf { onBehalfOf = principalOf }
+            }
+            guard let actor = try? Actor(id: principal.identity.rawValue, onBehalfOf: onBehalfOf, limits: limits),
+                  let event = fields.event(actor: actor, limits: limits),
+                  (try? refuseGateEvents(event)) != nil
+            else { return nil }
+            events.append(event)
+        }
+        return (events, single)
     }
 
     /// One receipt (201, or 200 for a repeated client event id), or `{"count", "receipts"}`.
@@ -73,9 +127,14 @@ enum EventRoutes {
         json.endObject()
     }
 
+    /// Whether a body of `contentType` is one event per line.
+    static func isNDJSON(_ contentType: String?) -> Bool {
+        contentType.map { HeaderText.contains($0, "ndjson") || HeaderText.contains($0, "jsonl") } ?? false
+    }
+
     /// The events of a body: `[…]`, `{…}`, or one object per line.
     static func parseEvents(_ body: ByteBuffer, contentType: String?, limit: Int) throws -> (values: [JSONValue], single: Bool) {
-        let ndjson = contentType.map { HeaderText.contains($0, "ndjson") || HeaderText.contains($0, "jsonl") } ?? false
+        let ndjson = isNDJSON(contentType)
         var values: [JSONValue] = []
         var single = false
         try body.withUnsafeReadableBytes { bytes in

@@ -1,0 +1,267 @@
+/// An event as a client sent it, read straight from the request's bytes: its fields as
+/// written, not yet checked.
+///
+/// Reading a batch through ``JSONParser`` builds a ``JSONValue`` tree for every event (a
+/// dictionary of its members, arrays of its node ids) only for ``Event/init(json:limits:)``
+/// to take it apart again; that was most of what ingesting a batch cost a request thread.
+/// Here only the attributes become a ``JSONValue``. It reads the plain shape alone: the
+/// known members, each once, with values of the right JSON types. For anything else it
+/// gives up (``scan(_:ndjson:limit:)`` returns nil), and the caller decodes the body the
+/// general way, which accepts or refuses it with a precise message. So this reader never
+/// decides what is valid: on what it reads, it must give exactly the events the general way
+/// gives, which `SubmittedEventTests` checks on valid bodies and on thousands of damaged ones.
+public struct SubmittedEvent: Sendable {
+    /// The `actor` member: absent, an id, or an object with an id and an on-behalf-of
+    /// (its `type`, when a string, is read past: the server records the authenticated actor).
+    public enum ActorField: Sendable, Equatable {
+        case absent
+        case id(String)
+        case object(id: String?, onBehalfOf: String?)
+    }
+
+    public var kind = ""
+    public var actor = ActorField.absent
+    /// A top-level `onBehalfOf`, which the HTTP API accepts beside the actor.
+    public var onBehalfOf: String?
+    public var inputs: [String] = []
+    public var outputs: [String] = []
+    public var attributes: [String: JSONValue] = [:]
+    public var clientEventID: String?
+    public var clientTime: String?
+    public var edges: [(from: String, to: String, relation: String?)] = []
+
+    /// The events of a request body: one event object (`single`), a JSON array of them, or
+    /// with `ndjson` one object per line (blank lines skipped). Nil when the body has any
+    /// other shape, holds no event or more than `limit`, or an event has a member this reader
+    /// does not know, a repeated one, or a value of another JSON type.
+    public static func scan(_ bytes: UnsafeRawBufferPointer, ndjson: Bool, limit: Int) -> (events: [SubmittedEvent], single: Bool)? {
+        var events: [SubmittedEvent] = []
+        if ndjson {
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
+                    // Each line is a JSON text of its own: its event is an outermost object.
+                    var parser = JSONParser(bytes: line, limits: JSONParser.Limits())
+                    parser.skipWhitespace()
+                    guard let event = parser.scanEvent(depth: 1) else { return nil }
+                    parser.skipWhitespace()
+                    guard parser.position == line.count else { return nil }
+                    events.append(event)
+                    guard events.count <= limit else { return nil }
+                }
+                start = end + 1
+            }
+            return events.isEmpty ? nil : (events, false)
+        }
+        var parser = JSONParser(bytes: bytes, limits: JSONParser.Limits())
+        parser.skipWhitespace()
+        var single = false
+        if parser.peek(UInt8(ascii: "{")) {
+            guard let event = parser.scanEvent(depth: 1) else { return nil }
+            events.append(event)
+            single = true
+        } else if parser.peek(UInt8(ascii: "[")) {
+            parser.position += 1
+            while true {
+                parser.skipWhitespace()
+                // Events in an array are one level deeper, as JSONParser counts depth.
+                guard let event = parser.scanEvent(depth: 2) else { return nil }
+                events.append(event)
+                guard events.count <= limit else { return nil }
+                parser.skipWhitespace()
+                guard parser.position < bytes.count else { return nil }
+                let byte = parser.bytes[parser.position]
+                parser.position += 1
+                if byte == UInt8(ascii: "]") { break }
+                guard byte == UInt8(ascii: ",") else { return nil }
+            }
+        } else {
+            return nil
+        }
+        parser.skipWhitespace()
+        guard parser.position == bytes.count else { return nil }
+        return (events, single)
+    }
+
+    /// The event these fields make, recorded as `actor`, checked as ``Event`` checks every
+    /// event; nil when any field is invalid (the general way then says which, and why).
+    public func event(actor: Actor, limits: EventLimits) -> Event? {
+        func nodes(_ ids: [String]) -> [NodeID]? {
+            var nodes: [NodeID] = []
+            nodes.reserveCapacity(ids.count)
+            for id in ids {
+                guard let node = try? NodeID(id, limits: limits) else { return nil }
+                nodes.append(node)
+            }
+            return nodes
+        }
+        guard let kind = try? EventKind(kind), let inputs = nodes(inputs), let outputs = nodes(outputs) else { return nil }
+        var explicit: [ExplicitEdge] = []
+        for edge in edges {
+            guard let from = try? NodeID(edge.from, limits: limits), let to = try? NodeID(edge.to, limits: limits) else { return nil }
+            var relation: EventKind?
+            if let text = edge.relation {
+                guard let parsed = try? EventKind(text) else { return nil }
+                relation = parsed
+            }
+            explicit.append(ExplicitEdge(from: from, to: to, relation: relation))
+        }
+        return try? Event(
+            kind: kind, actor: actor, inputs: inputs, outputs: outputs, attributes: attributes,
+            clientEventID: clientEventID, clientTime: clientTime, edges: explicit, limits: limits
+        )
+    }
+}
+
+extension JSONParser {
+    /// Reads an event object at the current position, whose depth as ``parseValue(depth:)``
+    /// counts it is `depth`; nil when it is not of the plain shape ``SubmittedEvent`` reads.
+    mutating func scanEvent(depth: Int) -> SubmittedEvent? {
+        guard peek(UInt8(ascii: "{")) else { return nil }
+        position += 1
+        var event = SubmittedEvent()
+        var seen: UInt16 = 0
+        skipWhitespace()
+        guard !peek(UInt8(ascii: "}")) else { return nil }
+        while true {
+            guard let key = scanKey() else { return nil }
+            let member: UInt16
+            switch key {
+            case "kind":
+                member = 1 << 0
+                guard let text = scanString() else { return nil }
+                event.kind = text
+            case "actor":
+                member = 1 << 1
+                if peek(UInt8(ascii: "\"")) {
+                    guard let id = scanString() else { return nil }
+                    event.actor = .id(id)
+                } else {
+                    guard let fields = scanObject(of: ["id", "onBehalfOf", "type"]) else { return nil }
+                    event.actor = .object(id: fields[0], onBehalfOf: fields[1])
+                }
+            case "inputs":
+                member = 1 << 2
+                guard let ids = scanStrings() else { return nil }
+                event.inputs = ids
+            case "outputs":
+                member = 1 << 3
+                guard let ids = scanStrings() else { return nil }
+                event.outputs = ids
+            case "attributes":
+                member = 1 << 4
+                guard peek(UInt8(ascii: "{")), case .object(let attributes)? = try? parseValue(depth: depth) else { return nil }
+                event.attributes = attributes
+            case "clientEventId":
+                member = 1 << 5
+                guard let text = scanString() else { return nil }
+                event.clientEventID = text
+            case "clientTime":
+                member = 1 << 6
+                guard let text = scanString() else { return nil }
+                event.clientTime = text
+            case "edges":
+                member = 1 << 7
+                guard let edges = scanEdges() else { return nil }
+                event.edges = edges
+            case "onBehalfOf":
+                member = 1 << 8
+                guard let text = scanString() else { return nil }
+                event.onBehalfOf = text
+            default:
+                return nil
+            }
+            guard seen & member == 0 else { return nil }
+            seen |= member
+            guard let more = scanSeparator(closing: UInt8(ascii: "}")) else { return nil }
+            if !more { return event }
+        }
+    }
+
+    /// A member name and its colon, from before the name's quote.
+    private mutating func scanKey() -> String? {
+        skipWhitespace()
+        guard peek(UInt8(ascii: "\"")), let key = try? parseString() else { return nil }
+        skipWhitespace()
+        guard peek(UInt8(ascii: ":")) else { return nil }
+        position += 1
+        skipWhitespace()
+        return key
+    }
+
+    private mutating func scanString() -> String? {
+        guard peek(UInt8(ascii: "\"")) else { return nil }
+        return try? parseString()
+    }
+
+    /// After a member or element: true after a comma, false after `closing`, nil otherwise.
+    private mutating func scanSeparator(closing: UInt8) -> Bool? {
+        skipWhitespace()
+        guard position < bytes.count else { return nil }
+        let byte = bytes[position]
+        position += 1
+        if byte == UInt8(ascii: ",") { return true }
+        return byte == closing ? false : nil
+    }
+
+    /// An array of strings.
+    private mutating func scanStrings() -> [String]? {
+        guard peek(UInt8(ascii: "[")) else { return nil }
+        position += 1
+        var strings: [String] = []
+        skipWhitespace()
+        if peek(UInt8(ascii: "]")) {
+            position += 1
+            return strings
+        }
+        while true {
+            skipWhitespace()
+            guard let text = scanString() else { return nil }
+            strings.append(text)
+            guard let more = scanSeparator(closing: UInt8(ascii: "]")) else { return nil }
+            if !more { return strings }
+        }
+    }
+
+    /// An object whose members are among `names`, each once, all strings: their values in
+    /// the order of `names`.
+    private mutating func scanObject(of names: [String]) -> [String?]? {
+        guard peek(UInt8(ascii: "{")) else { return nil }
+        position += 1
+        var values = [String?](repeating: nil, count: names.count)
+        skipWhitespace()
+        if peek(UInt8(ascii: "}")) {
+            position += 1
+            return values
+        }
+        while true {
+            guard let key = scanKey(), let index = names.firstIndex(of: key), values[index] == nil,
+                  let text = scanString()
+            else { return nil }
+            values[index] = text
+            guard let more = scanSeparator(closing: UInt8(ascii: "}")) else { return nil }
+            if !more { return values }
+        }
+    }
+
+    /// An array of edge objects.
+    private mutating func scanEdges() -> [(from: String, to: String, relation: String?)]? {
+        guard peek(UInt8(ascii: "[")) else { return nil }
+        position += 1
+        var edges: [(from: String, to: String, relation: String?)] = []
+        skipWhitespace()
+        if peek(UInt8(ascii: "]")) {
+            position += 1
+            return edges
+        }
+        while true {
+            skipWhitespace()
+            guard let fields = scanObject(of: ["from", "to", "relation"]), let from = fields[0], let to = fields[1] else { return nil }
+            edges.append((from, to, fields[2]))
+            guard let more = scanSeparator(closing: UInt8(ascii: "]")) else { return nil }
+            if !more { return edges }
+        }
+    }
+}
