@@ -119,70 +119,57 @@ extension JSONParser {
     /// Reads an event object at the current position, whose depth as ``parseValue(depth:)``
     /// counts it is `depth`; nil when it is not of the plain shape ``SubmittedEvent`` reads.
     mutating func scanEvent(depth: Int) -> SubmittedEvent? {
-        guard peek(UInt8(ascii: "{")) else { return nil }
-        position += 1
         var event = SubmittedEvent()
         var seen: UInt16 = 0
-        skipWhitespace()
-        guard !peek(UInt8(ascii: "}")) else { return nil }
-        while true {
-            guard let key = scanKey() else { return nil }
+        let read = scanSequence(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { parser in
+            guard let key = parser.scanKey() else { return false }
             let member: UInt16
+            let valid: Bool
             switch key {
-            case "kind":
-                member = 1 << 0
-                guard let text = scanString() else { return nil }
-                event.kind = text
-            case "actor":
-                member = 1 << 1
-                if peek(UInt8(ascii: "\"")) {
-                    guard let id = scanString() else { return nil }
-                    event.actor = .id(id)
-                } else {
-                    guard let fields = scanObject(of: ["id", "onBehalfOf", "type"]) else { return nil }
-                    event.actor = .object(id: fields[0], onBehalfOf: fields[1])
-                }
-            case "inputs":
-                member = 1 << 2
-                guard let ids = scanStrings() else { return nil }
-                event.inputs = ids
-            case "outputs":
-                member = 1 << 3
-                guard let ids = scanStrings() else { return nil }
-                event.outputs = ids
-            case "attributes":
-                member = 1 << 4
-                guard peek(UInt8(ascii: "{")), case .object(let attributes)? = try? parseValue(depth: depth) else { return nil }
-                event.attributes = attributes
-            case "clientEventId":
-                member = 1 << 5
-                guard let text = scanString() else { return nil }
-                event.clientEventID = text
-            case "clientTime":
-                member = 1 << 6
-                guard let text = scanString() else { return nil }
-                event.clientTime = text
-            case "edges":
-                member = 1 << 7
-                guard let edges = scanEdges() else { return nil }
-                event.edges = edges
-            case "onBehalfOf":
-                member = 1 << 8
-                guard let text = scanString() else { return nil }
-                event.onBehalfOf = text
-            default:
-                return nil
+            case "kind": (member, valid) = (1 << 0, parser.scanString(into: &event.kind))
+            case "actor": (member, valid) = (1 << 1, parser.scanActor(into: &event.actor))
+            case "inputs": (member, valid) = (1 << 2, parser.scanStrings(into: &event.inputs))
+            case "outputs": (member, valid) = (1 << 3, parser.scanStrings(into: &event.outputs))
+            case "attributes": (member, valid) = (1 << 4, parser.scanObjectValue(depth: depth, into: &event.attributes))
+            case "clientEventId": (member, valid) = (1 << 5, parser.scanString(into: &event.clientEventID))
+            case "clientTime": (member, valid) = (1 << 6, parser.scanString(into: &event.clientTime))
+            case "edges": (member, valid) = (1 << 7, parser.scanEdges(into: &event.edges))
+            case "onBehalfOf": (member, valid) = (1 << 8, parser.scanString(into: &event.onBehalfOf))
+            default: return false
             }
-            guard seen & member == 0 else { return nil }
+            // A repeated member is the general parser's to refuse.
+            guard valid, seen & member == 0 else { return false }
             seen |= member
-            guard let more = scanSeparator(closing: UInt8(ascii: "}")) else { return nil }
-            if !more { return event }
+            return true
+        }
+        // `kind` is required.
+        return read && seen & 1 != 0 ? event : nil
+    }
+
+    /// Reads `open`, then elements separated by commas, then `close`; `element` reads one
+    /// element and says whether it had the plain shape.
+    private mutating func scanSequence(open: UInt8, close: UInt8, _ element: (inout JSONParser) -> Bool) -> Bool {
+        guard peek(open) else { return false }
+        position += 1
+        skipWhitespace()
+        if peek(close) {
+            position += 1
+            return true
+        }
+        while true {
+            skipWhitespace()
+            guard element(&self) else { return false }
+            skipWhitespace()
+            guard position < bytes.count else { return false }
+            let byte = bytes[position]
+            position += 1
+            if byte == close { return true }
+            guard byte == UInt8(ascii: ",") else { return false }
         }
     }
 
-    /// A member name and its colon, from before the name's quote.
+    /// A member name and its colon.
     private mutating func scanKey() -> String? {
-        skipWhitespace()
         guard peek(UInt8(ascii: "\"")), let key = try? parseString() else { return nil }
         skipWhitespace()
         guard peek(UInt8(ascii: ":")) else { return nil }
@@ -191,77 +178,66 @@ extension JSONParser {
         return key
     }
 
-    private mutating func scanString() -> String? {
-        guard peek(UInt8(ascii: "\"")) else { return nil }
-        return try? parseString()
+    private mutating func scanString(into target: inout String) -> Bool {
+        guard peek(UInt8(ascii: "\"")), let text = try? parseString() else { return false }
+        target = text
+        return true
     }
 
-    /// After a member or element: true after a comma, false after `closing`, nil otherwise.
-    private mutating func scanSeparator(closing: UInt8) -> Bool? {
-        skipWhitespace()
-        guard position < bytes.count else { return nil }
-        let byte = bytes[position]
-        position += 1
-        if byte == UInt8(ascii: ",") { return true }
-        return byte == closing ? false : nil
+    private mutating func scanString(into target: inout String?) -> Bool {
+        var text = ""
+        guard scanString(into: &text) else { return false }
+        target = text
+        return true
     }
 
     /// An array of strings.
-    private mutating func scanStrings() -> [String]? {
-        guard peek(UInt8(ascii: "[")) else { return nil }
-        position += 1
-        var strings: [String] = []
-        skipWhitespace()
-        if peek(UInt8(ascii: "]")) {
-            position += 1
-            return strings
-        }
-        while true {
-            skipWhitespace()
-            guard let text = scanString() else { return nil }
+    private mutating func scanStrings(into strings: inout [String]) -> Bool {
+        scanSequence(open: UInt8(ascii: "["), close: UInt8(ascii: "]")) { parser in
+            var text = ""
+            guard parser.scanString(into: &text) else { return false }
             strings.append(text)
-            guard let more = scanSeparator(closing: UInt8(ascii: "]")) else { return nil }
-            if !more { return strings }
+            return true
         }
+    }
+
+    /// A JSON object, parsed in full (the attributes).
+    private mutating func scanObjectValue(depth: Int, into object: inout [String: JSONValue]) -> Bool {
+        guard peek(UInt8(ascii: "{")), case .object(let members)? = try? parseValue(depth: depth) else { return false }
+        object = members
+        return true
     }
 
     /// An object whose members are among `names`, each once, all strings: their values in
     /// the order of `names`.
-    private mutating func scanObject(of names: [String]) -> [String?]? {
-        guard peek(UInt8(ascii: "{")) else { return nil }
-        position += 1
+    private mutating func scanStringObject(of names: [String]) -> [String?]? {
         var values = [String?](repeating: nil, count: names.count)
-        skipWhitespace()
-        if peek(UInt8(ascii: "}")) {
-            position += 1
-            return values
+        let read = scanSequence(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { parser in
+            guard let key = parser.scanKey(), let index = names.firstIndex(of: key), values[index] == nil else { return false }
+            return parser.scanString(into: &values[index])
         }
-        while true {
-            guard let key = scanKey(), let index = names.firstIndex(of: key), values[index] == nil,
-                  let text = scanString()
-            else { return nil }
-            values[index] = text
-            guard let more = scanSeparator(closing: UInt8(ascii: "}")) else { return nil }
-            if !more { return values }
+        return read ? values : nil
+    }
+
+    /// The actor: an id, or an object of id, on-behalf-of and type.
+    private mutating func scanActor(into actor: inout SubmittedEvent.ActorField) -> Bool {
+        if peek(UInt8(ascii: "\"")) {
+            var id = ""
+            guard scanString(into: &id) else { return false }
+            actor = .id(id)
+            return true
         }
+        guard let fields = scanStringObject(of: ["id", "onBehalfOf", "type"]) else { return false }
+        actor = .object(id: fields[0], onBehalfOf: fields[1])
+        return true
     }
 
     /// An array of edge objects.
-    private mutating func scanEdges() -> [(from: String, to: String, relation: String?)]? {
-        guard peek(UInt8(ascii: "[")) else { return nil }
-        position += 1
-        var edges: [(from: String, to: String, relation: String?)] = []
-        skipWhitespace()
-        if peek(UInt8(ascii: "]")) {
-            position += 1
-            return edges
-        }
-        while true {
-            skipWhitespace()
-            guard let fields = scanObject(of: ["from", "to", "relation"]), let from = fields[0], let to = fields[1] else { return nil }
+    private mutating func scanEdges(into edges: inout [(from: String, to: String, relation: String?)]) -> Bool {
+        scanSequence(open: UInt8(ascii: "["), close: UInt8(ascii: "]")) { parser in
+            guard let fields = parser.scanStringObject(of: ["from", "to", "relation"]), let from = fields[0], let to = fields[1] else { return false }
             edges.append((from, to, fields[2]))
-            guard let more = scanSeparator(closing: UInt8(ascii: "]")) else { return nil }
-            if !more { return edges }
+            return true
         }
     }
 }
