@@ -166,6 +166,62 @@ let benchmarks: @Sendable () -> Void = {
         teardown: { verified.set(nil) }
     )
 
+    // MARK: Request bodies
+
+    // One iteration decodes a body of 1,000 events, NDJSON as Benchmarks/HTTP/post-batch.lua
+    // sends it: read straight from the bytes (`SubmittedEvent`, as `POST /v1/events` reads
+    // plain bodies) against the JSON tree of the general parser, in the same run.
+    let body = Array((1...1_000).map { index in
+        #"{"kind":"transform","inputs":["dataset:bench/src-\#(index % 500)"],"outputs":["dataset:bench/out-\#(index % 700)"],"attributes":{"rows":\#(index),"job":"bench"}}"#
+    }.joined(separator: "\n").utf8)
+    let bodyActor = try? Actor(id: "agent:bench")
+    Benchmark(
+        "Decode 1000 events plain reader",
+        configuration: .init(maxDuration: .seconds(5), maxIterations: 2_000),
+        closure: { benchmark in
+            guard let actor = bodyActor else { return }
+            for _ in benchmark.scaledIterations {
+                body.withUnsafeBytes { bytes in
+                    guard let (submitted, _) = SubmittedEvent.scan(bytes, ndjson: true, limit: 10_000) else {
+                        benchmark.error("the body was not read")
+                        return
+                    }
+                    blackHole(submitted.map { $0.event(actor: actor, limits: .standard) })
+                }
+            }
+        }
+    )
+    Benchmark(
+        "Decode 1000 events JSON tree reference",
+        configuration: .init(maxDuration: .seconds(5), maxIterations: 2_000),
+        closure: { benchmark in
+            for _ in benchmark.scaledIterations {
+                body.withUnsafeBytes { bytes in
+                    // As the server's general path: the whole body into JSON values first,
+                    // then each value, its actor set, decoded.
+                    var values: [JSONValue] = []
+                    var start = 0
+                    while start < bytes.count {
+                        let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                        if let value = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[start..<end])) { values.append(value) }
+                        start = end + 1
+                    }
+                    var events: [Event] = []
+                    for index in values.indices {
+                        let value = values[index]
+                        values[index] = .null
+                        guard case .object(var members) = value else { continue }
+                        _ = members.removeValue(forKey: "onBehalfOf")
+                        members["actor"] = .object(["id": .string("agent:bench")])
+                        if let event = try? Event(json: .object(members)) { events.append(event) }
+                    }
+                    if events.count != 1_000 { benchmark.error("decoded \(events.count) events") }
+                    blackHole(events)
+                }
+            }
+        }
+    )
+
     // MARK: The Merkle tree
 
     // The tree alone, as the ledger maintains it: 10,000 leaves per durable commit.
