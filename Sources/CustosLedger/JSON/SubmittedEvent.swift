@@ -37,52 +37,38 @@ public struct SubmittedEvent: Sendable {
     public static func scan(_ bytes: UnsafeRawBufferPointer, ndjson: Bool, limit: Int) -> (events: [SubmittedEvent], single: Bool)? {
         var events: [SubmittedEvent] = []
         if ndjson {
-            var start = 0
-            while start < bytes.count {
-                let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
-                    // Each line is a JSON text of its own: its event is an outermost object.
-                    var parser = JSONParser(bytes: line, limits: JSONParser.Limits())
+            var plain = true
+            NDJSONLines.forEach(in: bytes) { line, _ in
+                // Each line is a JSON text of its own: its event is an outermost object.
+                var parser = JSONParser(bytes: line, limits: JSONParser.Limits())
+                parser.skipWhitespace()
+                if let event = parser.scanEvent(depth: 1) {
                     parser.skipWhitespace()
-                    guard let event = parser.scanEvent(depth: 1) else { return nil }
-                    parser.skipWhitespace()
-                    guard parser.position == line.count else { return nil }
                     events.append(event)
-                    guard events.count <= limit else { return nil }
+                    plain = parser.position == line.count && events.count <= limit
+                } else {
+                    plain = false
                 }
-                start = end + 1
+                return plain
             }
-            return events.isEmpty ? nil : (events, false)
+            return plain && !events.isEmpty ? (events, false) : nil
         }
         var parser = JSONParser(bytes: bytes, limits: JSONParser.Limits())
         parser.skipWhitespace()
-        var single = false
         if parser.peek(UInt8(ascii: "{")) {
             guard let event = parser.scanEvent(depth: 1) else { return nil }
+            parser.skipWhitespace()
+            return parser.position == bytes.count ? ([event], true) : nil
+        }
+        // Events in an array are one level deeper, as JSONParser counts depth.
+        let read = parser.scanSequence(open: UInt8(ascii: "["), close: UInt8(ascii: "]")) { parser in
+            guard let event = parser.scanEvent(depth: 2) else { return false }
             events.append(event)
-            single = true
-        } else if parser.peek(UInt8(ascii: "[")) {
-            parser.position += 1
-            while true {
-                parser.skipWhitespace()
-                // Events in an array are one level deeper, as JSONParser counts depth.
-                guard let event = parser.scanEvent(depth: 2) else { return nil }
-                events.append(event)
-                guard events.count <= limit else { return nil }
-                parser.skipWhitespace()
-                guard parser.position < bytes.count else { return nil }
-                let byte = parser.bytes[parser.position]
-                parser.position += 1
-                if byte == UInt8(ascii: "]") { break }
-                guard byte == UInt8(ascii: ",") else { return nil }
-            }
-        } else {
-            return nil
+            return events.count <= limit
         }
         parser.skipWhitespace()
-        guard parser.position == bytes.count else { return nil }
-        return (events, single)
+        guard read, !events.isEmpty, parser.position == bytes.count else { return nil }
+        return (events, false)
     }
 
     /// The event these fields make, recorded as `actor`, checked as ``Event`` checks every
@@ -148,7 +134,7 @@ extension JSONParser {
 
     /// Reads `open`, then elements separated by commas, then `close`; `element` reads one
     /// element and says whether it had the plain shape.
-    private mutating func scanSequence(open: UInt8, close: UInt8, _ element: (inout JSONParser) -> Bool) -> Bool {
+    fileprivate mutating func scanSequence(open: UInt8, close: UInt8, _ element: (inout JSONParser) -> Bool) -> Bool {
         guard peek(open) else { return false }
         position += 1
         skipWhitespace()

@@ -152,21 +152,14 @@ enum EventRoutes {
                     guard bytes.contains(0x0A) else { throw APIError.badRequest("invalid_json", "the body is not valid JSON: \(error)") }
                 }
             }
-            var line = 0
-            var start = 0
-            while start < bytes.count {
-                let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-                line += 1
-                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                if slice.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) {
-                    do {
-                        values.append(try JSONParser.parse(slice))
-                    } catch {
-                        throw APIError.badRequest("invalid_json", "line \(line) is not valid JSON: \(error)", hint: "send one event object per line; nothing was written")
-                    }
-                    guard values.count <= limit else { throw APIError.tooLarge("the batch", limit: limit) }
+            try NDJSONLines.forEach(in: bytes) { slice, line in
+                do {
+                    values.append(try JSONParser.parse(slice))
+                } catch {
+                    throw APIError.badRequest("invalid_json", "line \(line) is not valid JSON: \(error)", hint: "send one event object per line; nothing was written")
                 }
-                start = end + 1
+                guard values.count <= limit else { throw APIError.tooLarge("the batch", limit: limit) }
+                return true
             }
         }
         guard !values.isEmpty else { throw APIError.badRequest("invalid_event", "the body holds no event") }
