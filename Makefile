@@ -38,9 +38,11 @@ bench: deps
 	CUSTOS_BENCHMARKS=1 $(SWIFT) package benchmark --filter '$(BENCH_FILTER)' --no-progress
 	@cat "$${TMPDIR:-/tmp}/custos-bench-figures.txt" 2>/dev/null || true
 
-# HTTP load on loopback with wrk (installed when missing); figures in BENCHMARKS.md.
+# HTTP load on loopback with wrk (installed when missing), against custos and, in the same
+# run, against Hummingbird answering alone (Benchmarks/HTTPReference); figures in BENCHMARKS.md.
 bench-http: release
 	@command -v wrk >/dev/null || ./scripts/install-deps.sh wrk
+	CUSTOS_BENCHMARKS=1 $(SWIFT) build -c release --product HTTPReference
 	./Benchmarks/HTTP/run.sh
 
 clean:

@@ -295,6 +295,13 @@ if ProcessInfo.processInfo.environment["CUSTOS_BENCHMARKS"] != nil {
             swiftSettings: strictSwift,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The HTTP stack's floor for Benchmarks/HTTP/run.sh: Hummingbird answering without custos.
+        .executableTarget(
+            name: "HTTPReference",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HTTPReference",
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "LedgerBenchmarks",
             dependencies: [

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # HTTP load on loopback with wrk (Debian's package): `make bench-http`.
-#   single events: 64 connections, 30 s, POST /v1/events, one event each
+#   single events: 64 connections, 30 s, POST /v1/events, one event each; then the same load
+#                  against Hummingbird answering alone (HTTPReference: it reads the body and
+#                  answers a receipt-sized JSON, recording nothing), the HTTP stack's floor here
 #   batches:       16 connections, 30 s, 1,000 events per request (NDJSON)
 #   lineage:       64 connections, 30 s after 10 s of warm-up, GET /v1/lineage depth 10 on the 1,000,000-event store
 #                  that `make bench BENCH_FILTER='Lineage.*'` builds (skipped when it is missing)
@@ -24,6 +26,17 @@ export CUSTOS_KEY=$("$custos" keys create --store "$work/store" --identity agent
 CUSTOS_LOG_LEVEL=warning serve "$work/store" 18181
 echo "== single events, 64 connections, $duration"
 wrk -t2 -c64 -d"$duration" --latency -s Benchmarks/HTTP/post-event.lua http://127.0.0.1:18181 | grep -E "RESULT|Requests/sec|Latency|Socket"
+reference=.build/release/HTTPReference
+if [ -x "$reference" ]; then
+    "$reference" 18183 >/dev/null 2>"$work/reference.log" &
+    reference_pid=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:18183/healthz" >/dev/null && break; sleep 0.1; done
+    echo "== the reference: Hummingbird alone, the same load, $duration"
+    wrk -t2 -c64 -d"$duration" --latency -s Benchmarks/HTTP/post-event.lua http://127.0.0.1:18183 | grep -E "RESULT|Requests/sec|Latency|Socket"
+    kill "$reference_pid" 2>/dev/null || true
+else
+    echo "== the reference skipped: build it with CUSTOS_BENCHMARKS=1 swift build -c release --product HTTPReference"
+fi
 echo "== batches of 1,000 events, 16 connections, $duration"
 wrk -t2 -c16 -d"$duration" -s Benchmarks/HTTP/post-batch.lua http://127.0.0.1:18181 | grep -E "RESULT|Requests/sec|Socket"
 "$custos" verify --store "$work/store" --no-indexes | head -1
