@@ -82,6 +82,10 @@ public final class Ledger: Sendable {
     }
 
     /// Opens the store at `path`; with `createIfMissing`, creates it when there is none.
+    ///
+    /// A store written in an earlier format is upgraded as it opens, unless
+    /// ``LedgerConfiguration/readOnly`` is set: then nothing is written, and such a store is
+    /// refused with ``LedgerError/needsUpgrade(path:found:)``.
     public static func open(
         at path: String,
         configuration: LedgerConfiguration = LedgerConfiguration(),
@@ -89,8 +93,9 @@ public final class Ledger: Sendable {
         origin: String? = nil
     ) throws -> Ledger {
         let exists = FileManager.default.fileExists(atPath: path + "/data.mdb")
+        let readOnly = configuration.readOnly
         if !exists {
-            guard createIfMissing else { throw LedgerError.noStore(path: path) }
+            guard createIfMissing && !readOnly else { throw LedgerError.noStore(path: path) }
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
@@ -98,25 +103,30 @@ public final class Ledger: Sendable {
             }
         }
         do {
-            let environment = try Environment(path: path, options: configuration.environmentOptions)
-            let schema = try Schema(environment: environment, create: !configuration.environmentOptions.readOnly)
-            try FormatUpgrade.run(environment: environment, schema: schema)
-            let (storedOrigin, size) = try environment.write { txn -> (String, UInt64) in
-                if let format = try txn.value(forKey: MetaKey.format, in: schema.meta) {
-                    let found = String(decoding: format, as: UTF8.self)
-                    guard found == formatVersion else { throw LedgerError.incompatibleStore(path: path, found: found) }
-                    guard let origin = try txn.value(forKey: MetaKey.origin, in: schema.meta) else {
-                        throw LedgerError.corrupted("the store has no origin record")
-                    }
-                    return (String(decoding: origin, as: UTF8.self), try LogHead.read(in: txn, schema: schema).size)
+            let environment = try openEnvironment(at: path, configuration: configuration)
+            // Read-only, the format is checked before the databases are opened: an older
+            // store may lack some of the current format's, and cannot be upgraded here.
+            if readOnly { try checkFormatWithoutUpgrading(environment, path: path) }
+            let schema = try Schema(environment: environment, create: !readOnly)
+            let storedOrigin: String
+            let size: UInt64
+            if readOnly {
+                guard let identity = try environment.read({ txn in try storedIdentity(in: txn, schema: schema, path: path) }) else {
+                    throw LedgerError.noStore(path: path)
                 }
-                let origin = origin ?? defaultOrigin()
-                try txn.put(Array(formatVersion.utf8), forKey: MetaKey.format, in: schema.meta)
-                try txn.put(Array(origin.utf8), forKey: MetaKey.origin, in: schema.meta)
-                try txn.put(Array(String(EdgeMapping.version).utf8), forKey: MetaKey.edgeMapping, in: schema.meta)
-                try txn.put(Array(Timestamp.now().description.utf8), forKey: MetaKey.created, in: schema.meta)
-                try txn.put(LogHead.empty.encoded, forKey: MetaKey.head, in: schema.meta)
-                return (origin, 0)
+                (storedOrigin, size) = identity
+            } else {
+                try FormatUpgrade.run(environment: environment, schema: schema)
+                (storedOrigin, size) = try environment.write { txn -> (String, UInt64) in
+                    if let identity = try storedIdentity(in: txn, schema: schema, path: path) { return identity }
+                    let origin = origin ?? defaultOrigin()
+                    try txn.put(Array(formatVersion.utf8), forKey: MetaKey.format, in: schema.meta)
+                    try txn.put(Array(origin.utf8), forKey: MetaKey.origin, in: schema.meta)
+                    try txn.put(Array(String(EdgeMapping.version).utf8), forKey: MetaKey.edgeMapping, in: schema.meta)
+                    try txn.put(Array(Timestamp.now().description.utf8), forKey: MetaKey.created, in: schema.meta)
+                    try txn.put(LogHead.empty.encoded, forKey: MetaKey.head, in: schema.meta)
+                    return (origin, 0)
+                }
             }
             if !exists {
                 let signer = try NoteSigner.generate(name: storedOrigin)
@@ -137,6 +147,50 @@ public final class Ledger: Sendable {
         } catch {
             throw LedgerError.from(error, path: path, mapSize: configuration.mapSize)
         }
+    }
+
+    /// The store's LMDB environment. Read-only, LMDB still opens `lock.mdb` for writing; when
+    /// that is what it may not do, the error says so.
+    private static func openEnvironment(at path: String, configuration: LedgerConfiguration) throws -> Environment {
+        do {
+            return try Environment(path: path, options: configuration.environmentOptions)
+        } catch {
+            if configuration.readOnly, case .system(let code) = error, code == EACCES || code == EPERM, access(path + "/lock.mdb", W_OK) != 0 {
+                throw LedgerError.lockFileNotWritable(path: path)
+            }
+            throw error
+        }
+    }
+
+    /// The origin and size of an initialized store; nil for a store without its format record
+    /// yet (a new one).
+    private static func storedIdentity(
+        in txn: borrowing some TransactionReading & ~Copyable, schema: Schema, path: String
+    ) throws -> (origin: String, size: UInt64)? {
+        guard let format = try txn.value(forKey: MetaKey.format, in: schema.meta) else { return nil }
+        let found = String(decoding: format, as: UTF8.self)
+        guard found == formatVersion else { throw LedgerError.incompatibleStore(path: path, found: found) }
+        guard let origin = try txn.value(forKey: MetaKey.origin, in: schema.meta) else {
+            throw LedgerError.corrupted("the store has no origin record")
+        }
+        return (String(decoding: origin, as: UTF8.self), try LogHead.read(in: txn, schema: schema).size)
+    }
+
+    /// Refuses a store that only an upgrade (a write) would make readable, or one that was
+    /// never initialized.
+    private static func checkFormatWithoutUpgrading(_ environment: Environment, path: String) throws {
+        let meta: Database
+        do {
+            meta = try environment.openDatabase(named: "meta", create: false)
+        } catch LMDBError.notFound {
+            throw LedgerError.noStore(path: path)
+        }
+        guard let format = try environment.read({ txn in try txn.value(forKey: MetaKey.format, in: meta) }) else {
+            throw LedgerError.noStore(path: path)
+        }
+        let found = String(decoding: format, as: UTF8.self)
+        if FormatUpgrade.upgradableFormats.contains(found) { throw LedgerError.needsUpgrade(path: path, found: found) }
+        guard found == formatVersion else { throw LedgerError.incompatibleStore(path: path, found: found) }
     }
 
     private static func defaultOrigin() -> String {
@@ -179,6 +233,7 @@ public final class Ledger: Sendable {
 
     private func append(contentsOf events: [Event], precondition: AppendPrecondition?) async throws -> [AppendReceipt] {
         guard !events.isEmpty else { return [] }
+        if configuration.readOnly { throw LedgerError.readOnly(path: path) }
         guard events.count <= configuration.maxEventsPerAppend else {
             throw LedgerError.batchTooLarge(count: events.count, limit: configuration.maxEventsPerAppend)
         }
@@ -244,8 +299,9 @@ public final class Ledger: Sendable {
         }
     }
 
-    func writer() -> GroupCommitWriter {
-        writerSlot.withLock { slot in
+    func writer() throws(LedgerError) -> GroupCommitWriter {
+        if configuration.readOnly { throw LedgerError.readOnly(path: path) }
+        return writerSlot.withLock { slot in
             if let writer = slot { return writer }
             let writer = GroupCommitWriter(environment: environment, schema: schema, configuration: configuration, signing: signing(), edgeCache: edgeCache)
             slot = writer

@@ -28,6 +28,13 @@ public struct LedgerConfiguration: Sendable {
     /// Lineage edges kept in memory for traversals (about 40 bytes each); 0 turns the cache
     /// off, so that every traversal reads the edge index.
     public var edgeCacheCapacity: Int = 1_000_000
+    /// Opens the store for reading only (LMDB's `MDB_RDONLY`): nothing is ever written to its
+    /// data file, appends fail with ``LedgerError/readOnly(path:)``, and a store in an older
+    /// format is refused instead of upgraded. Readers still register in `lock.mdb`, so that a
+    /// writer in another process never reuses pages under them: the lock file must be
+    /// writable, unless the store is on a read-only file system (then nothing can write it,
+    /// and LMDB reads without the lock).
+    public var readOnly: Bool = false
     /// Interned-key hashing; tests replace it to force collisions.
     var keyHasher: KeyHasher = .xxh3
 
@@ -39,6 +46,7 @@ public struct LedgerConfiguration: Sendable {
         options.maxMapSize = maxMapSize
         options.maxReaders = maxReaders
         options.durability = durability
+        options.readOnly = readOnly
         options.maxDatabases = 32
         return options
     }

@@ -8,6 +8,13 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case storeExists(path: String)
     /// The store was written by a newer or different format.
     case incompatibleStore(path: String, found: String)
+    /// The store was written in an older format, which is upgraded only when the store is
+    /// opened for writing; this one was opened read-only.
+    case needsUpgrade(path: String, found: String)
+    /// The ledger was opened read-only and cannot append.
+    case readOnly(path: String)
+    /// Opened read-only, the store still needs its lock file writable, and it is not.
+    case lockFileNotWritable(path: String)
     /// An event was refused; nothing of its batch was written.
     case invalidEvent(index: Int, EventError)
     /// A batch had more events than one append may carry.
@@ -45,6 +52,12 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "a store already exists at \(path); open it instead, or pick another --store"
         case .incompatibleStore(let path, let found):
             return "the store at \(path) has format \(found), which this version of custos cannot read: upgrade custos"
+        case .needsUpgrade(let path, let found):
+            return "the store at \(path) has format \(found), which this version reads after upgrading it to format \(Ledger.formatVersion), and it was opened read-only: open it once for writing (for example `custos stats --store \(path)` as its owner), or work on a copy of the store folder"
+        case .readOnly(let path):
+            return "the store at \(path) was opened read-only: open it without --read-only, as a user who may write it, to append"
+        case .lockFileNotWritable(let path):
+            return "reading the store at \(path) needs write access to \(path)/lock.mdb, where readers register so that a writer never reuses the pages they read: ask the store's owner for write access to that one file (group write is enough), or read a copy of the store folder"
         case .invalidEvent(let index, let error):
             return "event \(index): \(error); nothing of this batch was written"
         case .batchTooLarge(let count, let limit):

@@ -12,6 +12,7 @@ struct ExportCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var readOnlyOption: ReadOnlyOption
 
     @Option(help: "The first seq to print.")
     var from: UInt64 = 0
@@ -21,7 +22,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let ledger = try storeOptions.open()
+            let ledger = try storeOptions.openForReading(readOnlyOption)
             let output = Terminal.standardOutput
             let size = try ledger.head().size
             let last = min(to ?? UInt64.max, size == 0 ? 0 : size - 1)

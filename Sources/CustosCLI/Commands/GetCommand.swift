@@ -12,6 +12,7 @@ struct GetCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var readOnlyOption: ReadOnlyOption
 
     @Argument(help: "The entry's seq.")
     var seq: UInt64
@@ -24,7 +25,7 @@ struct GetCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let ledger = try storeOptions.open()
+            let ledger = try storeOptions.openForReading(readOnlyOption)
             let output = Terminal.standardOutput
             if hash {
                 output.writeLine(try ledger.leafHash(at: seq).hex)

@@ -15,6 +15,7 @@ struct QueryCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var readOnlyOption: ReadOnlyOption
 
     @Argument(help: "The query. Without it, -f names a file.")
     var query: String?
@@ -45,7 +46,7 @@ struct QueryCommand: AsyncParsableCommand {
                 let parts = parameter.split(separator: "=", maxSplits: 1)
                 values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             }
-            let ledger = try storeOptions.open()
+            let ledger = try storeOptions.openForReading(readOnlyOption)
             let result = try QueryEngine(ledger: ledger).run(source, options: QueryOptions(parameters: values))
             let chosen = format.flatMap(ResultFormat.init(rawValue:)) ?? (Terminal.standardOutput.isTerminal ? .table : .ndjson)
             Terminal.standardOutput.write(chosen.render(result))
@@ -63,6 +64,7 @@ struct TraceCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var readOnlyOption: ReadOnlyOption
 
     @Argument(help: "The node id, e.g. export:s3://partner/q3.csv.")
     var node: String
@@ -89,7 +91,7 @@ struct TraceCommand: AsyncParsableCommand {
         try await runReportingErrors {
             let id: NodeID
             do { id = try NodeID(node) } catch { throw CLIError.invalidInput("\(error)") }
-            let ledger = try storeOptions.open()
+            let ledger = try storeOptions.openForReading(readOnlyOption)
             let query = "TRACE \(downstream ? "DOWNSTREAM" : "UPSTREAM") FROM \(JSONValue.string(id.rawValue)) DEPTH \(depth)"
             let result = try QueryEngine(ledger: ledger).run(query)
             let chosen = format.flatMap(ResultFormat.init(rawValue:)) ?? (Terminal.standardOutput.isTerminal ? .table : .ndjson)

@@ -9,13 +9,14 @@ struct StatsCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var readOnlyOption: ReadOnlyOption
 
     @Flag(help: "Print as JSON.")
     var json = false
 
     func run() async throws {
         try await runReportingErrors {
-            let ledger = try storeOptions.open()
+            let ledger = try storeOptions.openForReading(readOnlyOption)
             let stats = try ledger.statistics()
             let output = Terminal.standardOutput
             if json {

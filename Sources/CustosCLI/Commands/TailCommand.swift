@@ -9,6 +9,7 @@ struct TailCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var readOnlyOption: ReadOnlyOption
 
     @Option(name: .short, help: "How many of the last entries to print first.")
     var n: UInt64 = 10
@@ -21,7 +22,7 @@ struct TailCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let ledger = try storeOptions.open()
+            let ledger = try storeOptions.openForReading(readOnlyOption)
             let output = Terminal.standardOutput
             var next = try ledger.head().size
             next = next > n ? next - n : 0

@@ -14,6 +14,7 @@ struct VerifyCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var readOnlyOption: ReadOnlyOption
 
     @Option(help: ArgumentHelp("Trust the log up to this entry and check from it on: SEQ:LEAF_HASH, e.g. from a receipt.", valueName: "seq:hash"))
     var from: String?
@@ -41,7 +42,7 @@ struct VerifyCommand: AsyncParsableCommand {
             options.parallelism = max(1, threads)
             let progress = ProgressBar(label: "verifying")
             options.progress = { done, total in progress.update(done: done, total: total) }
-            let ledger = try storeOptions.open()
+            let ledger = try storeOptions.openForReading(readOnlyOption)
             let report = try ledger.verify(options)
             progress.finish()
             intact = report.isValid

@@ -41,6 +41,7 @@ enum CLIExit {
         case .noStore: return noStore
         case .storeExists, .invalidEvent, .batchTooLarge, .idempotencyConflict, .invalidOrigin, .invalidProofRange, .refused: return invalidInput
         case .overloaded: return overloaded
+        case .readOnly, .lockFileNotWritable: return notPermitted
         default: return storage
         }
     }

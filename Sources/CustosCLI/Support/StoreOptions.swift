@@ -18,4 +18,30 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> Ledger {
         try Ledger.open(at: path)
     }
+
+    /// Opens the existing store for a command that only reads it: read-only when asked, and
+    /// also when this user may not write the store (an auditor with read access), so that
+    /// reading never needs more than reading does.
+    func openForReading(_ option: ReadOnlyOption) throws -> Ledger {
+        var configuration = LedgerConfiguration()
+        configuration.readOnly = option.readOnly
+        do {
+            return try Ledger.open(at: path, configuration: configuration)
+        } catch LedgerError.storage(.system(let code)) where !option.readOnly && (code == EACCES || code == EPERM) {
+            configuration.readOnly = true
+            return try Ledger.open(at: path, configuration: configuration)
+        }
+    }
+}
+
+/// The `--read-only` flag of the commands that only read the store.
+struct ReadOnlyOption: ParsableArguments {
+    @Flag(
+        name: .customLong("read-only"),
+        help: ArgumentHelp(
+            "Open the store read-only: its data file is never written.",
+            discussion: "Only lock.mdb, where readers register, must be writable. A store in an older format is refused instead of upgraded."
+        )
+    )
+    var readOnly = false
 }

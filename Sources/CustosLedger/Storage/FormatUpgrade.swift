@@ -13,6 +13,9 @@ import LMDB
 /// Entries, hashes and every other database are unchanged, so checkpoints, receipts and
 /// proofs stay valid.
 enum FormatUpgrade {
+    /// The earlier formats this version upgrades from.
+    static let upgradableFormats: Set<String> = ["1", "2"]
+
     /// The databases of earlier formats that the current one no longer has.
     static let retiredDatabases = ["by_kind", "by_actor", "by_node", "by_time"]
 
@@ -22,7 +25,7 @@ enum FormatUpgrade {
         let meta = schema.meta
         let formatKey = MetaKey.format
         if let format = try environment.read({ txn in try txn.value(forKey: formatKey, in: meta) }),
-           format == Array("1".utf8) || format == Array("2".utf8) {
+           upgradableFormats.contains(String(decoding: format, as: UTF8.self)) {
             // Databases are opened before the write transaction: opening one takes a
             // transaction of its own. Each index replacing a format-1 database of its name,
             // with the length of its keys.
