@@ -95,6 +95,8 @@ public final class Ledger: Sendable {
         let exists = FileManager.default.fileExists(atPath: path + "/data.mdb")
         let readOnly = configuration.readOnly
         if !exists {
+            // A folder this user may not search hides its files: say so, not "no store".
+            if FileManager.default.fileExists(atPath: path) && !mayAccess(path, X_OK) { throw LedgerError.storage(.system(code: EACCES)) }
             guard createIfMissing && !readOnly else { throw LedgerError.noStore(path: path) }
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -155,11 +157,19 @@ public final class Ledger: Sendable {
         do {
             return try Environment(path: path, options: configuration.environmentOptions)
         } catch {
-            if configuration.readOnly, case .system(let code) = error, code == EACCES || code == EPERM, access(path + "/lock.mdb", W_OK) != 0 {
+            let lockFile = path + "/lock.mdb"
+            if configuration.readOnly, case .system(let code) = error, code == EACCES || code == EPERM,
+               mayAccess(path + "/data.mdb", R_OK), FileManager.default.fileExists(atPath: lockFile), !mayAccess(lockFile, W_OK) {
                 throw LedgerError.lockFileNotWritable(path: path)
             }
             throw error
         }
+    }
+
+    /// Whether this process, with its effective user and groups (as LMDB opens files), may
+    /// access `path` in `mode`.
+    private static func mayAccess(_ path: String, _ mode: Int32) -> Bool {
+        faccessat(AT_FDCWD, path, mode, AT_EACCESS) == 0
     }
 
     /// The origin and size of an initialized store; nil for a store without its format record

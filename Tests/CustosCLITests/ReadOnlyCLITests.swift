@@ -14,7 +14,7 @@ struct ReadOnlyCLITests {
         return store
     }
 
-    @Test("verify, get, tail, stats, query, trace and export take --read-only, and leave the data file as it was")
+    @Test("verify, get, tail, stats, query, trace, export, checkpoint and checkpoints take --read-only, and leave the data file as it was")
     func readOnlyFlag() throws {
         let folder = TemporaryDirectory("custos-cli-read-only")
         let store = try Self.sampleStore(in: folder)
@@ -27,6 +27,7 @@ struct ReadOnlyCLITests {
         for arguments in [
             ["get", "--store", store, "--read-only", "5"], ["tail", "--store", store, "--read-only", "-n", "2"],
             ["stats", "--store", store, "--read-only"], ["export", "--store", store, "--read-only"],
+            ["checkpoint", "--store", store, "--read-only"], ["checkpoints", "--store", store, "--read-only"],
             ["query", "--store", store, "--read-only", "COUNT EVENTS BY kind"], ["trace", "--store", store, "--read-only", "dataset:pg://crm/public.customers", "--down"],
         ] {
             let result = try runCustos(arguments)
@@ -34,8 +35,9 @@ struct ReadOnlyCLITests {
             #expect(!result.standardOutput.isEmpty, "\(arguments[0])")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: dataFile)) == before)
-        // Appending has no such flag.
+        // Appending has no such flag, and signing a checkpoint refuses it.
         #expect(try runCustos(["append", "--store", store, "--read-only", EventFactory.sampleLines[0]]).status == 64)
+        #expect(try runCustos(["checkpoint", "--store", store, "--read-only", "--sign"]).status == 64)
     }
 
     @Test("a user who may read the store but not write it verifies it read-only, and is told what to do when even lock.mdb is not writable")
@@ -63,6 +65,7 @@ struct ReadOnlyCLITests {
         let data = try Data(contentsOf: URL(fileURLWithPath: store + "/data.mdb"))
         let verified = try custos(["verify", "--store", store])
         #expect(verified.status == 0, "\(verified.output)")
+        #expect(verified.output.contains("reading it read-only"), "\(verified.output)")
         #expect(verified.output.contains("OK: 6 entries verified, indexes checked") || verified.output.contains("OK: 6 entries verified (seq 0 to 5), indexes checked"), "\(verified.output)")
         #expect(try custos(["get", "--store", store, "3"]).status == 0)
         let appended = try custos(["append", "--store", store, EventFactory.sampleLines[0]])
@@ -73,5 +76,20 @@ struct ReadOnlyCLITests {
         let refused = try custos(["verify", "--store", store])
         #expect(refused.status == 77, "\(refused.output)")
         #expect(refused.output.contains("needs write access to \(store)/lock.mdb"), "\(refused.output)")
+
+        // A data file this user may not read is a permission error, not a lock file's.
+        try mode(store + "/lock.mdb", 0o666)
+        try mode(store + "/data.mdb", 0o000)
+        let unreadable = try custos(["verify", "--store", store])
+        #expect(unreadable.status == 74, "\(unreadable.output)")
+        #expect(unreadable.output.contains("permission denied"), "\(unreadable.output)")
+        #expect(!unreadable.output.contains("lock.mdb"), "\(unreadable.output)")
+
+        // So is a folder this user may not search: not "no store".
+        try mode(store + "/data.mdb", 0o444)
+        try mode(store, 0o644)
+        let hidden = try custos(["verify", "--store", store])
+        #expect(hidden.status == 74, "\(hidden.output)")
+        #expect(hidden.output.contains("permission denied"), "\(hidden.output)")
     }
 }

@@ -23,6 +23,15 @@ struct ReadOnlyTests {
         return path
     }
 
+    /// The format record of the store at `path`, read through LMDB alone, read-only.
+    static func storedFormat(at path: String) throws -> String? {
+        var options = EnvironmentOptions()
+        options.readOnly = true
+        let environment = try Environment(path: path, options: options)
+        let meta = try environment.openDatabase(named: "meta", create: false)
+        return try environment.read { txn in try txn.value(forKey: MetaKey.format, in: meta) }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
     static func readOnly() -> LedgerConfiguration {
         var configuration = LedgerConfiguration()
         configuration.readOnly = true
@@ -38,6 +47,9 @@ struct ReadOnlyTests {
         let modifiedBefore = try FileManager.default.attributesOfItem(atPath: dataFile)[.modificationDate] as? Date
 
         let ledger = try Ledger.open(at: path, configuration: Self.readOnly())
+        // LMDB itself refuses to write, not only the ledger's own checks.
+        #expect(ledger.environment.options.readOnly)
+        #expect(throws: LMDBError.self) { try ledger.environment.write { txn in try txn.put([1], forKey: [1], in: ledger.schema.meta) } }
         #expect(try ledger.head().size == 40)
         #expect(try ledger.entry(at: 39).event.outputs == [NodeID("dataset:out-39")])
         #expect(try ledger.checkpoints().count == 1)
@@ -62,6 +74,7 @@ struct ReadOnlyTests {
         let path = try await Self.writtenStore(events: 3, in: folder, format: "2")
         #expect(throws: LedgerError.needsUpgrade(path: path, found: "2")) { try Ledger.open(at: path, configuration: Self.readOnly()) }
         #expect(LedgerError.needsUpgrade(path: path, found: "2").description.contains("open it once for writing"))
+        #expect(try Self.storedFormat(at: path) == "2")
         // Opened for writing, the same store is upgraded and reads.
         let ledger = try Ledger.open(at: path)
         try ledger.environment.read { txn throws in

@@ -14,13 +14,15 @@ struct CheckpointCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var readOnlyOption: ReadOnlyOption
 
     @Flag(help: "Sign and store a checkpoint of the log as it stands.")
     var sign = false
 
     func run() async throws {
         try await runReportingErrors {
-            let ledger = try storeOptions.open()
+            if sign && readOnlyOption.readOnly { throw ValidationError("--sign stores a checkpoint in the store: it cannot go with --read-only") }
+            let ledger = try sign ? storeOptions.open() : storeOptions.openForReading(readOnlyOption)
             if sign {
                 let stored = try await ledger.signCheckpoint()
                 await ledger.close()
@@ -40,6 +42,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var readOnlyOption: ReadOnlyOption
 
     @Option(help: "List from this tree size on.")
     var from: UInt64 = 0
@@ -52,7 +55,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let ledger = try storeOptions.open()
+            let ledger = try storeOptions.openForReading(readOnlyOption)
             let output = Terminal.standardOutput
             let checkpoints = try ledger.checkpoints(from: from, limit: limit)
             if json {

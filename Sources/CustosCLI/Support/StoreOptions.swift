@@ -27,9 +27,11 @@ struct StoreOptions: ParsableArguments {
         configuration.readOnly = option.readOnly
         do {
             return try Ledger.open(at: path, configuration: configuration)
-        } catch LedgerError.storage(.system(let code)) where !option.readOnly && (code == EACCES || code == EPERM) {
+        } catch LedgerError.storage(.system(let code)) where !option.readOnly && (code == EACCES || code == EPERM || code == EROFS) {
             configuration.readOnly = true
-            return try Ledger.open(at: path, configuration: configuration)
+            let ledger = try Ledger.open(at: path, configuration: configuration)
+            Terminal.standardError.writeLine("custos: note: this user may not write the store at \(path): reading it read-only")
+            return ledger
         }
     }
 }
