@@ -14,7 +14,7 @@ struct ReadOnlyCLITests {
         return store
     }
 
-    @Test("verify, get, tail, stats, query, trace, export, checkpoint and checkpoints take --read-only, and leave the data file as it was")
+    @Test("verify, get, tail, stats, query, trace, export, checkpoint, checkpoints and prove take --read-only, and leave the data file as it was")
     func readOnlyFlag() throws {
         let folder = TemporaryDirectory("custos-cli-read-only")
         let store = try Self.sampleStore(in: folder)
@@ -28,6 +28,7 @@ struct ReadOnlyCLITests {
             ["get", "--store", store, "--read-only", "5"], ["tail", "--store", store, "--read-only", "-n", "2"],
             ["stats", "--store", store, "--read-only"], ["export", "--store", store, "--read-only"],
             ["checkpoint", "--store", store, "--read-only"], ["checkpoints", "--store", store, "--read-only"],
+            ["prove", "inclusion", "--store", store, "--read-only", "2", "--size", "6"], ["prove", "consistency", "--store", store, "--read-only", "3", "6"],
             ["query", "--store", store, "--read-only", "COUNT EVENTS BY kind"], ["trace", "--store", store, "--read-only", "dataset:pg://crm/public.customers", "--down"],
         ] {
             let result = try runCustos(arguments)
@@ -38,6 +39,7 @@ struct ReadOnlyCLITests {
         // Appending has no such flag, and signing a checkpoint refuses it.
         #expect(try runCustos(["append", "--store", store, "--read-only", EventFactory.sampleLines[0]]).status == 64)
         #expect(try runCustos(["checkpoint", "--store", store, "--read-only", "--sign"]).status == 64)
+        #expect(try runCustos(["prove", "inclusion", "--store", store, "--read-only", "--sign", "2"]).status == 64)
     }
 
     @Test("a user who may read the store but not write it verifies it read-only, and is told what to do when even lock.mdb is not writable")

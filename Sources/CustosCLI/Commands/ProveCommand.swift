@@ -19,6 +19,7 @@ struct ProveCommand: AsyncParsableCommand {
         )
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var readOnlyOption: ReadOnlyOption
 
         @Argument(help: "The entry's seq.")
         var seq: UInt64
@@ -31,7 +32,8 @@ struct ProveCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let ledger = try storeOptions.open()
+                if sign && readOnlyOption.readOnly { throw ValidationError("--sign stores a checkpoint in the store: it cannot go with --read-only") }
+                let ledger = try sign ? storeOptions.open() : storeOptions.openForReading(readOnlyOption)
                 var treeSize = size
                 if sign {
                     treeSize = try await ledger.signCheckpoint().size
@@ -57,6 +59,7 @@ struct ProveCommand: AsyncParsableCommand {
         )
 
         @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var readOnlyOption: ReadOnlyOption
 
         @Argument(help: "The smaller tree size.")
         var first: UInt64
@@ -66,7 +69,7 @@ struct ProveCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let ledger = try storeOptions.open()
+                let ledger = try storeOptions.openForReading(readOnlyOption)
                 let document = try ledger.consistencyDocument(from: first, to: second)
                 Terminal.standardOutput.writeLine(JSONOutput.pretty(document.jsonValue))
                 Terminal.standardOutput.flush()
