@@ -9,7 +9,7 @@
 /// gives up (``scan(_:ndjson:limit:)`` returns nil), and the caller decodes the body the
 /// general way, which accepts or refuses it with a precise message. So this reader never
 /// decides what is valid: on what it reads, it must give exactly the events the general way
-/// gives, which `SubmittedEventTests` checks on valid bodies and on thousands of damaged ones.
+/// gives, which `PlainEventsTests` checks on valid bodies and on thousands of damaged ones.
 public struct SubmittedEvent: Sendable {
     /// The `actor` member: absent, an id, or an object with an id and an on-behalf-of
     /// (its `type`, when a string, is read past: the server records the authenticated actor).

@@ -82,16 +82,15 @@ enum EventRoutes {
         var events: [Event] = []
         events.reserveCapacity(submitted.count)
         for fields in submitted {
-            var onBehalfOf = fields.onBehalfOf
+            let claimed: ClaimedActor
             switch fields.actor {
-            case .absent:
-                break
-            case .id(let id):
-                guard id == principal.identity.rawValue else { return nil }
-            case .object(let id, let principalOf):
-                if let id, id != principal.identity.rawValue { return nil }
-                if let principalOf { onBehalfOf = principalOf }
+            case .absent: claimed = (nil, nil)
+            case .id(let id): claimed = (id, nil)
+            case .object(let id, let onBehalfOf): claimed = (id, onBehalfOf)
             }
+            // A mismatch is the general reader's to refuse, with its message.
+            let onBehalfOf: String?
+            do { onBehalfOf = try recordedOnBehalfOf(claimed, topLevel: fields.onBehalfOf, principal: principal) } catch { return nil }
             guard let actor = try? Actor(id: principal.identity.rawValue, onBehalfOf: onBehalfOf, limits: limits),
                   let event = fields.event(actor: actor, limits: limits),
                   (try? refuseGateEvents(event)) != nil
@@ -172,17 +171,15 @@ enum EventRoutes {
     /// `"onBehalfOf"`), which is recorded beside it.
     static func event(from value: consuming JSONValue, principal: Principal, limits: EventLimits) throws -> Event {
         guard case .object(var members) = consume value else { throw APIError.badRequest("invalid_event", "an event must be a JSON object") }
-        var onBehalfOf = members.removeValue(forKey: "onBehalfOf")?.stringValue
+        let topLevel = members.removeValue(forKey: "onBehalfOf")?.stringValue
+        let claimed: ClaimedActor
         switch members["actor"] {
-        case nil: break
-        case .string(let id)?:
-            guard id == principal.identity.rawValue else { throw actorMismatch(id, principal) }
-        case .object(let actor)?:
-            if let id = actor["id"]?.stringValue, id != principal.identity.rawValue { throw actorMismatch(id, principal) }
-            if let principalOf = actor["onBehalfOf"]?.stringValue { onBehalfOf = principalOf }
-        default:
-            throw APIError.badRequest("invalid_event", "actor must be an object or a string")
+        case nil: claimed = (nil, nil)
+        case .string(let id)?: claimed = (id, nil)
+        case .object(let actor)?: claimed = (actor["id"]?.stringValue, actor["onBehalfOf"]?.stringValue)
+        default: throw APIError.badRequest("invalid_event", "actor must be an object or a string")
         }
+        let onBehalfOf = try recordedOnBehalfOf(claimed, topLevel: topLevel, principal: principal)
         var actor: [String: JSONValue] = ["id": .string(principal.identity.rawValue)]
         if let onBehalfOf { actor["onBehalfOf"] = .string(onBehalfOf) }
         members["actor"] = .object(actor)
@@ -210,6 +207,16 @@ enum EventRoutes {
                 hint: "use POST /v1/approvals and /v1/approvals/{id}/approve|deny|revoke; docs/GATE.md"
             )
         }
+    }
+
+    /// What an event's `actor` member says: an id and an on-behalf-of, each when given.
+    private typealias ClaimedActor = (id: String?, onBehalfOf: String?)
+
+    /// The actor rule of both readers: an event may name its actor only as the authenticated
+    /// identity; on whose behalf it acts comes from the actor's `onBehalfOf`, else the event's.
+    private static func recordedOnBehalfOf(_ claimed: ClaimedActor, topLevel: String?, principal: Principal) throws -> String? {
+        if let id = claimed.id, id != principal.identity.rawValue { throw actorMismatch(id, principal) }
+        return claimed.onBehalfOf ?? topLevel
     }
 
     private static func actorMismatch(_ id: String, _ principal: Principal) -> APIError {
