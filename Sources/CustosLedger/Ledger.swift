@@ -243,13 +243,14 @@ public final class Ledger: Sendable {
 
     private func append(contentsOf events: [Event], precondition: AppendPrecondition?) async throws -> [AppendReceipt] {
         guard !events.isEmpty else { return [] }
-        if configuration.readOnly { throw LedgerError.readOnly(path: path) }
+        // First, so that a read-only ledger refuses before preparing anything.
+        let writer = try self.writer()
         guard events.count <= configuration.maxEventsPerAppend else {
             throw LedgerError.batchTooLarge(count: events.count, limit: configuration.maxEventsPerAppend)
         }
         if precondition == nil && events.count >= Ledger.streamedAppendMinimum && events.allSatisfy({ $0.clientEventID == nil }) {
             let stream = PreparedStream(count: events.count, chunkSize: Ledger.streamedChunkSize, prepare: preparer(for: events))
-            return try await writer().submit(stream)
+            return try await writer.submit(stream)
         }
         let prepared = try await prepare(events)
         var contentByScope: [[UInt8]: (index: Int, hash: Hash256)] = [:]
@@ -262,7 +263,7 @@ public final class Ledger: Sendable {
         }
         // Handing the events over lets the writer free them after it answers, off the
         // caller's path (10,000 prepared events take milliseconds to free).
-        return try await writer().submit(consume prepared, precondition: precondition)
+        return try await writer.submit(consume prepared, precondition: precondition)
     }
 
     /// Appends at least this large, unconditional and without client event ids, are prepared

@@ -68,7 +68,7 @@ struct ReadOnlyCLITests {
         let verified = try custos(["verify", "--store", store])
         #expect(verified.status == 0, "\(verified.output)")
         #expect(verified.output.contains("reading it read-only"), "\(verified.output)")
-        #expect(verified.output.contains("OK: 6 entries verified, indexes checked") || verified.output.contains("OK: 6 entries verified (seq 0 to 5), indexes checked"), "\(verified.output)")
+        #expect(verified.output.contains("OK: 6 entries verified (seq 0 to 5), indexes checked"), "\(verified.output)")
         #expect(try custos(["get", "--store", store, "3"]).status == 0)
         let appended = try custos(["append", "--store", store, EventFactory.sampleLines[0]])
         #expect(appended.status != 0, "\(appended.output)")

@@ -21,8 +21,7 @@ struct CheckpointCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            if sign && readOnlyOption.readOnly { throw ValidationError("--sign stores a checkpoint in the store: it cannot go with --read-only") }
-            let ledger = try sign ? storeOptions.open() : storeOptions.openForReading(readOnlyOption)
+            let ledger = try storeOptions.open(signing: sign, readOnlyOption)
             if sign {
                 let stored = try await ledger.signCheckpoint()
                 await ledger.close()

@@ -32,8 +32,7 @@ struct ProveCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                if sign && readOnlyOption.readOnly { throw ValidationError("--sign stores a checkpoint in the store: it cannot go with --read-only") }
-                let ledger = try sign ? storeOptions.open() : storeOptions.openForReading(readOnlyOption)
+                let ledger = try storeOptions.open(signing: sign, readOnlyOption)
                 var treeSize = size
                 if sign {
                     treeSize = try await ledger.signCheckpoint().size

@@ -34,6 +34,13 @@ struct StoreOptions: ParsableArguments {
             return ledger
         }
     }
+
+    /// Opens the store for a command that writes only with `--sign` (a checkpoint): for
+    /// writing then, else as ``openForReading(_:)`` does.
+    func open(signing: Bool, _ option: ReadOnlyOption) throws -> Ledger {
+        if signing && option.readOnly { throw ValidationError("--sign stores a checkpoint in the store: it cannot go with --read-only") }
+        return try signing ? open() : openForReading(option)
+    }
 }
 
 /// The `--read-only` flag of the commands that only read the store.
