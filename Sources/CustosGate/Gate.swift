@@ -376,8 +376,8 @@ public final class Gate: Sendable {
 
     /// Waits until the request is decided (no longer pending), or has changed since
     /// `changedAfter` (a ``ApprovalRequest/lastSeq``), or `timeout` passes; returns its state
-    /// then, pending or not. A request that lapses while waited on is recorded as expired.
-    /// Cancelling the task ends the wait early.
+    /// then, pending or not. A request that lapses while waited on is recorded as expired (a
+    /// read-only store only shows it so). Cancelling the task ends the wait early.
     public func wait(for id: NodeID, timeout: Duration, changedAfter: UInt64? = nil) async throws -> ApprovalRequest {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
@@ -385,7 +385,8 @@ public final class Gate: Sendable {
             let ticket = watcher.register(id)
             defer { watcher.unregister(ticket) }
             var state = try request(id)
-            if state.isLapsed {
+            // A read-only store shows the lapse (the state reads expired) without recording it.
+            if state.isLapsed && !ledger.configuration.readOnly {
                 try await expire(state)
                 state = try request(id)
             }

@@ -38,10 +38,14 @@ public enum CustosServer {
         )
     }
 
-    /// Opens the store, serves until SIGINT or SIGTERM, drains the writer and closes.
+    /// Opens the store (read-only when the configuration says so), serves until SIGINT or
+    /// SIGTERM, drains the writer and closes.
     public static func run(configuration: ServerConfiguration, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let ledger = try Ledger.open(at: configuration.storePath)
+        var ledgerConfiguration = LedgerConfiguration()
+        ledgerConfiguration.readOnly = configuration.readOnly
+        let ledger = try Ledger.open(at: configuration.storePath, configuration: ledgerConfiguration)
         let state = try await ServerState(configuration: configuration, ledger: ledger, logger: logger)
+        if configuration.readOnly { logger.notice("serving the store read-only: routes that would change it answer 403 read_only") }
         let application = makeApplication(state: state, logger: logger, onServerRunning: onServerRunning)
         let maintenance = Task { await GateMaintenance.run(state) }
         do {

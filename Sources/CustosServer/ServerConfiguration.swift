@@ -6,6 +6,7 @@ import Foundation
 ///
 /// ```yaml
 /// store: /var/lib/custos
+/// readOnly: false             # true: serve without writing (docs/API.md)
 /// host: 0.0.0.0
 /// port: 8080
 /// logLevel: info
@@ -47,6 +48,10 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: String?
     /// Where to POST notifications of new requests and decisions (`gate: {webhooks: […]}`).
     public var webhooks: [WebhookTarget] = []
+    /// Serve the store without writing it (`readOnly: true`, `CUSTOS_READ_ONLY=1`,
+    /// `--read-only`): reading, querying, proofs and verification work; routes that would change
+    /// the store answer 403 `read_only` (docs/API.md, "Read-only servers").
+    public var readOnly = false
 
     /// What one request may ask for.
     public struct Limits: Sendable {
@@ -79,8 +84,9 @@ public struct ServerConfiguration: Sendable {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         let root = try ConfigNode.parse(text, file: file)
-        let members = try root.members(allowed: ["store", "host", "port", "logLevel", "limits", "auth", "masking", "gate", "publicURL"])
+        let members = try root.members(allowed: ["store", "readOnly", "host", "port", "logLevel", "limits", "auth", "masking", "gate", "publicURL"])
         if let node = members["store"] { configuration.storePath = try node.string() }
+        if let node = members["readOnly"] { configuration.readOnly = try node.bool() }
         if let node = members["host"] { configuration.host = try node.string() }
         if let node = members["port"] { configuration.port = try node.integer(in: 0...65_535) }
         if let node = members["logLevel"] {
@@ -132,7 +138,7 @@ public struct ServerConfiguration: Sendable {
         return configuration
     }
 
-    /// Applies `CUSTOS_STORE`, `CUSTOS_HOST`, `CUSTOS_PORT` and `CUSTOS_LOG_LEVEL`.
+    /// Applies `CUSTOS_STORE`, `CUSTOS_READ_ONLY`, `CUSTOS_HOST`, `CUSTOS_PORT` and `CUSTOS_LOG_LEVEL`.
     public mutating func applyEnvironment() throws(ConfigError) {
         try applyEnvironment(ProcessInfo.processInfo.environment)
     }
@@ -140,6 +146,13 @@ public struct ServerConfiguration: Sendable {
     /// Applies the variables of `environment`.
     public mutating func applyEnvironment(_ environment: [String: String]) throws(ConfigError) {
         if let value = environment["CUSTOS_STORE"], !value.isEmpty { storePath = value }
+        if let value = environment["CUSTOS_READ_ONLY"], !value.isEmpty {
+            switch value.lowercased() {
+            case "1", "true", "yes": readOnly = true
+            case "0", "false", "no": readOnly = false
+            default: throw ConfigError(file: "CUSTOS_READ_ONLY", line: 1, column: 1, message: "\"\(value)\" is not 1, true, 0 or false")
+            }
+        }
         if let value = environment["CUSTOS_HOST"], !value.isEmpty { host = value }
         if let value = environment["CUSTOS_PORT"], !value.isEmpty {
             guard let port = Int(value), (0...65_535).contains(port) else {

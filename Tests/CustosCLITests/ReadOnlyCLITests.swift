@@ -42,6 +42,20 @@ struct ReadOnlyCLITests {
         #expect(try runCustos(["prove", "inclusion", "--store", store, "--read-only", "--sign", "2"]).status == 64)
     }
 
+    @Test("serve --read-only creates no store and fills none: a missing store is an error, --demo a usage error")
+    func serveReadOnlyRefusals() throws {
+        let folder = TemporaryDirectory("custos-cli-read-only")
+        let missing = folder.file("nothing-here")
+        let served = try runCustos(["serve", "--store", missing, "--read-only", "--port", "0"])
+        #expect(served.status == 66, "\(served.standardError)")
+        #expect(served.standardError.contains("no store at \(missing)"), "\(served.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        let store = try Self.sampleStore(in: folder)
+        let demo = try runCustos(["serve", "--store", store, "--read-only", "--demo", "--port", "0"])
+        #expect(demo.status == 64, "\(demo.standardError)")
+        #expect(demo.standardError.contains("--demo"), "\(demo.standardError)")
+    }
+
     @Test("a user who may read the store but not write it verifies it read-only, and is told what to do when even lock.mdb is not writable")
     func auditorWithoutWriteAccess() throws {
         let folder = TemporaryDirectory("custos-cli-read-only")

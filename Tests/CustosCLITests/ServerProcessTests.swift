@@ -11,8 +11,8 @@ import FoundationNetworking
 @Suite("custos serve, a process on loopback")
 struct ServerProcessTests {
     /// Starts a server on a free port; returns it and the port it printed.
-    private func start(store: String) async throws -> (ChildProcess, Int) {
-        let server = try ChildProcess(["serve", "--store", store, "--port", "0"])
+    private func start(store: String, _ options: [String] = []) async throws -> (ChildProcess, Int) {
+        let server = try ChildProcess(["serve", "--store", store, "--port", "0"] + options)
         for _ in 0..<200 {
             if let range = server.errorSoFar.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 let text = server.errorSoFar[range]
@@ -84,6 +84,31 @@ struct ServerProcessTests {
         let ledger = try Ledger.open(at: store)
         for (seq, hash) in receipts { #expect(try ledger.leafHash(at: seq).hex == hash) }
         #expect(try ledger.verify().isValid)
+    }
+
+    @Test("serve --read-only answers reads, refuses writes with 403 read_only, and sees what another process appends")
+    func readOnlyServer() async throws {
+        let folder = TemporaryDirectory("custos-serve")
+        let store = folder.file("store")
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let key = try makeKey(store, identity: "agent:loader", roles: ["agent", "auditor"])
+        #expect(try runCustos(["append", "--store", store, EventFactory.sampleLines[0]]).status == 0)
+        let (server, port) = try await start(store: store, ["--read-only"])
+        #expect(server.errorSoFar.contains("read-only"), "\(server.errorSoFar)")
+        let (_, health) = try await request(port, "/healthz", key: nil)
+        #expect(health.contains(#""readOnly":true"#) && health.contains(#""entries":1"#), "\(health)")
+        let (status, refusal) = try await request(port, "/v1/events", method: "POST", key: key, body: #"{"kind":"read","inputs":["dataset:x"]}"#)
+        #expect(status == 403 && refusal.contains("read_only"), "\(status) \(refusal)")
+        #expect(try await request(port, "/v1/events/0", key: key).0 == 200)
+        // A writer in another process: the read-only server reads its commits.
+        #expect(try runCustos(["append", "--store", store, EventFactory.sampleLines[1]]).status == 0)
+        #expect(try await request(port, "/v1/events/1", key: key).0 == 200)
+        let (_, later) = try await request(port, "/healthz", key: nil)
+        #expect(later.contains(#""entries":2"#), "\(later)")
+        server.kill(SIGTERM)
+        let result = server.wait()
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(try Ledger.open(at: store).verify().isValid)
     }
 
     @Test("the official OpenLineage Python client emits to the server; the Marquez graph shows its job")

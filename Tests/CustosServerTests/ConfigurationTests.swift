@@ -38,6 +38,19 @@ struct ConfigurationTests {
         #expect(throws: ConfigError.self) { try configuration.applyEnvironment(["CUSTOS_PORT": "http"]) }
     }
 
+    @Test("readOnly comes from the file, then CUSTOS_READ_ONLY; other values are refused")
+    func readOnly() throws {
+        var configuration = try ServerConfiguration.parse("store: /srv/copy\nreadOnly: true\n", file: "custos.yaml")
+        #expect(configuration.readOnly)
+        try configuration.applyEnvironment(["CUSTOS_READ_ONLY": "0"])
+        #expect(!configuration.readOnly)
+        try configuration.applyEnvironment(["CUSTOS_READ_ONLY": "TRUE"])
+        #expect(configuration.readOnly)
+        #expect(!(try ServerConfiguration.parse("store: /srv/live\n", file: "custos.yaml").readOnly))
+        #expect(throws: ConfigError.self) { try configuration.applyEnvironment(["CUSTOS_READ_ONLY": "sometimes"]) }
+        #expect(throws: ConfigError.self) { try ServerConfiguration.parse("readOnly: maybe\n", file: "custos.yaml") }
+    }
+
     @Test("a bad file is refused with its line and what to write")
     func errors() {
         func failure(_ text: String) -> ConfigError? {

@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// Records refused requests (401 and 403) as `access_denied` events, so that an auditor sees
-/// who tried what. The event names the route, the method, the status and the roles needed,
+/// who tried what (on a read-only store, as a log line instead). The event names the route, the method, the status and the roles needed,
 /// never a credential. At most ``ratePerSecond`` a second are written (a burst of
 /// ``burst``), so that a flood of bad requests cannot flood the log; the rest are counted in
 /// `/metrics`.
@@ -42,6 +42,14 @@ final class AccessRecorder: Sendable {
     /// Records one refusal and waits until it is durable (or dropped by the rate limit).
     func record(status: Int, method: String, route: String, principal: Principal?, required: Set<Role>, reason: String) async {
         metrics.accessDenied(status: status)
+        guard !ledger.configuration.readOnly else {
+            // A read-only store takes no event: the log line is the only record.
+            logger.notice("refused request, not recorded: the store is read-only", metadata: [
+                "status": "\(status)", "method": .string(method), "route": .string(route),
+                "identity": .string(principal?.identity.rawValue ?? "-"), "reason": .string(reason),
+            ])
+            return
+        }
         guard take() else {
             metrics.accessDeniedUnrecorded()
             return

@@ -60,6 +60,15 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         APIError(.contentTooLarge, "too_large", "\(what) is over the limit of \(limit)", hint: "split it into smaller requests")
     }
 
+    /// What a read-only server (`custos serve --read-only`) answers to a route that would
+    /// change the store.
+    static func readOnly(_ what: String) -> APIError {
+        APIError(
+            .forbidden, "read_only", "this server serves its store read-only, so \(what) is refused; nothing was written",
+            hint: "send it to a server that writes the store (custos serve without --read-only)"
+        )
+    }
+
     /// The API error for a ledger error, with the status that fits it.
     static func from(_ error: LedgerError) -> APIError {
         switch error {
@@ -79,6 +88,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
             return overloaded
         case .noSigningKey:
             return APIError(.serviceUnavailable, "no_signing_key", "\(error)", hint: "the operator must restore checkpoint.key in the store")
+        case .readOnly:
+            return readOnly("a write to the store")
         case .closed:
             return APIError(.serviceUnavailable, "shutting_down", "the server is shutting down", hint: "retry against a running server")
         default:

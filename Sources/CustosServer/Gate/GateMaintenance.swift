@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 /// What the server does for the gate in the background, every second: records the expiry
-/// of lapsed requests (and announces it), and reads the policy file again when it changed. An
+/// of lapsed requests (and announces it) unless the store is read-only, and reads the policy
+/// file again when it changed. An
 /// invalid new policy is logged with its line and reason, and the one in force stays.
 enum GateMaintenance {
     static func run(_ state: ServerState, interval: Duration = .seconds(1)) async {
@@ -12,12 +13,15 @@ enum GateMaintenance {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
-            do {
-                for expired in try await state.gate.expireLapsed() {
-                    await state.notifier?.announce(expired)
+            // A read-only server records nothing: it shows lapsed requests as expired.
+            if !state.readOnly {
+                do {
+                    for expired in try await state.gate.expireLapsed() {
+                        await state.notifier?.announce(expired)
+                    }
+                } catch {
+                    state.logger.warning("could not record expiries", metadata: ["error": "\(error)"])
                 }
-            } catch {
-                state.logger.warning("could not record expiries", metadata: ["error": "\(error)"])
             }
             guard let path = state.configuration.gatePolicyPath else { continue }
             let current = stamp(of: path)

@@ -54,7 +54,7 @@ enum AdminRoutes {
         }
         routes.add(.get, "/healthz") { _, _ in
             let head = try state.ledger.head()
-            return Reply.json(.object(["status": "ok", "entries": .number(Double(head.size)), "origin": .string(state.ledger.origin)]))
+            return Reply.json(.object(["status": "ok", "entries": .number(Double(head.size)), "origin": .string(state.ledger.origin), "readOnly": .bool(state.readOnly)]))
         }
         routes.add(.get, "/metrics") { _, _ in
             Reply.bytes(state.metrics.render(ledger: state.ledger), contentType: "text/plain; version=0.0.4; charset=utf-8")

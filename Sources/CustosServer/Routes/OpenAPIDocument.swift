@@ -26,9 +26,9 @@ enum OpenAPIDocument {
     }
 
     /// The error answers a route can give, besides its own.
-    private static func errors(_ statuses: [Int], roles: Set<Role>) -> [String: JSONValue] {
+    private static func errors(_ statuses: [Int], of spec: RouteSpec) -> [String: JSONValue] {
         var all = statuses
-        if !roles.isEmpty { all += [401, 403] }
+        if !spec.roles.isEmpty { all += [401, 403] }
         let reasons: [Int: String] = [
             400: "The request is malformed; the body says what to fix. Nothing was written.",
             401: "No credentials, or credentials that do not hold (recorded as an access_denied event).",
@@ -37,7 +37,11 @@ enum OpenAPIDocument {
             415: "The Content-Encoding is not supported.", 422: "The request is well formed but cannot be carried out; the body says why.", 503: "The ledger is overloaded or shutting down; retry (Retry-After).",
         ]
         var result: [String: JSONValue] = [:]
-        for status in all + [503] { result[String(status)] = response(reasons[status] ?? "An error.", ref("Error")) }
+        for status in all + [503] {
+            var reason = reasons[status] ?? "An error."
+            if status == 403 && spec.changesStore { reason += " Also read_only: the server serves its store read-only (custos serve --read-only), and nothing was written." }
+            result[String(status)] = response(reason, ref("Error"))
+        }
         return result
     }
 
@@ -300,7 +304,7 @@ enum OpenAPIDocument {
             "GateToken": object(["token": string, "claims": ref("TokenClaims"), "expiresAt": string], required: ["token", "claims"]),
             "TokenCheck": object(["token": string, "action": string, "resource": string], required: ["token"]),
             "Outcome": object(["succeeded": boolean, "exitStatus": integer, "output": string, "errorOutput": string, "attributes": .object(["type": "object"])], required: ["succeeded"]),
-            "Health": object(["status": string, "entries": integer, "origin": string]),
+            "Health": object(["status": string, "entries": integer, "origin": string, "readOnly": boolean]),
             "EvidenceRequest": object(["framework": .object(["enum": ["soc2", "hipaa"]]), "from": string, "to": string], required: ["framework", "from", "to"]),
             "WhoAmI": object(["identity": string, "roles": strings, "method": string], required: ["identity", "roles"]),
             "DecisionContext": object([
@@ -319,11 +323,12 @@ enum OpenAPIDocument {
                 "summary": .string(operation.summary),
                 "operationId": .string(operation.method + operation.path.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
                 "x-custos-roles": .array(spec.roles.sorted().map { .string($0.rawValue) }),
+                "x-custos-changes-store": .bool(spec.changesStore),
                 "security": spec.roles.isEmpty ? .array([]) : .array([.object(["bearer": .array([])])]),
             ]
             if !operation.parameters.isEmpty { entry["parameters"] = .array(operation.parameters) }
             if let body = operation.body { entry["requestBody"] = body }
-            var responses = errors(operation.errors, roles: spec.roles)
+            var responses = errors(operation.errors, of: spec)
             responses[String(operation.ok.status)] = operation.ok.response
             entry["responses"] = .object(responses)
             var methods = paths[operation.path]?.objectValue ?? [:]

@@ -1,12 +1,22 @@
 public import HTTPTypes
 import Hummingbird
 
-/// One route of the API: method, path (OpenAPI style, `{seq}` for a parameter) and the roles
-/// that may call it. Empty roles: no credentials needed.
+/// One route of the API: method, path (OpenAPI style, `{seq}` for a parameter), the roles
+/// that may call it, and whether it changes the store. Empty roles: no credentials needed.
 public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
     public let method: HTTPRequest.Method
     public let path: String
     public let roles: Set<Role>
+    /// True when the route records events, issues tokens or changes the keys: a read-only
+    /// server (`custos serve --read-only`) refuses it with 403 `read_only`.
+    public let changesStore: Bool
+
+    public init(method: HTTPRequest.Method, path: String, roles: Set<Role>, changesStore: Bool = false) {
+        self.method = method
+        self.path = path
+        self.roles = roles
+        self.changesStore = changesStore
+    }
 
     public var description: String { "\(method.rawValue) \(path)" }
 
@@ -23,7 +33,7 @@ public struct RouteSpec: Sendable, Hashable, CustomStringConvertible {
 /// routes, and the tests walk the whole route-by-role matrix over it.
 public enum RouteTable {
     public static let all: [RouteSpec] = [
-        RouteSpec(method: .post, path: "/v1/events", roles: [.agent]),
+        RouteSpec(method: .post, path: "/v1/events", roles: [.agent], changesStore: true),
         RouteSpec(method: .get, path: "/v1/events", roles: [.auditor]),
         RouteSpec(method: .get, path: "/v1/events/{seq}", roles: [.auditor]),
         RouteSpec(method: .post, path: "/v1/query", roles: [.auditor]),
@@ -34,24 +44,24 @@ public enum RouteTable {
         RouteSpec(method: .get, path: "/v1/proofs/consistency", roles: [.auditor]),
         RouteSpec(method: .post, path: "/v1/verify", roles: [.auditor]),
         RouteSpec(method: .post, path: "/v1/evidence", roles: [.auditor]),
-        RouteSpec(method: .post, path: "/v1/mask", roles: [.agent]),
+        RouteSpec(method: .post, path: "/v1/mask", roles: [.agent], changesStore: true),
         RouteSpec(method: .get, path: "/v1/keys", roles: [.admin]),
-        RouteSpec(method: .post, path: "/v1/keys", roles: [.admin]),
-        RouteSpec(method: .delete, path: "/v1/keys/{id}", roles: [.admin]),
-        RouteSpec(method: .post, path: "/api/v1/lineage", roles: [.agent]),
-        RouteSpec(method: .post, path: "/api/v1/lineage/batch", roles: [.agent]),
+        RouteSpec(method: .post, path: "/v1/keys", roles: [.admin], changesStore: true),
+        RouteSpec(method: .delete, path: "/v1/keys/{id}", roles: [.admin], changesStore: true),
+        RouteSpec(method: .post, path: "/api/v1/lineage", roles: [.agent], changesStore: true),
+        RouteSpec(method: .post, path: "/api/v1/lineage/batch", roles: [.agent], changesStore: true),
         RouteSpec(method: .get, path: "/api/v1/lineage", roles: [.auditor]),
-        RouteSpec(method: .post, path: "/v1/approvals", roles: [.agent]),
+        RouteSpec(method: .post, path: "/v1/approvals", roles: [.agent], changesStore: true),
         RouteSpec(method: .get, path: "/v1/approvals", roles: [.agent, .approver, .auditor]),
         RouteSpec(method: .get, path: "/v1/approvals/{id}", roles: [.agent, .approver, .auditor]),
         RouteSpec(method: .get, path: "/v1/approvals/{id}/wait", roles: [.agent, .approver, .auditor]),
         RouteSpec(method: .get, path: "/v1/approvals/{id}/context", roles: [.approver, .auditor]),
-        RouteSpec(method: .post, path: "/v1/approvals/{id}/approve", roles: [.approver]),
-        RouteSpec(method: .post, path: "/v1/approvals/{id}/deny", roles: [.approver]),
-        RouteSpec(method: .post, path: "/v1/approvals/{id}/revoke", roles: [.agent, .approver, .admin]),
-        RouteSpec(method: .get, path: "/v1/approvals/{id}/token", roles: [.agent]),
-        RouteSpec(method: .post, path: "/v1/approvals/{id}/outcome", roles: [.agent]),
-        RouteSpec(method: .post, path: "/v1/tokens/redeem", roles: [.agent]),
+        RouteSpec(method: .post, path: "/v1/approvals/{id}/approve", roles: [.approver], changesStore: true),
+        RouteSpec(method: .post, path: "/v1/approvals/{id}/deny", roles: [.approver], changesStore: true),
+        RouteSpec(method: .post, path: "/v1/approvals/{id}/revoke", roles: [.agent, .approver, .admin], changesStore: true),
+        RouteSpec(method: .get, path: "/v1/approvals/{id}/token", roles: [.agent], changesStore: true),
+        RouteSpec(method: .post, path: "/v1/approvals/{id}/outcome", roles: [.agent], changesStore: true),
+        RouteSpec(method: .post, path: "/v1/tokens/redeem", roles: [.agent], changesStore: true),
         RouteSpec(method: .post, path: "/v1/tokens/verify", roles: [.agent, .approver, .auditor]),
         RouteSpec(method: .get, path: "/v1/tokens/key", roles: []),
         RouteSpec(method: .get, path: "/v1/whoami", roles: Set(Role.allCases)),
@@ -92,6 +102,8 @@ struct RouteRegistrar {
         let route = spec
         router.on(RouterPath(spec.routerPath), method: method) { request, context in
             try await Self.authorize(route, request, context, state)
+            // After the role check, so that a read-only server answers 401 and 403 as any other.
+            if route.changesStore && state.readOnly { throw APIError.readOnly(route.description) }
             return try await handler(request, context)
         }
     }

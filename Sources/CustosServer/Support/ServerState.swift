@@ -24,6 +24,10 @@ public final class ServerState: Sendable {
     /// Announces requests and decisions to the webhooks; nil without webhooks.
     let notifier: WebhookNotifier?
     let logger: Logger
+    /// True when the store is open read-only (`custos serve --read-only`): routes that would
+    /// change it are refused, refused requests are logged instead of recorded, and lapsed
+    /// requests are shown as expired without their expiry being recorded.
+    public var readOnly: Bool { ledger.configuration.readOnly }
     var limits: ServerConfiguration.Limits { configuration.limits }
     var graph: LineageGraph { LineageGraph(ledger: ledger) }
     var engine: QueryEngine { QueryEngine(ledger: ledger) }
@@ -40,13 +44,18 @@ public final class ServerState: Sendable {
             ratePerSecond: configuration.limits.deniedRecordsPerSecond, burst: configuration.limits.deniedRecordBurst
         )
         let policy = try configuration.maskingPolicyPath.map { try MaskingPolicy.load(contentsOf: $0) } ?? .standard
-        let key = try PseudonymKey.load(from: ledger.path + "/" + PseudonymKey.fileName, createIfMissing: true)
+        // A read-only server creates no file. A store without keys has nothing they made:
+        // keys held in memory only stand in (no pseudonym or token of this store comes from them).
+        let readOnly = ledger.configuration.readOnly
+        let keyPath = ledger.path + "/" + PseudonymKey.fileName
+        let key = readOnly && !SecretFile.exists(keyPath) ? PseudonymKey.random() : try PseudonymKey.load(from: keyPath, createIfMissing: true)
         masker = Masker(policy: policy, key: key)
         var gatePolicy = GatePolicy.standard
         if let path = configuration.gatePolicyPath {
             do { gatePolicy = try GatePolicy.load(contentsOf: path) } catch { throw GateError.invalidPolicy(error) }
         }
-        gate = try Gate(ledger: ledger, policy: gatePolicy, masker: masker, maskingKey: key)
+        let standIn = readOnly && !SecretFile.exists(ledger.path + "/" + GateSigningKey.privateFileName) ? GateSigningKey.generate() : nil
+        gate = try Gate(ledger: ledger, policy: gatePolicy, masker: masker, maskingKey: key, signingKey: standIn)
         notifier = configuration.webhooks.isEmpty ? nil : WebhookNotifier(
             targets: configuration.webhooks, inboxURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)/inbox", logger: logger
         )
