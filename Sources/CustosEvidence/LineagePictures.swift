@@ -59,13 +59,13 @@ struct LineagePictures {
                 if event.inputs.isEmpty { add(Edge(from: event.actor.id.rawValue, relation: kind, to: output.rawValue, flagged: true)) }
             }
         }
-        for input in event.inputs where !input.rawValue.hasPrefix("request:") {
+        for input in event.inputs where !input.hasType("request") {
             var options = TraceOptions(direction: .upstream, maxDepth: 3, maxNodes: 16, view: view)
             options.relations = nil
             guard let trace = try? graph.trace(from: input, options) else { continue }
             for edge in trace.edges { add(Edge(from: edge.from.rawValue, relation: edge.relation, to: edge.to.rawValue, flagged: false)) }
         }
-        let requestID = request.flatMap { try? NodeID($0) } ?? event.inputs.first { $0.rawValue.hasPrefix("request:") }
+        let requestID = request.flatMap { try? NodeID($0) } ?? event.inputs.first { $0.hasType("request") }
         if let requestID {
             let trail = try ledger.withSnapshot { try graph.approvalTrail(of: requestID, view: view, in: $0) }
             if let asked = trail.requestEvent {

@@ -71,7 +71,10 @@ extension ApprovalRequest {
             guard let text = value[key]?.stringValue else { return nil }
             return try time(text)
         }
-        func number(_ key: String, in object: JSONValue? = nil) -> Double { (object ?? value)[key]?.numberValue ?? 0 }
+        // Bounded, so that no answer can make a conversion to an integer trap.
+        func number(_ key: String, in object: JSONValue? = nil) -> Double {
+            ApprovalRequest.bounded((object ?? value)[key]?.numberValue, within: 0...1e15) ?? 0
+        }
         guard let status = ApprovalStatus(rawValue: try text("status")) else { throw .remote(status: 200, message: "unknown status") }
         guard let requester = try? Actor(id: try text("requester"), onBehalfOf: value["onBehalfOf"]?.stringValue) else {
             throw .remote(status: 200, message: "the requester is not an actor")
@@ -84,9 +87,9 @@ extension ApprovalRequest {
         scope = value["scope"]?.arrayValue?.compactMap(\.stringValue) ?? []
         justification = try text("justification")
         maskedPayload = value["payload"]?.stringValue
-        payloadFindings = (value["payloadFindings"]?.objectValue ?? [:]).mapValues { Int($0.numberValue ?? 0) }
+        payloadFindings = (value["payloadFindings"]?.objectValue ?? [:]).mapValues { Int(ApprovalRequest.bounded($0.numberValue, within: 0...1e15) ?? 0) }
         self.rule = rule?["name"]?.stringValue ?? ""
-        ruleLine = Int(rule?["line"]?.numberValue ?? 0)
+        ruleLine = Int(number("line", in: rule))
         decision = rule?["decision"]?.stringValue.flatMap(GatePolicy.Decision.init(rawValue:)) ?? .requireApproval
         requiredApprovals = Int(number("requiredApprovals"))
         eligibleApprovers = value["eligibleApprovers"]?.arrayValue?.compactMap(\.stringValue) ?? []

@@ -76,6 +76,13 @@ public struct ApprovalRequest: Sendable {
         approvedAt.map { Timestamp(microseconds: $0.microseconds + Int64(tokenSeconds * 1_000_000)) }
     }
 
+    /// A stored number brought within `range` (nil for NaN or none): stored JSON may hold any
+    /// number, and converting one out of range to an integer would trap.
+    static func bounded(_ value: Double?, within range: ClosedRange<Double>) -> Double? {
+        guard let value, !value.isNaN else { return nil }
+        return min(max(value, range.lowerBound), range.upperBound)
+    }
+
     /// True when the request has lapsed but no `expire` event says so yet.
     public internal(set) var isLapsed = false
 
@@ -93,10 +100,12 @@ public struct ApprovalRequest: Sendable {
         justification = attributes[GateAttribute.justification]?.stringValue ?? ""
         maskedPayload = attributes[GateAttribute.payload]?.stringValue
         var findings: [String: Int] = [:]
-        for (name, count) in attributes[GateAttribute.payloadFindings]?.objectValue ?? [:] { findings[name] = Int(count.numberValue ?? 0) }
+        for (name, count) in attributes[GateAttribute.payloadFindings]?.objectValue ?? [:] {
+            findings[name] = Int(Self.bounded(count.numberValue, within: 0...1e12) ?? 0)
+        }
         payloadFindings = findings
         rule = attributes[GateAttribute.rule]?.stringValue ?? ""
-        ruleLine = Int(attributes[GateAttribute.ruleLine]?.numberValue ?? 0)
+        ruleLine = Int(Self.bounded(attributes[GateAttribute.ruleLine]?.numberValue, within: 0...1e9) ?? 0)
         decision = attributes[GateAttribute.decision]?.stringValue.flatMap(GatePolicy.Decision.init(rawValue:)) ?? .requireApproval
         requiredApprovals = trail.requiredApprovals
         eligibleApprovers = attributes[GateAttribute.eligible]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -104,7 +113,7 @@ public struct ApprovalRequest: Sendable {
         lineage = attributes[GateAttribute.lineage]
         createdAt = entry.time
         expiresAt = attributes[GateAttribute.expiresAt]?.stringValue.flatMap { Timestamp(rfc3339: $0) } ?? Timestamp(microseconds: .max)
-        tokenSeconds = attributes[GateAttribute.tokenSeconds]?.numberValue ?? 300
+        tokenSeconds = Self.bounded(attributes[GateAttribute.tokenSeconds]?.numberValue, within: 0...GatePolicy.maxDurationSeconds) ?? 300
         requestSeq = entry.seq
         lastSeq = entry.seq
 

@@ -130,7 +130,7 @@ public final class Gate: Sendable {
             guard let kind = try snapshot.termKey(EventKind.request.rawValue) else { return found }
             try snapshot.forEachSeq(in: .kind(kind), within: 0..<snapshot.head.size, newestFirst: true) { seq in
                 let entry = try snapshot.entry(at: seq)
-                guard let id = entry.event.outputs.first(where: { $0.rawValue.hasPrefix("request:") }), entry.event.attributes[GateAttribute.action] != nil else { return true }
+                guard let id = entry.event.outputs.first(where: { $0.hasType("request") }), entry.event.attributes[GateAttribute.action] != nil else { return true }
                 if let requester, entry.event.actor.id != requester, entry.event.actor.onBehalfOf != requester { return true }
                 guard let request = ApprovalRequest(trail: try graph.approvalTrail(of: id, in: snapshot), now: now) else { return true }
                 if status == nil || request.status == status { found.append(request) }
@@ -150,7 +150,7 @@ public final class Gate: Sendable {
         if let kind = try snapshot.termKey(EventKind.request.rawValue) {
             try snapshot.forEachSeq(in: .kind(kind), within: scanned..<size) { seq in
                 let entry = try snapshot.entry(at: seq)
-                if entry.event.attributes[GateAttribute.action] != nil, let id = entry.event.outputs.first(where: { $0.rawValue.hasPrefix("request:") }) { added[id] = seq }
+                if entry.event.attributes[GateAttribute.action] != nil, let id = entry.event.outputs.first(where: { $0.hasType("request") }) { added[id] = seq }
                 return true
             }
         }
@@ -183,17 +183,7 @@ public final class Gate: Sendable {
         let clientEventID = idempotencyKey.map { "gate.request:" + $0 }
         if let clientEventID, let earlier = try existingRequest(clientEventID: clientEventID, actor: actor.id) { return earlier }
         let (policy, masker) = settings.withLock { ($0.policy, $0.masker) }
-        let graph = graph
-        var lineage: NodeTags?
-        let rule = try policy.rule(for: action.name, resource: action.resource) {
-            do {
-                let tags = try graph.tags(of: action.resource)
-                lineage = tags
-                return tags.all
-            } catch LineageError.unknownNode {
-                return []
-            }
-        }
+        let (rule, lineage) = try Self.rule(of: policy, for: action.name, on: action.resource, graph: graph)
         let id = try NodeID("request:" + Self.randomHex(12))
         let now = Timestamp.now()
         let waitSeconds = rule?.waitSeconds ?? policy.defaultWaitSeconds
@@ -202,7 +192,10 @@ public final class Gate: Sendable {
         var automaticReason: String? = rule == nil ? "no rule of \(policy.file) matches \(action.name) on \(action.resource); the gate denies what it is not told to allow" : rule?.reason
         let eligible = rule.map { Array(policy.eligibleApprovers(for: $0)).sorted() } ?? []
         if decision == .requireApproval, let rule, !eligible.isEmpty {
-            let possible = eligible.filter { $0 != actor.id.rawValue && $0 != actor.onBehalfOf?.rawValue && !$0.hasPrefix("agent:") }
+            let possible = eligible.filter {
+                $0 != actor.id.rawValue && $0 != actor.onBehalfOf?.rawValue && $0.utf8.starts(with: "human:".utf8)
+                    && !((try? NodeID($0)).map { policy.isExcluded($0, from: action.name) } ?? false)
+            }
             if possible.count < rule.approvals {
                 decision = .deny
                 automaticReason = "rule \(rule.name) needs \(rule.approvals) approvers, and only \(possible.count) of its approvers are not the requester"
@@ -212,7 +205,7 @@ public final class Gate: Sendable {
         var attributes: [String: JSONValue] = [
             GateAttribute.action: .string(action.name),
             GateAttribute.scope: .array(action.scope.map(JSONValue.string)),
-            GateAttribute.justification: .string(justification),
+            GateAttribute.justification: .string(masker.mask(justification).0),
             GateAttribute.rule: .string(rule?.name ?? "(no rule)"),
             GateAttribute.ruleLine: .number(Double(rule?.line ?? 0)),
             GateAttribute.decision: .string(decision.rawValue),
@@ -266,7 +259,7 @@ public final class Gate: Sendable {
             guard let seq = try snapshot.seq(ofClientEventID: clientEventID, actor: actor) else { return nil }
             let entry = try snapshot.entry(at: seq)
             guard entry.event.kind == .request else { return nil }
-            return entry.event.outputs.first { $0.rawValue.hasPrefix("request:") }
+            return entry.event.outputs.first { $0.hasType("request") }
         }
         return try found.map { try request($0) }
     }
@@ -456,6 +449,10 @@ public final class Gate: Sendable {
         }
         var inputs = [id]
         let target = try resource.map { try NodeID($0) } ?? token.claims.resource
+        if let refusal = try scopeRefusal(of: try request(id), on: target) {
+            try await recordRefusal(GateKind.redeemRefused, of: id, by: actor, reason: refusal)
+            throw GateError.invalidToken(refusal)
+        }
         if !inputs.contains(target) { inputs.append(target) }
         let event = try Event(kind: .execute, actor: actor, inputs: inputs, attributes: [
             GateAttribute.nonce: .string(token.claims.nonce), GateAttribute.action: .string(token.claims.action),
@@ -485,6 +482,8 @@ public final class Gate: Sendable {
         guard state.status == .approved else {
             throw GateError.invalidToken("\(state.id) is \(state.status.rawValue)\(state.statusReason.map { ": \($0)" } ?? "")")
         }
+        let target = try resource.map { try NodeID($0) } ?? token.claims.resource
+        if let refusal = try scopeRefusal(of: state, on: target) { throw GateError.invalidToken(refusal) }
         return (token, state)
     }
 
@@ -493,9 +492,10 @@ public final class Gate: Sendable {
     /// findings counted; neither is stored. Returns them masked, for the caller to pass on.
     @discardableResult
     public func recordOutcome(_ id: NodeID, by actor: Actor, _ report: OutcomeReport) async throws -> RecordedOutcome {
-        var attributes = report.attributes
-        attributes[GateAttribute.succeeded] = .bool(report.succeeded)
         let masker = masker
+        // Free text (an error's description, say) may carry personal data too.
+        var attributes = report.attributes.mapValues { Self.maskingStrings(in: $0, with: masker) }
+        attributes[GateAttribute.succeeded] = .bool(report.succeeded)
         func describe(_ bytes: [UInt8]?, as name: String) -> [UInt8]? {
             guard let bytes else { return nil }
             let (masked, summary) = masker.mask(bytes)
@@ -516,6 +516,48 @@ public final class Gate: Sendable {
     }
 
     // MARK: Internals
+
+    /// `value` with every string in it masked.
+    static func maskingStrings(in value: JSONValue, with masker: Masker) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(masker.mask(text).0)
+        case .array(let items): return .array(items.map { maskingStrings(in: $0, with: masker) })
+        case .object(let members): return .object(members.mapValues { maskingStrings(in: $0, with: masker) })
+        default: return value
+        }
+    }
+
+    /// The rule of `policy` that decides `action` on `resource`, and the resource's tags when
+    /// the rule needed them.
+    static func rule(of policy: GatePolicy, for action: String, on resource: NodeID, graph: LineageGraph) throws -> (GatePolicy.Rule?, NodeTags?) {
+        var lineage: NodeTags?
+        let rule = try policy.rule(for: action, resource: resource) {
+            do {
+                let tags = try graph.tags(of: resource)
+                lineage = tags
+                return tags.all
+            } catch LineageError.unknownNode {
+                return []
+            }
+        }
+        return (rule, lineage)
+    }
+
+    /// Why a token of `request` may not be used on `resource`, or nil when it may. Its scope is
+    /// what the requester asked for; the rule that decided the request governs only what it
+    /// matches. So the policy in force must still put `resource` under that rule, and that
+    /// rule must not deny: otherwise a broad scope (`*`) would reach resources of another rule,
+    /// one that needs more approvals or denies.
+    func scopeRefusal(of request: ApprovalRequest, on resource: NodeID) throws -> String? {
+        let policy = self.policy
+        let (rule, _) = try Self.rule(of: policy, for: request.action, on: resource, graph: graph)
+        guard let rule, rule.name == request.rule else {
+            let name = rule.map { "rule \($0.name)" } ?? "no rule"
+            return "\(resource) falls under \(name) of \(policy.file), and \(request.id) was decided under rule \(request.rule): ask for \(request.action) on \(resource) itself"
+        }
+        if rule.decision == .deny { return "rule \(rule.name) of \(policy.file) now denies \(request.action) on \(resource)" }
+        return nil
+    }
 
     /// Why a refused step was refused, and whether to record the attempt.
     struct Refusal: Sendable {

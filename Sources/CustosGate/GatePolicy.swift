@@ -206,8 +206,12 @@ public struct GatePolicy: Sendable {
         return policy
     }
 
+    /// The longest wait or token lifetime a policy may give: a year.
+    static let maxDurationSeconds = 366.0 * 86_400
+
     private static func positive(_ value: Double, _ node: ConfigNode) throws(ConfigError) -> Double {
         guard value > 0 else { throw node.error("must be longer than zero") }
+        guard value <= maxDurationSeconds else { throw node.error("must be at most 366d") }
         return value
     }
 
@@ -234,7 +238,7 @@ public struct GatePolicy: Sendable {
                 if let close = ConfigError.closest(to: name, in: known) { message += ": did you mean \"\(close)\"?" }
                 throw members.node.error(message)
             }
-            if name.hasPrefix("agent:") { throw members.node.error("an agent can never approve: remove \(name) from approvers") }
+            if name.utf8.starts(with: "agent:".utf8) { throw members.node.error("an agent can never approve: remove \(name) from approvers") }
         }
         let approvals = try members["approvals"]?.integer(in: 1...100) ?? 1
         if decision == .requireApproval, !approvers.isEmpty {

@@ -122,7 +122,7 @@ final class GateWatcher: Sendable {
                 for kind in Self.watchedKinds {
                     guard let key = try snapshot.termKey(kind.rawValue) else { continue }
                     try snapshot.forEachSeq(in: .kind(key), within: seen..<size) { seq in
-                        for input in try snapshot.entry(at: seq).event.inputs where input.rawValue.hasPrefix("request:") { touched.insert(input) }
+                        for input in try snapshot.entry(at: seq).event.inputs where input.hasType("request") { touched.insert(input) }
                         return true
                     }
                 }

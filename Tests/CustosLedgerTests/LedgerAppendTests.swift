@@ -80,6 +80,11 @@ struct LedgerAppendTests {
         _ = try await ledger.append(Event(kind: .read, actor: actor, inputs: [try NodeID("dataset:x")]))
         let report = try ledger.verify()
         #expect(report.isValid, "\(report)")
+        // A node id's type and name split at the colon's byte too.
+        let request = try NodeID("request:\u{301}x")
+        #expect(request.type == "request" && request.hasType("request") && !request.hasType("reques"))
+        #expect(request.name.unicodeScalars.elementsEqual("\u{301}x".unicodeScalars))
+        #expect(try NodeID("dataset:a:b").name == "a:b")
     }
 
     @Test("each entry carries the previous leaf hash; times never go back")

@@ -114,5 +114,5 @@ enum GateConnection {
 
 /// `request:ID`, or the ID alone.
 func requestNode(_ text: String) throws -> NodeID {
-    do { return try NodeID(text.hasPrefix("request:") ? text : "request:" + text) } catch { throw ValidationError("\"\(text)\" is not a request id") }
+    do { return try NodeID(text.utf8.starts(with: "request:".utf8) ? text : "request:" + text) } catch { throw ValidationError("\"\(text)\" is not a request id") }
 }

@@ -25,15 +25,23 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.rawValue = rawValue
     }
 
-    /// The part before the first colon, e.g. `dataset`.
+    /// The part before the first colon, e.g. `dataset`. The colon is found by its byte, as
+    /// validation finds it: a combining mark after it does not hide it (as it would from
+    /// `firstIndex(of: ":")` or `hasPrefix("request:")`, which compare whole characters).
     public var type: Substring {
-        rawValue[..<(rawValue.firstIndex(of: ":") ?? rawValue.endIndex)]
+        guard let colon = rawValue.utf8.firstIndex(of: UInt8(ascii: ":")) else { return rawValue[...] }
+        return Substring(rawValue.unicodeScalars[..<colon])
     }
 
     /// The part after the first colon.
     public var name: Substring {
-        guard let colon = rawValue.firstIndex(of: ":") else { return "" }
-        return rawValue[rawValue.index(after: colon)...]
+        guard let colon = rawValue.utf8.firstIndex(of: UInt8(ascii: ":")) else { return "" }
+        return Substring(rawValue.unicodeScalars[rawValue.utf8.index(after: colon)...])
+    }
+
+    /// True when the type is `type`, compared byte for byte.
+    public func hasType(_ type: String) -> Bool {
+        self.type.utf8.elementsEqual(type.utf8)
     }
 
     public var description: String { rawValue }

@@ -20,7 +20,8 @@ public struct ApprovalTrail: Sendable {
 
     public var requiredApprovals: Int {
         guard case .number(let count)? = requestEvent?.event.attributes["requiredApprovals"], count >= 1 else { return 1 }
-        return Int(count)
+        // Clamped: the value comes from stored JSON, where any number parses.
+        return Int(min(count, 1_000))
     }
 
     /// True when `approver` may never approve this request: the requester, whoever it acted

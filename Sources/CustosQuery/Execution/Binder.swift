@@ -58,7 +58,12 @@ struct Binder {
             case "w": 7 * day
             default: nil
             }
-            if let scale { return Timestamp(microseconds: now.microseconds - amount * scale) }
+            if let scale {
+                let (span, overflow) = amount.multipliedReportingOverflow(by: scale)
+                let (start, before) = now.microseconds.subtractingReportingOverflow(span)
+                guard !overflow, !before else { throw fail("\"\(text)\" reaches before any time this log can hold: ask for less", located) }
+                return Timestamp(microseconds: start)
+            }
         }
         if text.count == 10, let date = Timestamp(dateOrTime: text) {
             return upperBound ? Timestamp(microseconds: date.microseconds + day) : date
@@ -82,7 +87,7 @@ struct Binder {
     func text(_ located: Located<LQLValue>) throws(LQLError) -> String {
         switch located.value {
         case .string(let text), .word(let text), .time(let text), .relativeTime(let text): return text
-        case .number(let number): return number == number.rounded() ? String(Int64(number)) : String(number)
+        case .number(let number): return Int64(exactly: number).map { String($0) } ?? String(number)
         case .parameter(let name): return try parameter(name, located)
         }
     }
@@ -93,15 +98,16 @@ struct Binder {
         var asOf = head
         switch clause.asOf {
         case .checkpoint(let located):
-            let size = try number(located)
-            guard size >= 0, size == size.rounded(), let checkpoint = try ledger.checkpoint(atSize: UInt64(size)) else {
-                throw fail("no signed checkpoint of size \(Int64(size)): `custos checkpoints` lists them", located)
+            let value = try number(located)
+            guard let size = UInt64(exactly: value) else { throw fail("a checkpoint's size is a whole number from 0, not \(value)", located) }
+            guard let checkpoint = try ledger.checkpoint(atSize: size) else {
+                throw fail("no signed checkpoint of size \(size): `custos checkpoints` lists them", located)
             }
             asOf = checkpoint.size
         case .seq(let located):
-            let seq = try number(located)
-            guard seq >= 0, seq == seq.rounded() else { throw fail("a seq is a whole number", located) }
-            asOf = min(head, UInt64(seq) + 1)
+            let value = try number(located)
+            guard let seq = UInt64(exactly: value) else { throw fail("a seq is a whole number from 0, not \(value)", located) }
+            asOf = seq >= head ? head : seq + 1
         case .time(let located):
             let time = try time(located, upperBound: true)
             asOf = try ledger.withSnapshot { try $0.seqRange(for: Timestamp(microseconds: 0)..<time).upperBound }

@@ -133,8 +133,11 @@ struct EventSearch {
         return .all
     }
 
-    private static func narrow(_ range: Range<UInt64>, seq comparison: Comparison, _ value: Double) -> Range<UInt64> {
-        let v = value < 0 ? 0 : UInt64(min(value, Double(UInt64.max / 2)).rounded(.down))
+    private static func narrow(_ range: Range<UInt64>, seq comparison: Comparison, _ number: Double) -> Range<UInt64> {
+        // NaN equals nothing; infinities and huge values behave as the largest seq would.
+        if number.isNaN { return comparison == .notEqual ? range : range.lowerBound..<range.lowerBound }
+        let value = min(max(number, -1), Double(UInt64.max / 2))
+        let v = value < 0 ? 0 : UInt64(value.rounded(.down))
         let fractional = value != value.rounded(.down)
         var lower = range.lowerBound
         var upper = range.upperBound

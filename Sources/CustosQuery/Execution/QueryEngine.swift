@@ -19,11 +19,16 @@ public struct QueryOptions: Sendable {
     /// Read the log as it stood at this size (a checkpoint's, say) when the query names no
     /// AS OF; nil reads the whole log.
     public var asOfSize: UInt64?
+    /// The deepest a TRACE or PATHS may go, whatever its DEPTH says (a deeper one is cut there,
+    /// and says so).
+    public var maxDepth: Int
 
     public init(
         parameters: [String: String] = [:], defaultLimit: Int = 1_000, maxRows: Int = 100_000,
-        maxScannedEvents: Int = 5_000_000, timeLimitSeconds: Double = 30, now: Timestamp = .now(), asOfSize: UInt64? = nil
+        maxScannedEvents: Int = 5_000_000, timeLimitSeconds: Double = 30, now: Timestamp = .now(), asOfSize: UInt64? = nil,
+        maxDepth: Int = 1_000
     ) {
+        self.maxDepth = maxDepth
         self.asOfSize = asOfSize
         self.parameters = parameters
         self.defaultLimit = defaultLimit
@@ -69,7 +74,7 @@ public struct QueryEngine: Sendable {
         let view = try binder.view(trace.view, ledger: ledger).view
         let limit = limit(trace.limit, options)
         let traced = try positioned(trace.start, binder) { try graph.trace(from: start, TraceOptions(
-            direction: trace.direction, maxDepth: trace.depth ?? 10, relations: trace.through.map(Set.init),
+            direction: trace.direction, maxDepth: min(trace.depth ?? 10, options.maxDepth), relations: trace.through.map(Set.init),
             nodeTypes: trace.only.map(Set.init), maxNodes: limit, view: view
         )) }
         var result = QueryResult(
@@ -99,7 +104,7 @@ public struct QueryEngine: Sendable {
         let anchor: Located<LQLValue>? = if case .node(let located) = paths.from { located } else { nil }
         let found = try positioned(anchor, binder) {
             try graph.paths(from: from, to: to, PathOptions(
-                avoiding: Set(paths.avoiding), through: Set(paths.through), maxDepth: paths.depth ?? 20,
+                avoiding: Set(paths.avoiding), through: Set(paths.through), maxDepth: min(paths.depth ?? 20, options.maxDepth),
                 maxPaths: limit(paths.limit, options), view: view
             ))
         }

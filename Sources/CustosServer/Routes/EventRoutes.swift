@@ -201,7 +201,7 @@ enum EventRoutes {
     /// decision around those checks.
     static func refuseGateEvents(_ event: Event) throws {
         guard gateKinds.contains(event.kind) else { return }
-        if (event.inputs + event.outputs).contains(where: { $0.rawValue.hasPrefix("request:") }) {
+        if (event.inputs + event.outputs).contains(where: { $0.hasType("request") }) {
             throw APIError(
                 .forbidden, "gate_event", "\(event.kind) events about request: nodes are recorded by the approval gate only",
                 hint: "use POST /v1/approvals and /v1/approvals/{id}/approve|deny|revoke; docs/GATE.md"
@@ -231,7 +231,8 @@ enum EventRoutes {
     /// Entries after `after` (exclusive; from the start without it), at most `limit`, as NDJSON,
     /// streamed a page at a time.
     static func list(_ request: Request, _ state: ServerState) throws -> Response {
-        let after = try request.integer("after", in: -1...Int.max)
+        // Int.max - 1 at most, so that the next seq (after + 1) cannot overflow.
+        let after = try request.integer("after", in: -1...(Int.max - 1))
         let limit = try request.integer("limit", in: 1...state.limits.maxListEntries) ?? 1_000
         let size = try state.ledger.head().size
         let start = UInt64(max(0, (after ?? -1) + 1))

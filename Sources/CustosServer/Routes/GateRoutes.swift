@@ -205,7 +205,7 @@ enum GateRoutes {
     static func requestID(_ context: CustosRequestContext) throws -> NodeID {
         guard let text = context.parameters.get("id"), !text.isEmpty else { throw APIError.badRequest("invalid_parameter", "the request id is missing") }
         let decoded = text.removingPercentEncoding ?? text
-        guard let id = try? NodeID(decoded.hasPrefix("request:") ? decoded : "request:" + decoded) else {
+        guard let id = try? NodeID(decoded.utf8.starts(with: "request:".utf8) ? decoded : "request:" + decoded) else {
             throw APIError.badRequest("invalid_parameter", "\"\(decoded)\" is not a request id")
         }
         return id

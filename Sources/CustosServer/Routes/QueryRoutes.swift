@@ -34,7 +34,8 @@ enum QueryRoutes {
         guard format == "json" || format == "ndjson" else { throw APIError.badRequest("invalid_query", "format must be json or ndjson") }
         let limits = state.limits
         let options = QueryOptions(
-            parameters: parameters, defaultLimit: min(1_000, limits.maxQueryRows), maxRows: limits.maxQueryRows, timeLimitSeconds: limits.queryTimeoutSeconds
+            parameters: parameters, defaultLimit: min(1_000, limits.maxQueryRows), maxRows: limits.maxQueryRows, timeLimitSeconds: limits.queryTimeoutSeconds,
+            maxDepth: limits.maxTraceDepth
         )
         let result = try state.engine.run(text, options: options)
         state.metrics.query(result.statement)

@@ -15,12 +15,14 @@ struct QueryParameters {
         parameters[Substring(name)].flatMap { $0.isEmpty ? nil : String($0) }
     }
 
+    static let hint = "fix the query parameter; GET /openapi.json describes each route's parameters"
+
     /// A parameter as an integer in `range`, or nil when absent.
     func integer(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
         guard let text = text(name) else { return nil }
-        guard let value = Int(text) else { throw APIError.badRequest("invalid_parameter", "\(name) must be a whole number, not \"\(text)\"") }
+        guard let value = Int(text) else { throw APIError.badRequest("invalid_parameter", "\(name) must be a whole number, not \"\(text)\"", hint: Self.hint) }
         if let range, !range.contains(value) {
-            throw APIError.badRequest("invalid_parameter", "\(name) must be from \(range.lowerBound) to \(range.upperBound), not \(value)")
+            throw APIError.badRequest("invalid_parameter", "\(name) must be from \(range.lowerBound) to \(range.upperBound), not \(value)", hint: Self.hint)
         }
         return value
     }
@@ -30,7 +32,7 @@ struct QueryParameters {
         switch text(name) {
         case nil, "false": return false
         case "true": return true
-        case let other?: throw APIError.badRequest("invalid_parameter", "\(name) must be true or false, not \"\(other)\"")
+        case let other?: throw APIError.badRequest("invalid_parameter", "\(name) must be true or false, not \"\(other)\"", hint: Self.hint)
         }
     }
 }

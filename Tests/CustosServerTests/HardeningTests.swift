@@ -1,0 +1,66 @@
+import CustosLedger
+import CustosServer
+import CustosTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("Server: inputs at the edges of their types get a 4xx, never a crash")
+struct HardeningTests {
+    @Test("GET /v1/events with after at Int.max is refused; one below is an empty page")
+    func listingAfterTheLargestSeq() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.application.test(.router) { client in
+            let refused = try await client.execute(uri: "/v1/events?after=9223372036854775807", method: .get, headers: ServerFixture.headers(key: fixture.key(.auditor)))
+            #expect(refused.status == .badRequest, "\(refused.text)")
+            #expect(refused.json?["error"]?["hint"]?.stringValue?.contains("openapi") == true, "\(refused.text)")
+            let empty = try await client.execute(uri: "/v1/events?after=9223372036854775806", method: .get, headers: ServerFixture.headers(key: fixture.key(.auditor)))
+            #expect(empty.status == .ok && empty.text.isEmpty, "\(empty.text)")
+        }
+    }
+
+    @Test("LQL numbers and times past what an integer holds: 400 invalid_query, or an empty answer")
+    func queryNumbersAtTheEdges() async throws {
+        let fixture = try await ServerFixture()
+        _ = try await fixture.ledger.append(Event(kind: .transform, actor: .agent("etl"), inputs: [NodeID("dataset:a")], outputs: [NodeID("dataset:b")]))
+        try await fixture.application.test(.router) { client in
+            func query(_ text: String, _ parameters: [String: String] = [:]) async throws -> TestResponse {
+                let body = JSONValue.object(["query": .string(text), "params": .object(parameters.mapValues { .string($0) })])
+                return try await client.execute(uri: "/v1/query", method: .post, headers: ServerFixture.headers(key: fixture.key(.auditor)), body: ByteBuffer(string: body.description))
+            }
+            for refused in [
+                "EVENTS SINCE -200000000d", "EVENTS SINCE -9223372036854775807w", "EVENTS AS OF CHECKPOINT 100000000000000000000",
+                "EVENTS AS OF SEQ 100000000000000000000", "EVENTS AS OF SEQ -1",
+            ] {
+                let answer = try await query(refused)
+                #expect(answer.status == .badRequest, "\(refused): \(answer.text)")
+                #expect(answer.json?["error"]?["code"] == .string("invalid_query"), "\(refused): \(answer.text)")
+            }
+            #expect(try await query("EVENTS AS OF CHECKPOINT $n", ["n": "nan"]).status == .badRequest)
+            for empty in ["EVENTS WHERE kind = 100000000000000000000", "EVENTS WHERE seq = $s"] {
+                let answer = try await query(empty, ["s": "nan"])
+                #expect(answer.status == .ok && answer.json?["count"] == .number(0), "\(empty): \(answer.text)")
+            }
+            #expect(try await query("EVENTS WHERE seq != $s", ["s": "nan"]).json?["count"] == .number(1))
+            #expect(try await query("EVENTS WHERE seq < $s", ["s": "inf"]).json?["count"] == .number(1))
+            let deep = try await query(#"TRACE UPSTREAM FROM "dataset:b" DEPTH 1000000000"#)
+            #expect(deep.status == .ok && deep.text.contains("dataset:a"), "\(deep.text)")
+        }
+    }
+
+    @Test("a gate event whose request: node hides its colon behind a combining mark is refused, and nothing is written")
+    func forgedRequestNode() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.application.test(.router) { client in
+            let forged = try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: fixture.key(.agent)),
+                body: ByteBuffer(string: #"{"kind":"request","inputs":["dataset:x"],"outputs":["request:\u0301x"],"attributes":{"action":"export","requiredApprovals":1e300}}"#)
+            )
+            #expect(forged.status == .forbidden, "\(forged.text)")
+            #expect(forged.json?["error"]?["code"] == .string("gate_event"), "\(forged.text)")
+        }
+        #expect(try fixture.ledger.head().size == 0)
+    }
+}
