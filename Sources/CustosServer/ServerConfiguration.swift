@@ -95,7 +95,10 @@ public struct ServerConfiguration: Sendable {
             configuration.logLevel = level
         }
         if let node = members["limits"] {
-            let limits = try node.members(allowed: ["maxBodyBytes", "maxBatchEvents", "queryTimeout", "maxQueryRows", "maxTraceDepth", "maxTraceNodes", "maxListEntries"])
+            let limits = try node.members(allowed: [
+                "maxBodyBytes", "maxBatchEvents", "queryTimeout", "maxQueryRows", "maxTraceDepth", "maxTraceNodes", "maxListEntries",
+                "deniedRecordsPerSecond", "deniedRecordBurst",
+            ])
             if let value = limits["maxBodyBytes"] { configuration.limits.maxBodyBytes = try value.integer(in: 1_024...(1 << 30)) }
             if let value = limits["maxBatchEvents"] { configuration.limits.maxBatchEvents = try value.integer(in: 1...100_000) }
             if let value = limits["queryTimeout"] { configuration.limits.queryTimeoutSeconds = try value.duration() }
@@ -103,6 +106,8 @@ public struct ServerConfiguration: Sendable {
             if let value = limits["maxTraceDepth"] { configuration.limits.maxTraceDepth = try value.integer(in: 1...1_000) }
             if let value = limits["maxTraceNodes"] { configuration.limits.maxTraceNodes = try value.integer(in: 1...1_000_000) }
             if let value = limits["maxListEntries"] { configuration.limits.maxListEntries = try value.integer(in: 1...1_000_000) }
+            if let value = limits["deniedRecordsPerSecond"] { configuration.limits.deniedRecordsPerSecond = Double(try value.integer(in: 0...10_000)) }
+            if let value = limits["deniedRecordBurst"] { configuration.limits.deniedRecordBurst = Double(try value.integer(in: 0...100_000)) }
         }
         if let node = members["auth"] {
             let auth = try node.members(allowed: ["metricsNeedKey", "jwt"])

@@ -51,6 +51,12 @@ struct ConfigurationTests {
         #expect(throws: ConfigError.self) { try ServerConfiguration.parse("readOnly: maybe\n", file: "custos.yaml") }
     }
 
+    @Test("the limits on recording refused requests, as docs/API.md lists them")
+    func deniedRecordLimits() throws {
+        let configuration = try ServerConfiguration.parse("limits:\n  deniedRecordsPerSecond: 5\n  deniedRecordBurst: 7\n", file: "custos.yaml")
+        #expect(configuration.limits.deniedRecordsPerSecond == 5 && configuration.limits.deniedRecordBurst == 7)
+    }
+
     @Test("a bad file is refused with its line and what to write")
     func errors() {
         func failure(_ text: String) -> ConfigError? {

@@ -1,5 +1,5 @@
 import CustosLedger
-import CustosServer
+@testable import CustosServer
 import CustosTestSupport
 import Foundation
 import HTTPTypes
@@ -48,6 +48,43 @@ struct HardeningTests {
             let deep = try await query(#"TRACE UPSTREAM FROM "dataset:b" DEPTH 1000000000"#)
             #expect(deep.status == .ok && deep.text.contains("dataset:a"), "\(deep.text)")
         }
+    }
+
+    @Test("COUNT returns no more groups than maxQueryRows, and says the counts are cut")
+    func countGroupsAreCapped() async throws {
+        let fixture = try await ServerFixture { $0.limits.maxQueryRows = 3 }
+        _ = try await fixture.ledger.append(contentsOf: (0..<10).map { index in
+            try Event(kind: .read, actor: .agent("etl"), inputs: [NodeID("dataset:a")], attributes: ["id": .number(Double(index))])
+        })
+        try await fixture.application.test(.router) { client in
+            let body = #"{"query":"COUNT EVENTS BY attributes.id"}"#
+            let answer = try await client.execute(uri: "/v1/query", method: .post, headers: ServerFixture.headers(key: fixture.key(.auditor)), body: ByteBuffer(string: body))
+            #expect(answer.status == .ok, "\(answer.text)")
+            #expect(answer.json?["rows"]?.arrayValue?.count == 3, "\(answer.text)")
+            #expect(answer.json?["truncated"]?.stringValue?.contains("more than 3 groups") == true, "\(answer.text)")
+            let few = try await client.execute(
+                uri: "/v1/query", method: .post, headers: ServerFixture.headers(key: fixture.key(.auditor)), body: ByteBuffer(string: #"{"query":"COUNT EVENTS BY kind"}"#)
+            )
+            #expect(few.json?["truncated"] == .bool(false), "\(few.text)")
+        }
+    }
+
+    @Test("at most two verifications run at once; a third is told to retry, and a slot frees when one ends")
+    func verificationsAreLimited() async throws {
+        let fixture = try await ServerFixture()
+        #expect(fixture.state.startVerification() && fixture.state.startVerification())
+        try await fixture.application.test(.router) { client in
+            let busy = try await client.execute(uri: "/v1/verify", method: .post, headers: ServerFixture.headers(key: fixture.key(.auditor)))
+            #expect(busy.status == .serviceUnavailable, "\(busy.text)")
+            #expect(busy.headers[.retryAfter] == "5")
+            fixture.state.endVerification()
+            let ran = try await client.execute(uri: "/v1/verify", method: .post, headers: ServerFixture.headers(key: fixture.key(.auditor)))
+            #expect(ran.status == .ok && ran.text.contains(#""valid":true"#), "\(ran.text)")
+        }
+        // The run above gave its slot back: one is free again besides the one still taken.
+        try await waitUntil { fixture.state.startVerification() }
+        fixture.state.endVerification()
+        fixture.state.endVerification()
     }
 
     @Test("a gate event whose request: node hides its colon behind a combining mark is refused, and nothing is written")

@@ -68,8 +68,9 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= limits.maxDepth else { throw error("nesting deeper than \(limits.maxDepth) levels") }
         position += 1  // {
-        // Most objects in events are small; starting with room for a few saves the regrowths.
-        var members = [String: JSONValue](minimumCapacity: 6)
+        // No room reserved ahead: `{}` then costs nothing, and a body of many small objects
+        // (`[{},{},…]`) takes memory in proportion to what it holds, not six members' room each.
+        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             position += 1

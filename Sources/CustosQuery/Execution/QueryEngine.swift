@@ -164,11 +164,17 @@ public struct QueryEngine: Sendable {
         let (_, seqs, _) = try binder.view(count.view, ledger: ledger)
         let search = EventSearch(binder: binder, conditions: count.conditions)
         var counts: [[JSONValue]: Int] = [:]
+        var tooManyGroups = false
         let (plan, stopped) = try search.run(
             ledger: ledger, seqs: seqs, newestFirst: false,
             budget: SearchBudget(maxScanned: options.maxScannedEvents, seconds: options.timeLimitSeconds)
         ) { fields in
             let key = try count.groups.map { try Self.group($0, &fields) }
+            // The groups are the rows: no more of them than any query may return.
+            if counts[key] == nil && counts.count >= options.maxRows {
+                tooManyGroups = true
+                return false
+            }
             counts[key, default: 0] += 1
             return true
         }
@@ -176,7 +182,9 @@ public struct QueryEngine: Sendable {
             lhs.key.map(\.description).lexicographicallyPrecedes(rhs.key.map(\.description))
         }.map { $0.key + [.number(Double($0.value))] }
         var result = QueryResult(statement: "COUNT", columns: count.groups.map(\.description) + ["count"], rows: rows, plan: plan)
-        result.truncation = stopped
+        result.truncation = tooManyGroups
+            ? "more than \(options.maxRows) groups, the most rows a query may return: the counts cover only the events read before that; group by fewer values"
+            : stopped
         return result
     }
 

@@ -79,7 +79,7 @@ enum AdminRoutes {
             guard let format = InputFormat(rawValue: text) else { throw APIError.badRequest("invalid_parameter", "format must be auto, text, json or kv") }
             return format
         } ?? .auto
-        let record = request.text("record") == "true"
+        let record = try request.boolean("record")
         var nodes: (NodeID, NodeID)?
         if record {
             guard let input = request.text("input"), let output = request.text("output") else {

@@ -110,7 +110,7 @@ enum OpenAPIDocument {
             ok: (200, response("The proof document.", ref("ProofDocument")))
         ),
         Operation(
-            method: "post", path: "/v1/verify", summary: "Verify the whole log; progress lines, then the report, as NDJSON.",
+            method: "post", path: "/v1/verify", summary: "Verify the whole log; progress lines, then the report, as NDJSON. At most two run at once; another answers 503 overloaded (Retry-After).",
             body: .object(["required": false, "content": content(ref("VerifyRequest"))]),
             ok: (200, response("{\"progress\": {\"done\", \"total\"}} lines, then {\"report\": {...}} or {\"error\": {...}}.", .object(["type": "string"]), type: "application/x-ndjson"))
         ),

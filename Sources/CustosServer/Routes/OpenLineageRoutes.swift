@@ -57,7 +57,7 @@ enum OpenLineageRoutes {
         }
         let node: NodeID
         do { node = try NodeID(nodeText) } catch { throw APIError.badRequest("invalid_parameter", "nodeId: \(error)") }
-        let depth = try request.integer("depth", in: 1...state.limits.maxTraceDepth) ?? 20
+        let depth = try request.integer("depth", in: 1...state.limits.maxTraceDepth) ?? min(20, state.limits.maxTraceDepth)
         var edges = Set<LineageEdge>()
         var nodes: Set<NodeID> = [node]
         do {

@@ -76,7 +76,14 @@ enum ProofRoutes {
         }
         let ledger = state.ledger
         let finalOptions = options
+        // Each run reads the whole log on every core: a few at once, the rest told to retry.
+        guard state.startVerification() else {
+            var busy = APIError(.serviceUnavailable, "overloaded", "\(ServerState.maxVerifications) verifications are running already", hint: "retry when one has finished")
+            busy.extraHeaders[.retryAfter] = "5"
+            throw busy
+        }
         Thread.detachNewThread {
+            defer { state.endVerification() }
             do {
                 let report = try ledger.verify(finalOptions)
                 continuation.yield(.object(["report": report.jsonValue]))

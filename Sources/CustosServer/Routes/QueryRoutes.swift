@@ -61,7 +61,7 @@ enum QueryRoutes {
         }
         let limits = state.limits
         var options = TraceOptions(direction: direction)
-        options.maxDepth = try query.integer("depth", in: 1...limits.maxTraceDepth) ?? 10
+        options.maxDepth = try query.integer("depth", in: 1...limits.maxTraceDepth) ?? min(10, limits.maxTraceDepth)
         options.maxNodes = try query.integer("limit", in: 1...limits.maxTraceNodes) ?? min(1_000, limits.maxTraceNodes)
         if let relations = query.text("relations") { options.relations = Set(relations.split(separator: ",").map(String.init)) }
         if let types = query.text("types") { options.nodeTypes = Set(types.split(separator: ",").map(String.init)) }

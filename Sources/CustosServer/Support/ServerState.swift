@@ -9,6 +9,7 @@ import HTTPTypes
 import Hummingbird
 public import Logging
 import NIOCore
+import Synchronization
 
 /// Everything the handlers share: the ledger, the credentials, the limits, the metrics.
 public final class ServerState: Sendable {
@@ -29,6 +30,23 @@ public final class ServerState: Sendable {
     /// requests are shown as expired without their expiry being recorded.
     public var readOnly: Bool { ledger.configuration.readOnly }
     var limits: ServerConfiguration.Limits { configuration.limits }
+    /// Full verifications running now (`POST /v1/verify`); each reads the whole log.
+    private let verifications = Mutex(0)
+    /// At most this many run at once; more answer 503.
+    static let maxVerifications = 2
+
+    /// Takes a verification slot; false when all are taken.
+    func startVerification() -> Bool {
+        verifications.withLock { running in
+            guard running < Self.maxVerifications else { return false }
+            running += 1
+            return true
+        }
+    }
+
+    func endVerification() {
+        verifications.withLock { $0 -= 1 }
+    }
     var graph: LineageGraph { LineageGraph(ledger: ledger) }
     var engine: QueryEngine { QueryEngine(ledger: ledger) }
 
