@@ -26,6 +26,7 @@ import Foundation
 ///     identityClaim: email     # default sub
 ///     identityType: human      # for identities without a type prefix
 ///     rolesClaim: roles
+///     onBehalfOfClaim: owner   # whom the holder acts for (optional)
 /// masking:
 ///   policy: /etc/custos/masking.yaml
 /// ```
@@ -113,7 +114,7 @@ public struct ServerConfiguration: Sendable {
             let auth = try node.members(allowed: ["metricsNeedKey", "jwt"])
             if let value = auth["metricsNeedKey"] { configuration.metricsNeedKey = try value.bool() }
             if let jwtNode = auth["jwt"] {
-                let jwt = try jwtNode.members(allowed: ["issuer", "audience", "jwks", "identityClaim", "identityType", "rolesClaim", "leeway"])
+                let jwt = try jwtNode.members(allowed: ["issuer", "audience", "jwks", "identityClaim", "identityType", "rolesClaim", "onBehalfOfClaim", "leeway"])
                 var settings = JWTAuthenticator.Settings(
                     issuer: try jwt.required("issuer").string(), audience: try jwt.required("audience").string(), jwksPath: try jwt.required("jwks").string()
                 )
@@ -124,6 +125,7 @@ public struct ServerConfiguration: Sendable {
                     settings.identityType = type
                 }
                 if let value = jwt["rolesClaim"] { settings.rolesClaim = try value.string() }
+                if let value = jwt["onBehalfOfClaim"] { settings.onBehalfOfClaim = try value.string() }
                 if let value = jwt["leeway"] { settings.leeway = try value.duration() }
                 configuration.jwt = settings
             }

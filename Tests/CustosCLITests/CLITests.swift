@@ -193,4 +193,18 @@ struct CLITests {
         #expect(try downstream() == ["dataset:b", "dataset:c", "dataset:d"])
         await ledger.close()
     }
+
+    @Test("keys create --on-behalf-of binds an owner to the key; keys list shows it; the key's own identity is refused as its owner")
+    func keyOwner() throws {
+        let folder = TemporaryDirectory("custos-cli-keys")
+        let store = folder.file("store")
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let created = try runCustos(["keys", "create", "--store", store, "--identity", "agent:bot", "--role", "agent", "--on-behalf-of", "human:ann@example.com"])
+        #expect(created.status == 0, "\(created.standardError)")
+        #expect(created.standardError.contains("on behalf of human:ann@example.com"), "\(created.standardError)")
+        let listed = try runCustos(["keys", "list", "--store", store])
+        #expect(listed.standardOutput.contains("agent:bot  on behalf of human:ann@example.com"), "\(listed.standardOutput)")
+        let selfOwned = try runCustos(["keys", "create", "--store", store, "--identity", "agent:bot", "--role", "agent", "--on-behalf-of", "agent:bot"])
+        #expect(selfOwned.status != 0 && selfOwned.standardError.contains("other than the key's own"), "\(selfOwned.standardError)")
+    }
 }

@@ -13,7 +13,12 @@ struct KeysCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a key and print it, once: it is not kept.",
-            discussion: "custos keys create --identity agent:etl-bot --role agent\ncustos keys create --identity human:ann@example.com --role auditor --role approver"
+            discussion: """
+                custos keys create --identity agent:etl-bot --role agent --on-behalf-of human:ann@example.com
+                custos keys create --identity human:ann@example.com --role auditor --role approver
+                With --on-behalf-of, everything done with the key names whom it acts for, a body cannot \
+                say otherwise, and the approval gate never lets that identity approve the key's requests.
+                """
         )
         @OptionGroup var storeOptions: StoreOptions
         @Option(help: ArgumentHelp("Who the key stands for: a human:, agent: or service: id.", valueName: "id"))
@@ -22,6 +27,8 @@ struct KeysCommand: AsyncParsableCommand {
         var role: [String]
         @Option(help: "A note for people listing keys.")
         var description: String = ""
+        @Option(name: .customLong("on-behalf-of"), help: ArgumentHelp("Whom the key acts for (an agent's owner): a human:, agent: or service: id.", valueName: "id"))
+        var onBehalfOf: String?
         @Flag(help: "Print the key's record as JSON, with the key.")
         var json = false
 
@@ -34,14 +41,17 @@ struct KeysCommand: AsyncParsableCommand {
                     roles.formUnion(parsed)
                 }
                 let node = try NodeID(identity)
-                let created = try APIKeyStore(storePath: storeOptions.path).create(identity: node, roles: roles, description: description)
+                let owner = try onBehalfOf.map { try NodeID($0) }
+                let created = try APIKeyStore(storePath: storeOptions.path).create(identity: node, roles: roles, description: description, onBehalfOf: owner)
                 if json {
                     Terminal.standardOutput.writeLine(JSONValue.object([
                         "id": .string(created.record.id), "identity": .string(node.rawValue), "roles": .array(roles.sorted().map { .string($0.rawValue) }), "key": .string(created.key),
+                        "onBehalfOf": owner.map { .string($0.rawValue) } ?? .null,
                     ]).description)
                 } else {
                     Terminal.standardOutput.writeLine(created.key)
-                    Terminal.standardError.writeLine("custos: key \(created.record.id) for \(node) (\(roles.sorted().map(\.rawValue).joined(separator: ", "))). It is shown only now: keep it secret; send it as Authorization: Bearer <key>.")
+                    let acting = owner.map { ", on behalf of \($0)" } ?? ""
+                    Terminal.standardError.writeLine("custos: key \(created.record.id) for \(node)\(acting) (\(roles.sorted().map(\.rawValue).joined(separator: ", "))). It is shown only now: keep it secret; send it as Authorization: Bearer <key>.")
                 }
                 Terminal.standardOutput.flush()
             }
@@ -57,7 +67,8 @@ struct KeysCommand: AsyncParsableCommand {
                 let records = try APIKeyStore(storePath: storeOptions.path).list()
                 for record in records {
                     let state = record.revoked.map { "revoked \($0)" } ?? "active"
-                    Terminal.standardOutput.writeLine("\(record.id)  \(record.identity)  \(record.roles.sorted().map(\.rawValue).joined(separator: ","))  created \(record.created)  \(state)  \(record.description)")
+                    let acting = record.onBehalfOf.map { "  on behalf of \($0)" } ?? ""
+                    Terminal.standardOutput.writeLine("\(record.id)  \(record.identity)\(acting)  \(record.roles.sorted().map(\.rawValue).joined(separator: ","))  created \(record.created)  \(state)  \(record.description)")
                 }
                 if records.isEmpty { Terminal.standardOutput.writeLine("(no keys: custos keys create --identity … --role …)") }
                 Terminal.standardOutput.flush()

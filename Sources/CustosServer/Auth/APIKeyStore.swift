@@ -21,6 +21,8 @@ public final class APIKeyStore: Sendable {
         public let created: String
         public var revoked: String?
         public let description: String
+        /// Whom the key acts for, when it was made for someone (an agent's owner, say).
+        public var onBehalfOf: NodeID? = nil
     }
 
     /// Why a key cannot be created or the file read.
@@ -53,7 +55,7 @@ public final class APIKeyStore: Sendable {
         reloadIfChanged()
         guard let record = state.withLock({ $0.records[id] }), record.revoked == nil else { return nil }
         guard Self.hashes(key, to: record.sha256) else { return nil }
-        return Principal(identity: record.identity, roles: record.roles, method: .apiKey, keyID: record.id)
+        return Principal(identity: record.identity, roles: record.roles, method: .apiKey, keyID: record.id, onBehalfOf: record.onBehalfOf)
     }
 
     /// The id of a key of the form `custos_<8 bytes>_<secret>`, read from its UTF-8 (every
@@ -78,12 +80,18 @@ public final class APIKeyStore: Sendable {
 
     // MARK: Managing keys
 
-    /// Makes a key for `identity` with `roles`; returns its record and the key text, which is
-    /// shown once and never kept.
-    public func create(identity: NodeID, roles: Set<Role>, description: String = "") throws(Failure) -> (record: Record, key: String) {
+    /// Makes a key for `identity` with `roles`, acting for `onBehalfOf` when given (then every
+    /// event and request made with it names that identity, which the gate never lets approve
+    /// them); returns its record and the key text, which is shown once and never kept.
+    public func create(identity: NodeID, roles: Set<Role>, description: String = "", onBehalfOf: NodeID? = nil) throws(Failure) -> (record: Record, key: String) {
         guard !roles.isEmpty else { throw Failure(message: "a key needs at least one role: agent, approver, auditor or admin") }
-        guard identity.type == "human" || identity.type == "agent" || identity.type == "service" else {
+        guard Self.isActorID(identity) else {
             throw Failure(message: "the identity must be a human:, agent: or service: id, not \(identity)")
+        }
+        if let onBehalfOf {
+            guard Self.isActorID(onBehalfOf), onBehalfOf != identity else {
+                throw Failure(message: "on behalf of must be a human:, agent: or service: id other than the key's own, not \(onBehalfOf)")
+            }
         }
         try load()
         var id = ""
@@ -93,9 +101,16 @@ public final class APIKeyStore: Sendable {
         let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "=", with: "")
         let key = "\(Self.prefix)\(id)_\(secret)"
-        let record = Record(id: id, identity: identity, roles: roles, sha256: Self.hash(key), created: Timestamp.now().description, revoked: nil, description: description)
+        let record = Record(
+            id: id, identity: identity, roles: roles, sha256: Self.hash(key), created: Timestamp.now().description, revoked: nil,
+            description: description, onBehalfOf: onBehalfOf
+        )
         try update { $0[id] = record }
         return (record, key)
+    }
+
+    private static func isActorID(_ id: NodeID) -> Bool {
+        id.hasType("human") || id.hasType("agent") || id.hasType("service")
     }
 
     /// Revokes a key; false when there is no such key.
@@ -159,12 +174,14 @@ public final class APIKeyStore: Sendable {
 
     private static func encode(_ records: [String: Record]) -> String {
         let keys: [JSONValue] = records.values.sorted { $0.created < $1.created }.map { record in
-            .object([
+            var members: [String: JSONValue] = [
                 "id": .string(record.id), "identity": .string(record.identity.rawValue),
                 "roles": .array(record.roles.sorted().map { .string($0.rawValue) }), "sha256": .string(record.sha256),
                 "created": .string(record.created), "revoked": record.revoked.map { .string($0) } ?? .null,
                 "description": .string(record.description),
-            ])
+            ]
+            if let onBehalfOf = record.onBehalfOf { members["onBehalfOf"] = .string(onBehalfOf.rawValue) }
+            return .object(members)
         }
         return JSONValue.object(["version": 1, "keys": .array(keys)]).description + "\n"
     }
@@ -179,9 +196,15 @@ public final class APIKeyStore: Sendable {
                   case .array(let roleValues)? = key["roles"], let sha256 = key["sha256"]?.stringValue, let created = key["created"]?.stringValue
             else { throw Failure(message: "\(fileName) holds a malformed key record") }
             let roles = Set(roleValues.compactMap { $0.stringValue.flatMap(Role.init(rawValue:)) })
+            var onBehalfOf: NodeID?
+            if let text = key["onBehalfOf"]?.stringValue {
+                // A key meant to act for someone must never act for nobody.
+                guard let owner = try? NodeID(text) else { throw Failure(message: "\(fileName): key \(id) acts on behalf of \"\(text)\", which is not a node id") }
+                onBehalfOf = owner
+            }
             records[id] = Record(
                 id: id, identity: identity, roles: roles, sha256: sha256, created: created,
-                revoked: key["revoked"]?.stringValue, description: key["description"]?.stringValue ?? ""
+                revoked: key["revoked"]?.stringValue, description: key["description"]?.stringValue ?? "", onBehalfOf: onBehalfOf
             )
         }
         return records

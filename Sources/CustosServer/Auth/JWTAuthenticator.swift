@@ -16,6 +16,9 @@ public final class JWTAuthenticator: Sendable {
         /// Prefixed to the identity claim when it has no `human:`, `agent:` or `service:` type.
         public var identityType: String = "human"
         public var rolesClaim: String = "roles"
+        /// The claim that names whom the token's holder acts for (an agent's owner), when the
+        /// issuer puts one in; nil: tokens act for nobody but a body's `onBehalfOf`.
+        public var onBehalfOfClaim: String?
         /// Seconds of clock difference tolerated on `exp` and `nbf`.
         public var leeway: Double = 60
 
@@ -50,12 +53,24 @@ public final class JWTAuthenticator: Sendable {
         guard claims.strings("iss") == [settings.issuer], claims.strings("aud").contains(settings.audience) else { return nil }
         guard let expiry = claims.number("exp"), now <= expiry + settings.leeway else { return nil }
         if let notBefore = claims.number("nbf"), now + settings.leeway < notBefore { return nil }
-        guard let subject = claims.strings(settings.identityClaim).first, !subject.isEmpty else { return nil }
-        let typed = ["human:", "agent:", "service:"].contains(where: subject.hasPrefix) ? subject : settings.identityType + ":" + subject
-        guard let identity = try? NodeID(typed) else { return nil }
+        guard let subject = claims.strings(settings.identityClaim).first, let identity = typed(subject) else { return nil }
         let roles = Set(claims.strings(settings.rolesClaim).compactMap { Role(rawValue: $0.lowercased()) })
         guard !roles.isEmpty else { return nil }
-        return Principal(identity: identity, roles: roles, method: .jwt)
+        var onBehalfOf: NodeID?
+        if let claim = settings.onBehalfOfClaim, let named = claims.strings(claim).first {
+            // A token that says whom it acts for, unreadably, acts for nobody: refuse it.
+            guard let principal = typed(named), principal != identity else { return nil }
+            onBehalfOf = principal
+        }
+        return Principal(identity: identity, roles: roles, method: .jwt, onBehalfOf: onBehalfOf)
+    }
+
+    /// A claim's identity as a node id, typed `identityType` when it names no type. The type is
+    /// read from the bytes, so that a combining mark after the colon cannot hide it.
+    private func typed(_ text: String) -> NodeID? {
+        guard !text.isEmpty else { return nil }
+        let hasType = ["human:", "agent:", "service:"].contains { text.utf8.starts(with: $0.utf8) }
+        return try? NodeID(hasType ? text : settings.identityType + ":" + text)
     }
 
     /// Every claim of a token, read as strings, lists of strings or numbers; checked after the

@@ -27,9 +27,14 @@ enum AdminRoutes {
                 }
                 roles.insert(role)
             }
+            var onBehalfOf: NodeID?
+            if let text = body["onBehalfOf"]?.stringValue {
+                guard let id = try? NodeID(text) else { throw APIError.badRequest("invalid_key", "onBehalfOf must be a human:, agent: or service: id") }
+                onBehalfOf = id
+            }
             let created: (record: APIKeyStore.Record, key: String)
             do {
-                created = try state.keys.create(identity: identity, roles: roles, description: body["description"]?.stringValue ?? "")
+                created = try state.keys.create(identity: identity, roles: roles, description: body["description"]?.stringValue ?? "", onBehalfOf: onBehalfOf)
             } catch {
                 throw APIError.badRequest("invalid_key", "\(error)")
             }
@@ -49,7 +54,7 @@ enum AdminRoutes {
             let principal = try context.requirePrincipal()
             return Reply.json([
                 "identity": .string(principal.identity.rawValue), "roles": .array(principal.roles.sorted().map { .string($0.rawValue) }),
-                "method": .string(principal.method.rawValue),
+                "method": .string(principal.method.rawValue), "onBehalfOf": principal.onBehalfOf.map { .string($0.rawValue) } ?? .null,
             ])
         }
         routes.add(.get, "/healthz") { _, _ in
@@ -68,6 +73,7 @@ enum AdminRoutes {
         .object([
             "id": .string(record.id), "identity": .string(record.identity.rawValue), "roles": .array(record.roles.sorted().map { .string($0.rawValue) }),
             "created": .string(record.created), "revoked": record.revoked.map { .string($0) } ?? .null, "description": .string(record.description),
+            "onBehalfOf": record.onBehalfOf.map { .string($0.rawValue) } ?? .null,
         ])
     }
 

@@ -216,7 +216,7 @@ enum EventRoutes {
     /// identity; on whose behalf it acts comes from the actor's `onBehalfOf`, else the event's.
     private static func recordedOnBehalfOf(_ claimed: ClaimedActor, topLevel: String?, principal: Principal) throws -> String? {
         if let id = claimed.id, id != principal.identity.rawValue { throw actorMismatch(id, principal) }
-        return claimed.onBehalfOf ?? topLevel
+        return try principal.recordedOnBehalfOf(claimed.onBehalfOf ?? topLevel)
     }
 
     private static func actorMismatch(_ id: String, _ principal: Principal) -> APIError {

@@ -274,8 +274,8 @@ enum OpenAPIDocument {
             "Checkpoints": object(["publicKey": string, "checkpoints": .object(["type": "array", "items": ref("StoredCheckpoint")])]),
             "ProofDocument": .object(["type": "object", "description": "docs/FORMAT.md, section 5: checkable offline with custos verify-proof."]),
             "VerifyRequest": object(["indexes": boolean, "from": .object(["type": "string", "description": "SEQ:HASH, a trusted anchor"])]),
-            "APIKey": object(["id": string, "identity": string, "roles": strings, "created": string, "revoked": string, "description": string, "key": string]),
-            "NewAPIKey": object(["identity": string, "roles": strings, "description": string], required: ["identity", "roles"]),
+            "APIKey": object(["id": string, "identity": string, "roles": strings, "created": string, "revoked": string, "description": string, "onBehalfOf": string, "key": string]),
+            "NewAPIKey": object(["identity": string, "roles": strings, "description": string, "onBehalfOf": string], required: ["identity", "roles"]),
             "OpenLineageEvent": .object(["type": "object", "description": "An OpenLineage 2-0-2 RunEvent, DatasetEvent or JobEvent."]),
             "MarquezGraph": object(["graph": .object(["type": "array", "items": object([
                 "id": string, "type": string, "data": .object(["type": "object"]),
@@ -306,7 +306,7 @@ enum OpenAPIDocument {
             "Outcome": object(["succeeded": boolean, "exitStatus": integer, "output": string, "errorOutput": string, "attributes": .object(["type": "object"])], required: ["succeeded"]),
             "Health": object(["status": string, "entries": integer, "origin": string, "readOnly": boolean]),
             "EvidenceRequest": object(["framework": .object(["enum": ["soc2", "hipaa"]]), "from": string, "to": string], required: ["framework", "from", "to"]),
-            "WhoAmI": object(["identity": string, "roles": strings, "method": string], required: ["identity", "roles"]),
+            "WhoAmI": object(["identity": string, "roles": strings, "method": string, "onBehalfOf": string], required: ["identity", "roles"]),
             "DecisionContext": object([
                 "request": ref("ApprovalRequest"),
                 "rule": object(["name": string, "line": integer, "decision": string, "file": string, "actions": strings, "resources": strings, "inheritsTags": strings, "approvers": strings, "approvals": integer]),
