@@ -15,6 +15,7 @@ import Foundation
 ///   maxBatchEvents: 10000
 ///   queryTimeout: 5s
 ///   maxQueryRows: 10000
+///   maxQueryBytes: 33554432   # 32 MiB of entries per answer
 ///   maxTraceDepth: 50
 ///   maxTraceNodes: 10000
 /// auth:
@@ -60,6 +61,8 @@ public struct ServerConfiguration: Sendable {
         public var maxBatchEvents = 10_000
         public var queryTimeoutSeconds = 5.0
         public var maxQueryRows = 10_000
+        /// The most entry bytes the rows of one query may hold.
+        public var maxQueryBytes = 32 << 20
         public var maxTraceDepth = 50
         public var maxTraceNodes = 10_000
         /// Entries per page of `GET /v1/events`.
@@ -97,13 +100,14 @@ public struct ServerConfiguration: Sendable {
         }
         if let node = members["limits"] {
             let limits = try node.members(allowed: [
-                "maxBodyBytes", "maxBatchEvents", "queryTimeout", "maxQueryRows", "maxTraceDepth", "maxTraceNodes", "maxListEntries",
+                "maxBodyBytes", "maxBatchEvents", "queryTimeout", "maxQueryRows", "maxQueryBytes", "maxTraceDepth", "maxTraceNodes", "maxListEntries",
                 "deniedRecordsPerSecond", "deniedRecordBurst",
             ])
             if let value = limits["maxBodyBytes"] { configuration.limits.maxBodyBytes = try value.integer(in: 1_024...(1 << 30)) }
             if let value = limits["maxBatchEvents"] { configuration.limits.maxBatchEvents = try value.integer(in: 1...100_000) }
             if let value = limits["queryTimeout"] { configuration.limits.queryTimeoutSeconds = try value.duration() }
             if let value = limits["maxQueryRows"] { configuration.limits.maxQueryRows = try value.integer(in: 1...1_000_000) }
+            if let value = limits["maxQueryBytes"] { configuration.limits.maxQueryBytes = try value.integer(in: (1 << 20)...(1 << 30)) }
             if let value = limits["maxTraceDepth"] { configuration.limits.maxTraceDepth = try value.integer(in: 1...1_000) }
             if let value = limits["maxTraceNodes"] { configuration.limits.maxTraceNodes = try value.integer(in: 1...1_000_000) }
             if let value = limits["maxListEntries"] { configuration.limits.maxListEntries = try value.integer(in: 1...1_000_000) }

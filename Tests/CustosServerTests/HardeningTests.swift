@@ -69,6 +69,24 @@ struct HardeningTests {
         }
     }
 
+    @Test("EVENTS rows stop at maxQueryBytes of entries, and the answer says it was cut")
+    func eventRowsAreBoundedInBytes() async throws {
+        let fixture = try await ServerFixture { $0.limits.maxQueryBytes = 1 << 20 }
+        let filler = String(repeating: "x", count: 100_000)
+        _ = try await fixture.ledger.append(contentsOf: (0..<20).map { _ in
+            try Event(kind: .read, actor: .agent("etl"), inputs: [NodeID("dataset:a")], attributes: ["note": .string(filler)])
+        })
+        try await fixture.application.test(.router) { client in
+            let answer = try await client.execute(
+                uri: "/v1/query", method: .post, headers: ServerFixture.headers(key: fixture.key(.auditor)), body: ByteBuffer(string: #"{"query":"EVENTS LIMIT 100"}"#)
+            )
+            #expect(answer.status == .ok)
+            let rows = answer.json?["rows"]?.arrayValue?.count ?? 0
+            #expect(rows >= 9 && rows <= 10, "\(rows) rows")
+            #expect(answer.json?["truncated"]?.stringValue?.contains("1 MiB") == true, "\(answer.json?["truncated"] ?? .null)")
+        }
+    }
+
     @Test("at most two verifications run at once; a third is told to retry, and a slot frees when one ends")
     func verificationsAreLimited() async throws {
         let fixture = try await ServerFixture()

@@ -16,6 +16,8 @@ public struct EntryFields: ~Copyable {
 
     /// The entry's position in the log.
     public var seq: UInt64 { view.seq }
+    /// The size of the entry's canonical bytes: about what a row of it weighs.
+    public var byteCount: Int { view.bytes.count }
     /// When the ledger appended it.
     public var time: Timestamp { view.time }
     /// ``time`` in the ledger's form (`YYYY-MM-DDTHH:MM:SS.ffffffZ`), as stored.

@@ -22,13 +22,17 @@ public struct QueryOptions: Sendable {
     /// The deepest a TRACE or PATHS may go, whatever its DEPTH says (a deeper one is cut there,
     /// and says so).
     public var maxDepth: Int
+    /// The most entry bytes the rows of one EVENTS may hold (entries are up to 256 KiB each):
+    /// past it the answer is cut, and says so.
+    public var maxResultBytes: Int
 
     public init(
         parameters: [String: String] = [:], defaultLimit: Int = 1_000, maxRows: Int = 100_000,
         maxScannedEvents: Int = 5_000_000, timeLimitSeconds: Double = 30, now: Timestamp = .now(), asOfSize: UInt64? = nil,
-        maxDepth: Int = 1_000
+        maxDepth: Int = 1_000, maxResultBytes: Int = 64 << 20
     ) {
         self.maxDepth = maxDepth
+        self.maxResultBytes = maxResultBytes
         self.asOfSize = asOfSize
         self.parameters = parameters
         self.defaultLimit = defaultLimit
@@ -131,6 +135,8 @@ public struct QueryEngine: Sendable {
         let search = EventSearch(binder: binder, conditions: events.conditions)
         var rows: [[JSONValue]] = []
         var more = false
+        var bytes = 0
+        var tooLarge = false
         let (plan, stopped) = try search.run(
             ledger: ledger, seqs: seqs, newestFirst: events.newestFirst,
             budget: SearchBudget(maxScanned: options.maxScannedEvents, seconds: options.timeLimitSeconds)
@@ -139,11 +145,19 @@ public struct QueryEngine: Sendable {
                 more = true
                 return false
             }
+            bytes += fields.byteCount
+            guard bytes <= options.maxResultBytes || rows.isEmpty else {
+                tooLarge = true
+                return false
+            }
             rows.append(try Self.row(&fields))
             return true
         }
         var result = QueryResult(statement: "EVENTS", columns: Self.eventColumns, rows: rows, plan: plan)
-        result.truncation = stopped ?? (more ? Truncation.results(limit).description : nil)
+        let cutForSize = tooLarge
+            ? "the rows reached \(options.maxResultBytes >> 20) MiB of entries, the most one answer holds: narrow the query, or page with seq conditions"
+            : nil
+        result.truncation = stopped ?? cutForSize ?? (more ? Truncation.results(limit).description : nil)
         return result
     }
 

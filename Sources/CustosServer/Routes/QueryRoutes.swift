@@ -35,7 +35,7 @@ enum QueryRoutes {
         let limits = state.limits
         let options = QueryOptions(
             parameters: parameters, defaultLimit: min(1_000, limits.maxQueryRows), maxRows: limits.maxQueryRows, timeLimitSeconds: limits.queryTimeoutSeconds,
-            maxDepth: limits.maxTraceDepth
+            maxDepth: limits.maxTraceDepth, maxResultBytes: limits.maxQueryBytes
         )
         let result = try state.engine.run(text, options: options)
         state.metrics.query(result.statement)
