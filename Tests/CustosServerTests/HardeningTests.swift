@@ -105,6 +105,19 @@ struct HardeningTests {
         fixture.state.endVerification()
     }
 
+    @Test("the OpenAPI document gives every POST its 413 and 415, and POST /v1/events its 200 for a repeated client event id")
+    func bodyErrorsDocumented() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.application.test(.router) { client in
+            let document = try await client.execute(uri: "/openapi.json", method: .get).json
+            for spec in RouteTable.all where spec.method == .post {
+                let responses = document?["paths"]?[spec.path]?["post"]?["responses"]
+                #expect(responses?["413"] != nil && responses?["415"] != nil, "\(spec)")
+            }
+            #expect(document?["paths"]?["/v1/events"]?["post"]?["responses"]?["200"]?["description"]?.stringValue?.contains("duplicate") == true)
+        }
+    }
+
     @Test("a gate event whose request: node hides its colon behind a combining mark is refused, and nothing is written")
     func forgedRequestNode() async throws {
         let fixture = try await ServerFixture()

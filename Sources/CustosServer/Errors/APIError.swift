@@ -79,9 +79,9 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .refused(let reason):
             return APIError(.conflict, "refused", reason, hint: "the request's state changed: read it again")
         case .noSuchEntry:
-            return APIError(.notFound, "no_such_entry", "\(error)")
+            return APIError(.notFound, "no_such_entry", "\(error)", hint: "GET /healthz gives the number of entries; seqs run from 0")
         case .invalidProofRange:
-            return APIError(.badRequest, "invalid_proof_range", "\(error)")
+            return APIError(.badRequest, "invalid_proof_range", "\(error)", hint: "sizes run from 1 to the log's size, and a seq must be below the size")
         case .overloaded:
             var overloaded = APIError(.serviceUnavailable, "overloaded", "\(error)", hint: "retry after a short wait")
             overloaded.extraHeaders[.retryAfter] = "1"
@@ -111,7 +111,7 @@ extension APIError {
         case .notApproved:
             return APIError(.conflict, "not_approved", error.description, hint: "only an approved request has a token")
         case .timedOut:
-            return APIError(.requestTimeout, "timed_out", error.description)
+            return APIError(.requestTimeout, "timed_out", error.description, hint: "wait again, or GET the request to see where it stands")
         case .invalidToken(let reason):
             return APIError(.forbidden, "invalid_token", reason, hint: "ask for the action again; the refused attempt is on record")
         case .invalidRequest(let reason):

@@ -29,6 +29,8 @@ enum OpenAPIDocument {
     private static func errors(_ statuses: [Int], of spec: RouteSpec) -> [String: JSONValue] {
         var all = statuses
         if !spec.roles.isEmpty { all += [401, 403] }
+        // Every body is read under the size limit, gzipped or not.
+        if spec.method == .post { all += [400, 413, 415] }
         let reasons: [Int: String] = [
             400: "The request is malformed; the body says what to fix. Nothing was written.",
             401: "No credentials, or credentials that do not hold (recorded as an access_denied event).",
@@ -53,6 +55,8 @@ enum OpenAPIDocument {
         var body: JSONValue?
         var ok: (status: Int, response: JSONValue)
         var errors: [Int] = [400]
+        /// Another success answer, besides `ok`.
+        var also: (status: Int, response: JSONValue)?
     }
 
     private static let operations: [Operation] = [
@@ -63,7 +67,8 @@ enum OpenAPIDocument {
                 "application/x-ndjson": .object(["schema": .object(["type": "string", "description": "one event object per line"])]),
             ])]),
             ok: (201, response("The receipt (one event) or the receipts (a batch), in order.", .object(["oneOf": .array([ref("Receipt"), ref("Receipts")])]))),
-            errors: [400, 413, 415]
+            errors: [400, 413, 415],
+            also: (200, response("One event whose clientEventId was appended before: the first receipt, with duplicate true; nothing was written.", ref("Receipt")))
         ),
         Operation(
             method: "get", path: "/v1/events", summary: "Entries as stored, NDJSON, streamed. X-Custos-Next-After gives the next page's after.",
@@ -330,6 +335,7 @@ enum OpenAPIDocument {
             if let body = operation.body { entry["requestBody"] = body }
             var responses = errors(operation.errors, of: spec)
             responses[String(operation.ok.status)] = operation.ok.response
+            if let also = operation.also { responses[String(also.status)] = also.response }
             entry["responses"] = .object(responses)
             var methods = paths[operation.path]?.objectValue ?? [:]
             methods[operation.method] = .object(entry)

@@ -47,13 +47,13 @@ struct RequestLogMiddleware: RouterMiddleware {
         case let error as LedgerError: return APIError.from(error)
         case let error as GateError: return APIError.from(error)
         case let error as LQLError: return APIError.badRequest("invalid_query", "\(error)", hint: "docs/LQL.md lists what LQL accepts")
-        case let error as EventError: return APIError.badRequest("invalid_event", "\(error)")
+        case let error as EventError: return APIError.badRequest("invalid_event", "\(error)", hint: "fix the event (docs/FORMAT.md describes one); nothing was written")
         case let error as HTTPError:
             switch error.status {
             case .notFound: return APIError.notFound("no such route", hint: "GET /openapi.json lists the routes")
             case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "this route does not take that method", hint: "GET /openapi.json lists the routes")
             case .contentTooLarge: return APIError(.contentTooLarge, "too_large", "the request body is too large", hint: "split it into smaller requests")
-            default: return APIError(error.status, "http_error", error.body ?? error.status.reasonPhrase)
+            default: return APIError(error.status, "http_error", error.body ?? error.status.reasonPhrase, hint: "GET /openapi.json describes every route")
             }
         default:
             return APIError(.internalServerError, "internal_error", "the request failed: \(error)", hint: "the operator should check the server's log")
