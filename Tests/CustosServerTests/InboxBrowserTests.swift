@@ -127,4 +127,55 @@ struct InboxBrowserTests {
             #expect(after.refusals.count == 1)
         }
     }
+
+    @Test("ids that are not plain ASCII are flagged, a scope beyond the resource is warned about, and a late answer never replaces the request chosen after it")
+    func lookalikesAndStaleAnswers() async throws {
+        let fixture = try await ServerFixture()
+        let approverKey = try fixture.state.keys.create(identity: NodeID("human:alice@example.com"), roles: [.approver]).key
+        try await fixture.application.test(.live) { client in
+            let port = try #require(client.port)
+            let server = "http://127.0.0.1:\(port)"
+            let agent = RemoteGate(server: try #require(URL(string: server)), apiKey: fixture.key(.agent))
+            // "pаrtner" with a Cyrillic а (U+0430), and a scope that reaches every dataset.
+            let lookalike = try await agent.submit(
+                .export(resource: NodeID("dataset:p\u{430}rtner/exports"), scope: ["dataset:p\u{430}rtner/exports", "dataset:*"]),
+                justification: "to the partner", payload: nil, idempotencyKey: nil
+            )
+            let plain = try await agent.submit(.export(resource: NodeID("dataset:plain")), justification: "plain one", payload: nil, idempotencyKey: nil)
+
+            let browser = try await WebDriver.start()
+            do {
+                try await browser.open(server + "/inbox")
+                try await browser.type(approverKey, into: try await browser.element("#api-key"))
+                try await browser.click(try await browser.element("#sign-in-button"))
+                try await browser.waitForText("#identity") { $0 == "human:alice@example.com" }
+                #expect(try await browser.execute("return document.getElementById('api-key').value").stringValue == "")
+                try await browser.click(try await browser.element("#requests li[data-request-id='\(lookalike.id.rawValue)']"))
+                let facts = try await browser.waitForText("#facts") { $0.contains("to the partner") }
+                #expect(facts.contains("not plain ASCII: U+0430"), "\(facts)")
+                #expect(try await browser.waitForText("#scope-warning") { !$0.isEmpty }.contains("beyond the resource"))
+
+                // The lookalike's context now answers only after 1.5 s; the approver picks the
+                // plain request meanwhile. The late answer must not take its place.
+                _ = try await browser.execute("""
+                    const original = window.fetch;
+                    window.fetch = (url, options) => String(url).includes(encodeURIComponent('\(lookalike.id.rawValue)'))
+                      ? new Promise((resolve) => setTimeout(() => resolve(original(url, options)), 1500))
+                      : original(url, options);
+                    return true
+                    """)
+                try await browser.click(try await browser.element("#requests li[data-request-id='\(lookalike.id.rawValue)']"))
+                try await browser.click(try await browser.element("#requests li[data-request-id='\(plain.id.rawValue)']"))
+                try await browser.waitForText("#detail h2") { $0.contains("dataset:plain") }
+                try await Task.sleep(for: .milliseconds(2_500))
+                let heading = try await browser.waitForText("#detail h2") { !$0.isEmpty }
+                #expect(heading.contains("dataset:plain"), "\(heading)")
+                #expect(try await browser.waitForText("#facts") { !$0.isEmpty }.contains("plain one"))
+            } catch {
+                await browser.quit()
+                throw error
+            }
+            await browser.quit()
+        }
+    }
 }

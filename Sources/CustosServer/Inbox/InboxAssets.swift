@@ -82,6 +82,9 @@ enum InboxAssets {
         .toolbar select { width: auto; }
         #live { color: var(--accent); font-weight: 600; }
         .note { color: var(--warn); }
+        bdi, code { unicode-bidi: isolate; }
+        .lookalike { color: var(--bad); font-weight: 600; font-size: 13px; }
+        ul.scope { margin: 0; }
         .columns { display: grid; grid-template-columns: minmax(280px, 380px) 1fr; gap: 18px; align-items: start; }
         #requests { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 8px; }
         #requests li { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; cursor: pointer; }
@@ -124,7 +127,7 @@ enum InboxAssets {
     static let script = #"""
         "use strict";
         (function () {
-          const state = { key: null, identity: null, roles: [], status: "pending", selected: null, seen: new Set(), loaded: false, timer: null, lastSeq: new Map(), liveUntil: 0, flash: null };
+          const state = { key: null, identity: null, roles: [], status: "pending", selected: null, shown: null, refreshing: false, seen: new Set(), loaded: false, timer: null, lastSeq: new Map(), liveUntil: 0, flash: null };
           const $ = (id) => document.getElementById(id);
           const SVG = "http://www.w3.org/2000/svg";
 
@@ -167,6 +170,18 @@ enum InboxAssets {
             return new Date(text).toISOString().slice(0, 10);
           }
           function badge(status) { return el("span", { class: "badge " + status }, status); }
+
+          // Text an agent wrote, isolated so that a right-to-left override in it cannot reorder
+          // what follows (a status, another field).
+          const text = (value) => el("bdi", {}, value === null || value === undefined ? "" : String(value));
+          // A node id, flagged when it holds anything but printable ASCII: a Cyrillic "а" or an
+          // invisible character can make one id look like another.
+          function nodeID(id, wrapper) {
+            const shown = el(wrapper || "bdi", {}, id);
+            if (!/[^\x20-\x7e]/.test(id)) return shown;
+            const points = Array.from(id).filter((c) => !/[\x20-\x7e]/.test(c)).map((c) => "U+" + c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0"));
+            return el("span", {}, shown, el("span", { class: "lookalike", title: "characters beyond ASCII: " + points.join(" ") }, " ⚠ not plain ASCII: " + points.slice(0, 6).join(" ") + (points.length > 6 ? " …" : "")));
+          }
           const canDecide = () => state.roles.includes("approver");
 
           // Sign-in
@@ -190,14 +205,16 @@ enum InboxAssets {
             $("sign-in-view").hidden = true;
             $("inbox-view").hidden = false;
             $("note").textContent = canDecide() ? "" : "This key has no approver role: you can read requests but not decide them.";
+            $("api-key").value = "";
             await refresh();
+            clearInterval(state.timer);
             state.timer = setInterval(refresh, 2000);
           }
 
           function signOut() {
             sessionStorage.removeItem("custos.key");
             clearInterval(state.timer);
-            Object.assign(state, { key: null, identity: null, roles: [], selected: null, loaded: false, seen: new Set(), lastSeq: new Map() });
+            Object.assign(state, { key: null, identity: null, roles: [], selected: null, shown: null, loaded: false, seen: new Set(), lastSeq: new Map() });
             $("who").hidden = true;
             $("inbox-view").hidden = true;
             $("sign-in-view").hidden = false;
@@ -209,7 +226,13 @@ enum InboxAssets {
           // The list, refreshed every two seconds: new requests appear without a reload.
 
           async function refresh() {
-            if (!state.key) return;
+            // One at a time: an older, slower answer must not be drawn over a newer one.
+            if (!state.key || state.refreshing) return;
+            state.refreshing = true;
+            try { await refreshNow(); } finally { state.refreshing = false; }
+          }
+
+          async function refreshNow() {
             let data;
             try {
               data = await api("GET", "/v1/approvals?limit=200" + (state.status === "all" ? "" : "&status=" + state.status));
@@ -225,6 +248,7 @@ enum InboxAssets {
               $("live").textContent = fresh.length === 1 ? "1 new request" : fresh.length + " new requests";
               state.liveUntil = Date.now() + 30000;
             }
+            if (!state.key) return;
             const list = $("requests");
             list.replaceChildren(...requests.map((request) => item(request, state.loaded && fresh.includes(request))));
             if (requests.length === 0) list.append(el("li", { class: "empty" }, state.status === "all" ? "No requests yet." : "No " + state.status + " requests."));
@@ -240,9 +264,9 @@ enum InboxAssets {
 
           function item(request, isNew) {
             const entry = el("li", { "data-request-id": request.id, tabindex: "0", class: (isNew ? "new " : "") + (request.id === state.selected ? "selected" : "") },
-              el("div", { class: "title" }, request.action + " · " + request.resource, badge(request.status)),
-              el("div", { class: "meta" }, "by " + request.requester + (request.onBehalfOf ? " for " + request.onBehalfOf : "") + " · " + since(request.createdAt)),
-              el("div", { class: "meta" }, request.justification));
+              el("div", { class: "title" }, text(request.action), " · ", nodeID(request.resource), badge(request.status)),
+              el("div", { class: "meta" }, "by ", nodeID(request.requester), request.onBehalfOf ? " for " : "", request.onBehalfOf ? nodeID(request.onBehalfOf) : "", " · " + since(request.createdAt)),
+              el("div", { class: "meta" }, text(request.justification)));
             entry.addEventListener("click", () => show(request.id));
             entry.addEventListener("keydown", (event) => { if (event.key === "Enter") show(request.id); });
             return entry;
@@ -253,16 +277,24 @@ enum InboxAssets {
           async function show(id, quietly) {
             state.selected = id;
             for (const entry of $("requests").children) entry.classList.toggle("selected", entry.dataset.requestId === id);
+            // Another request's buttons must not stay on screen while this one loads.
+            if (state.shown !== id) {
+              state.shown = null;
+              $("detail").replaceChildren(el("p", { class: "empty" }, "Loading…"));
+            }
             let context;
             try {
               context = await api("GET", "/v1/approvals/" + encodeURIComponent(id) + "/context");
             } catch (error) {
-              if (!quietly) $("detail").replaceChildren(el("p", { class: "error" }, error.message));
+              if (state.selected === id && !quietly) $("detail").replaceChildren(el("p", { class: "error" }, error.message));
               return;
             }
-            const keepReason = $("reason") ? $("reason").value : "";
+            // The approver chose another request meanwhile: this answer is stale.
+            if (state.selected !== id || context.request.id !== id) return;
+            const keepReason = state.shown === id && $("reason") ? $("reason").value : "";
             state.lastSeq.set(id, context.request.lastSeq);
             $("detail").replaceChildren(...detail(context));
+            state.shown = id;
             if ($("reason")) $("reason").value = keepReason;
           }
 
@@ -270,16 +302,19 @@ enum InboxAssets {
             const request = context.request;
             const rule = context.rule || request.rule || {};
             const parts = [];
-            parts.push(el("h2", {}, request.action + " · " + request.resource, badge(request.status)));
+            parts.push(el("h2", {}, text(request.action), " · ", nodeID(request.resource), badge(request.status)));
             const facts = el("dl", { id: "facts" });
             const fact = (name, ...value) => { facts.append(el("dt", {}, name), el("dd", {}, ...value)); };
             fact("Request", el("code", {}, request.id));
-            fact("Requester", request.requester);
-            if (request.onBehalfOf) fact("On behalf of", request.onBehalfOf);
-            fact("Action", request.action);
-            fact("Resource", el("code", {}, request.resource));
-            fact("Scope", (request.scope || []).join(", "));
-            fact("Justification", request.justification);
+            fact("Requester", nodeID(request.requester));
+            if (request.onBehalfOf) fact("On behalf of", nodeID(request.onBehalfOf));
+            fact("Action", text(request.action));
+            fact("Resource", nodeID(request.resource, "code"));
+            const scope = request.scope || [];
+            const beyond = !(scope.length === 1 && scope[0] === request.resource);
+            fact("Scope", el("ul", { class: "plain scope" }, ...scope.map((pattern) => el("li", {}, nodeID(pattern, "code")))),
+              beyond ? el("p", { class: "note", id: "scope-warning" }, "The token would reach beyond the resource: " + scope.length + " pattern(s), each limited to what rule " + (rule.name || "") + " governs.") : null);
+            fact("Justification", text(request.justification));
             fact("Policy rule", rule.name + " (" + (rule.file || "policy") + (rule.line ? ", line " + rule.line : "") + "): " + rule.decision.replace("_", " ")
               + (rule.inheritsTags ? ", when the resource inherits " + rule.inheritsTags.join(" or ") : ""));
             fact("Needs", request.requiredApprovals + " approval(s) from " + ((request.approvers || []).length ? request.approvers.join(", ") : "any human") + "; " + request.approvals.length + " so far");
@@ -297,7 +332,7 @@ enum InboxAssets {
             if ((request.lineage || []).length) {
               parts.push(el("h3", {}, "Sensitive data upstream"));
               parts.push(el("ul", { class: "plain" }, ...request.lineage.map((taint) =>
-                el("li", { class: "taint" }, (taint.tag || "") + " from " + (taint.source || "") + ((taint.path || []).length ? ": " + taint.path.map((step) => step.from + " → " + step.to).join(", ") : "")))));
+                el("li", { class: "taint" }, text(taint.tag || ""), " from ", nodeID(taint.source || ""), (taint.path || []).length ? ": " : "", ...(taint.path || []).flatMap((step, index) => [index ? ", " : "", nodeID(step.from), " → ", nodeID(step.to)])))));
             }
 
             parts.push(el("h3", {}, "Upstream lineage of the resource"));
@@ -306,8 +341,8 @@ enum InboxAssets {
             if (request.approvals.length || request.refusals.length) {
               parts.push(el("h3", {}, "History"));
               parts.push(el("ul", { class: "plain" },
-                ...request.approvals.map((approval) => el("li", {}, "approved by " + approval.approver + " at " + approval.time + (approval.reason ? ": " + approval.reason : ""))),
-                ...request.refusals.map((refusal) => el("li", { class: "taint" }, refusal.kind + " by " + refusal.actor + " refused: " + refusal.reason))));
+                ...request.approvals.map((approval) => el("li", {}, "approved by ", nodeID(approval.approver), " at " + approval.time, approval.reason ? ": " : "", approval.reason ? text(approval.reason) : "")),
+                ...request.refusals.map((refusal) => el("li", { class: "taint" }, refusal.kind + " by ", nodeID(refusal.actor), " refused: ", text(refusal.reason)))));
             }
 
             if (request.status === "pending") parts.push(decisionForm(request));
@@ -386,7 +421,7 @@ enum InboxAssets {
                 say(verb === "approve"
                   ? (decided.status === "approved" ? "Approved: the requester may go ahead." : "Your approval is recorded; " + (decided.requiredApprovals - decided.approvals.length) + " more needed.")
                   : "Denied.", true);
-                await show(request.id, true);
+                if (state.selected === request.id) await show(request.id, true);
                 await refresh();
               } catch (error) {
                 say(error.message, false);

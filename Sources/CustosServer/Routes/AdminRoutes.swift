@@ -110,6 +110,8 @@ enum AdminRoutes {
             headers[HTTPField.Name("X-Custos-Recorded-Seq")!] = String(receipt.seq)
         }
         let contentType = request.headers[.contentType] ?? "application/octet-stream"
+        // The body comes back in the caller's own content type: never as a page that runs.
+        headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
         return Reply.bytes(output, contentType: contentType, headers: headers)
     }
 }

@@ -2,6 +2,7 @@ import CustosGate
 import CustosLedger
 import CustosQuery
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -30,16 +31,22 @@ struct RequestLogMiddleware: RouterMiddleware {
             )
         }
         do {
-            let response = try await next(request, context)
+            var response = try await next(request, context)
             status = Int(response.status.code)
+            response.headers[Self.noSniff] = "nosniff"
             return response
         } catch {
             let apiError = Self.apiError(for: error)
             status = Int(apiError.status.code)
             if apiError.status.code >= 500 { context.logger.error("request failed", metadata: ["error": .string("\(error)")]) }
-            return try apiError.response(from: request, context: context)
+            var response = try apiError.response(from: request, context: context)
+            response.headers[Self.noSniff] = "nosniff"
+            return response
         }
     }
+
+    /// Every answer says what it is by its content type alone (browsers must not guess).
+    static let noSniff = HTTPField.Name("X-Content-Type-Options")!
 
     static func apiError(for error: any Error) -> APIError {
         switch error {
