@@ -34,6 +34,7 @@ public enum BundleVerifier {
     /// that it comes from the log you trust. `previous` is an earlier bundle of the same log.
     public static func verify(_ url: URL, key givenKey: NoteVerifierKey? = nil, previous: URL? = nil) throws(EvidenceError) -> Outcome {
         let reader = try BundleReader(url)
+        try reader.checkEntries()
         var outcome = Outcome()
         func fail(_ file: String, _ message: String, seq: UInt64? = nil) { outcome.failures.append(Failure(file: file, seq: seq, message: message)) }
 
@@ -84,6 +85,7 @@ public enum BundleVerifier {
         let framework = manifest["framework"]?.stringValue ?? ""
         let from = manifest["period"]?["from"]?.stringValue ?? ""
         let to = manifest["period"]?["to"]?.stringValue ?? ""
+        var manifestSigned = false
         if let sigBytes = try reader.read(BundleManifest.signatureFileName, limit: 64 << 10), let note = try? SignedNote(parsing: String(decoding: sigBytes, as: UTF8.self)) {
             let expected = BundleManifest.noteText(origin: origin, framework: framework, from: from, to: to, digest: Hash256.sha256(manifestBytes))
             if !note.isSigned(by: key) {
@@ -91,6 +93,7 @@ public enum BundleVerifier {
             } else if note.text != expected {
                 fail(BundleManifest.fileName, "does not match its signature: the manifest was changed after it was signed")
             } else {
+                manifestSigned = true
                 outcome.passed.append("manifest.json is signed by the log's key, and lists \(listed.count) files")
             }
         } else {
@@ -104,6 +107,7 @@ public enum BundleVerifier {
         var checkpoint: Checkpoint?
         if let text = try reader.read("checkpoint.txt", limit: 64 << 10), let signed = try? SignedCheckpoint(parsing: String(decoding: text, as: UTF8.self)) {
             if !signed.isSigned(by: key) { fail("checkpoint.txt", "is not signed by \(key.name)+\(String(format: "%08x", key.keyID))") }
+            if signed.checkpoint.origin != key.name { fail("checkpoint.txt", "is for the log \(signed.checkpoint.origin), and the key is \(key.name)'s") }
             if signed.checkpoint.origin != origin { fail("checkpoint.txt", "is for \(signed.checkpoint.origin), the manifest for \(origin)") }
             if whole(manifest["checkpoint"]?["size"]) != signed.checkpoint.size || manifest["checkpoint"]?["rootHash"]?.stringValue != signed.checkpoint.rootHash.hex {
                 fail(BundleManifest.fileName, "names another checkpoint than checkpoint.txt")
@@ -117,9 +121,10 @@ public enum BundleVerifier {
         }
 
         // The control reports first, so the event pass knows which events to look at.
+        // Only the files of a signed manifest are parsed: an unsigned one could list anything.
         var controls: [(path: String, json: JSONValue)] = []
-        for path in (manifest["controls"]?.arrayValue ?? []).compactMap(\.stringValue) {
-            guard let bytes = try reader.read(path, limit: 256 << 20), let json = try? JSONParser.parse(bytes) else {
+        for path in manifestSigned ? (manifest["controls"]?.arrayValue ?? []).compactMap(\.stringValue) : [] {
+            guard let bytes = try reader.read(path, limit: 64 << 20), let json = try? JSONParser.parse(bytes) else {
                 fail(path, "is missing or is not JSON")
                 continue
             }
@@ -221,7 +226,7 @@ public enum BundleVerifier {
         }
         let old = String(decoding: oldText, as: UTF8.self)
         if let previous {
-            guard let otherReader = try? BundleReader(previous), let otherCheckpoint = file(otherReader, "checkpoint.txt") else {
+            guard let otherReader = try? BundleReader(previous), (try? otherReader.checkEntries()) != nil, let otherCheckpoint = file(otherReader, "checkpoint.txt") else {
                 fail("--previous", "\(previous.path) is not a readable bundle with a checkpoint.txt")
                 return
             }
@@ -340,6 +345,10 @@ struct EventPass {
     private var expectedFirst: UInt64 = 0
     private(set) var range: Range<UInt64> = 0..<0
     private var partial: [UInt8] = []
+    /// True while the rest of an overlong line is skipped.
+    private var skipping = false
+    /// No entry is near this long: a longer line is refused, not held in memory.
+    static let maxLineBytes = 16 << 20
 
     /// The period's bounds, from the manifest.
     let periodStart: Timestamp?
@@ -364,7 +373,10 @@ struct EventPass {
     mutating func begin(with text: String) {
         let bytes = Array(text.utf8)
         guard let entry = try? LedgerEntry(bytes: bytes) else { return fail("the entry before the period is not a canonical entry", seq: nil, file: "proofs/chain.json") }
-        if entry.seq + 1 != expectedFirst { fail("the entry before the period is seq \(entry.seq), not \(expectedFirst - 1)", seq: entry.seq, file: "proofs/chain.json") }
+        if entry.seq &+ 1 != expectedFirst {
+            let wanted = expectedFirst == 0 ? "none, since the period starts at seq 0" : "seq \(expectedFirst - 1)"
+            fail("the entry before the period is seq \(entry.seq), not \(wanted)", seq: entry.seq, file: "proofs/chain.json")
+        }
         if let periodStart, entry.time >= periodStart { fail("the entry before the period is inside it: the population is missing events at its start", seq: entry.seq, file: "proofs/chain.json") }
         lastSeq = entry.seq
         lastLeaf = Hash256.leaf(bytes)
@@ -377,6 +389,11 @@ struct EventPass {
         chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             guard let base = raw.baseAddress, !raw.isEmpty else { return }
             var start = 0
+            if skipping {
+                guard let found = memchr(base, 0x0A, raw.count) else { return }
+                start = base.distance(to: UnsafeRawPointer(found)) + 1
+                skipping = false
+            }
             var ranges: [Range<Int>] = []
             while start < raw.count, let found = memchr(base + start, 0x0A, raw.count - start) {
                 let end = base.distance(to: UnsafeRawPointer(found))
@@ -407,6 +424,12 @@ struct EventPass {
                 line(UnsafeRawBufferPointer(rebasing: raw[range]), summary: summaries[index])
             }
             if start < raw.count { partial.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start...])) }
+            if partial.count > Self.maxLineBytes {
+                fail("a line is longer than \(Self.maxLineBytes >> 20) MiB: no entry is", seq: nil)
+                count += 1
+                partial = []
+                skipping = true
+            }
         }
     }
 

@@ -34,11 +34,14 @@ enum VerifyGuide {
 
             Everything below needs SHA-256, Ed25519 and a JSON parser. The formats are specified in the Custos
             documentation, docs/FORMAT.md (entries, hashes, proofs, checkpoints, and "Evidence bundles");
-            `docs/tools/verify_bundle.py` there does steps 1 to 6 in Python, written from those documents alone.
+            `docs/tools/verify_bundle.py` there does steps 1 to 3, and the population counts and exception seqs of the
+            control reports, in Python, written from those documents alone.
 
             1. **Every file is as made.** `manifest.json` lists every other file with its SHA-256 and size. Hash
                each file and compare; a file in the zip that the manifest does not list, or one it lists that is
-               missing, is a failure. `manifest.json` and `manifest.sig` themselves are not listed.
+               missing, is a failure. `manifest.json` and `manifest.sig` themselves are not listed. So is a zip entry
+               name used twice (unzip tools differ on which copy they show), an entry that is a link or a folder, and
+               a name that is not a plain relative path of printable ASCII.
             2. **The key signed it.** `checkpoint.pub` is a signed-note key, `NAME+KEYID+BASE64(0x01 ‖ public key)`
                (C2SP signed-note). `checkpoint.txt` is a C2SP tlog-checkpoint: origin, size and base64 root hash,
                then a blank line and a signature line `— NAME BASE64(KEYID ‖ SIGNATURE)`; check the Ed25519 signature

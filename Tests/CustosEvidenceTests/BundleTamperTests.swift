@@ -103,6 +103,54 @@ struct BundleTamperTests {
         #expect(try BundleVerifier.verify(url, key: other).failures.contains { $0.file == "checkpoint.txt" })
     }
 
+    @Test("a second entry of one name, or a name that leaves the folder, is refused outright: unzip tools would show either copy")
+    func ambiguousEntries() async throws {
+        let store = try await EvidenceStore.shared.value
+        let url = try await store.bundle(.soc2, name: "entries.zip", in: folder)
+        let key = store.ledger.verifierKey
+        for (name, extra) in [
+            ("duplicate-report.zip", ("report.html", Array("<h1>all controls passed</h1>".utf8))),
+            ("duplicate-manifest.zip", ("manifest.json", Array("{}".utf8))),
+            ("climbing.zip", ("../outside.txt", Array("x".utf8))),
+            ("absolute.zip", ("/etc/outside.txt", Array("x".utf8))),
+        ] {
+            var files = try BundleSurgery.files(of: url)
+            files.append(extra)
+            let altered = URL(fileURLWithPath: folder.file(name))
+            try BundleSurgery.write(files, to: altered)
+            do {
+                _ = try BundleVerifier.verify(altered, key: key)
+                Issue.record("\(name) verified")
+            } catch {
+                #expect(error.description.contains(extra.0), "\(name): \(error)")
+            }
+        }
+        #expect(BundleReader.isPlainName("controls/cc6.1.json") && !BundleReader.isPlainName("controls//x") && !BundleReader.isPlainName("a\\b"))
+        // docs/tools/verify_bundle.py refuses them too.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/tools/verify_bundle.py").path
+        let keyText = try #require(key).description
+        let duplicate = try runProgram("/usr/bin/env", ["python3", script, folder.file("duplicate-report.zip"), "--key", keyText])
+        #expect(duplicate.status == 1 && duplicate.output.contains("report.html: appears twice"), "\(duplicate.output)")
+        let climbing = try runProgram("/usr/bin/env", ["python3", script, folder.file("climbing.zip"), "--key", keyText])
+        #expect(climbing.status == 1 && climbing.output.contains("not a plain relative name"), "\(climbing.output)")
+    }
+
+    @Test("a chain that claims an entry before seq 0 is refused without a crash")
+    func entryBeforeTheFirst() async throws {
+        let store = try await EvidenceStore.shared.value
+        let url = try await store.bundle(.soc2, name: "before.zip", in: folder)
+        let files = try BundleSurgery.files(of: url)
+        let firstLine = try #require(files.first { $0.path == "events.ndjson" }?.bytes.split(separator: 0x0A).first)
+        let found = try failures(of: url, changing: "proofs/chain.json", name: "before-zero.zip", key: store.ledger.verifierKey) { bytes in
+            guard case .object(var chain)? = try? JSONParser.parse(bytes) else { return }
+            chain["firstSeq"] = 0
+            chain["before"] = .string(String(decoding: firstLine, as: UTF8.self))
+            bytes = Array(JSONValue.object(chain).description.utf8)
+        }
+        #expect(!found.isEmpty)
+    }
+
     @Test("with --previous, the bundle proves the log only grew; a bundle of another log is refused")
     func previousBundle() async throws {
         let folder = TemporaryDirectory("custos-previous")

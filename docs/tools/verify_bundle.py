@@ -96,7 +96,26 @@ class Checker:
         except KeyError:
             return None
 
+    def entries_are_plain(self):
+        # Unzip tools disagree on which of two same-named entries they show, and a link or
+        # a climbing name extracts outside the folder: refuse the bundle outright.
+        seen = set()
+        for info in self.zip.infolist():
+            name = info.filename
+            parts = name.split("/")
+            if (not name or name.startswith("/") or "\\" in name or any(p in ("", ".", "..") for p in parts)
+                    or any(not (0x20 < ord(c) < 0x7F) for c in name)):
+                self.fail(name, "is not a plain relative name of printable ASCII")
+            elif name in seen:
+                self.fail(name, "appears twice: unzip tools may show either copy")
+            elif info.is_dir() or (info.external_attr >> 16) & 0o170000 not in (0, 0o100000):
+                self.fail(name, "is not a plain file")
+            seen.add(name)
+        return not self.problems
+
     def run(self):
+        if not self.entries_are_plain():
+            return
         manifest_bytes = self.read("manifest.json")
         if manifest_bytes is None:
             self.fail("manifest.json", "missing: not an evidence bundle")
