@@ -140,7 +140,7 @@ public struct ApprovalRequest: Sendable {
         switch event.kind {
         case .approve:
             guard status == .pending, counts(event.actor, trail: trail, automatic: event.attributes[GateAttribute.automatic]?.boolValue == true),
-                  !approvals.contains(where: { $0.approver == event.actor.id })
+                  !approvals.contains(where: { $0.approver.isSameIdentity(as: event.actor.id) })
             else { return }
             approvals.append(Approval(approver: event.actor.id, reason: reason, automatic: event.attributes[GateAttribute.automatic]?.boolValue == true, seq: entry.seq, time: entry.time))
             if approvals.count >= requiredApprovals {

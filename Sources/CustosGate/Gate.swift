@@ -193,7 +193,7 @@ public final class Gate: Sendable {
         let eligible = rule.map { Array(policy.eligibleApprovers(for: $0)).sorted() } ?? []
         if decision == .requireApproval, let rule, !eligible.isEmpty {
             let possible = eligible.filter {
-                $0 != actor.id.rawValue && $0 != actor.onBehalfOf?.rawValue && $0.utf8.starts(with: "human:".utf8)
+                $0.lowercased() != actor.id.identityKey && $0.lowercased() != actor.onBehalfOf?.identityKey && $0.utf8.starts(with: "human:".utf8)
                     && !((try? NodeID($0)).map { policy.isExcluded($0, from: action.name) } ?? false)
             }
             if possible.count < rule.approvals {
@@ -281,7 +281,7 @@ public final class Gate: Sendable {
         let verdict = Verdict()
         try await transition(id, appending: [event], verdict: verdict) { state in
             guard state.status == .pending else { return Refusal(state.status == .approved ? "\(id) is already approved" : "\(id) is already \(state.status.rawValue)", record: false) }
-            if state.approvals.contains(where: { $0.approver == approver.id }) {
+            if state.approvals.contains(where: { $0.approver.isSameIdentity(as: approver.id) }) {
                 return Refusal("\(approver.id) has approved \(id) already: a second approval by the same person does not count", record: true)
             }
             return nil
@@ -621,12 +621,12 @@ public final class Gate: Sendable {
     func identityRefusal(of actor: Actor, for request: ApprovalRequest, deciding: Bool) -> String? {
         let requester = request.requester
         if actor.kind != .human { return "\(actor.id) is \(actor.kind == .agent ? "an agent" : "a service"): only humans decide on requests" }
-        if actor.id == requester.id { return "\(actor.id) made the request and cannot decide on it" }
-        if actor.id == requester.onBehalfOf { return "\(requester.id) acts on behalf of \(actor.id), who therefore cannot decide on it" }
-        if let principal = actor.onBehalfOf, principal == requester.id || principal == requester.onBehalfOf {
+        if actor.id.isSameIdentity(as: requester.id) { return "\(actor.id) made the request and cannot decide on it" }
+        if actor.id.isSameIdentity(as: requester.onBehalfOf) { return "\(requester.id) acts on behalf of \(actor.id), who therefore cannot decide on it" }
+        if let principal = actor.onBehalfOf, principal.isSameIdentity(as: requester.id) || principal.isSameIdentity(as: requester.onBehalfOf) {
             return "\(actor.id) acts on behalf of the requester side (\(principal))"
         }
-        if !request.eligibleApprovers.isEmpty && !request.eligibleApprovers.contains(actor.id.rawValue) {
+        if !request.eligibleApprovers.isEmpty && !request.eligibleApprovers.contains(where: { $0.lowercased() == actor.id.identityKey }) {
             return "\(actor.id) is not among the approvers of rule \(request.rule) (\(request.approverNames.joined(separator: ", ")))"
         }
         if policy.isExcluded(actor.id, from: request.action) {

@@ -114,7 +114,8 @@ public struct GatePolicy: Sendable {
     public func isExcluded(_ approver: NodeID, from action: String) -> Bool {
         neverApprove.contains { exclusion in
             exclusion.actions.contains { Self.glob($0, matches: action) }
-                && (exclusion.identities.contains(approver.rawValue) || exclusion.groups.contains { groups[$0]?.contains(approver.rawValue) == true })
+                && (exclusion.identities.contains { $0.lowercased() == approver.identityKey }
+                    || exclusion.groups.contains { groups[$0]?.contains { $0.lowercased() == approver.identityKey } == true })
         }
     }
 

@@ -93,4 +93,32 @@ struct SelfApprovalTests {
         _ = try await fixture.ledger.append(Event(kind: .approve, actor: People.agentActor("x"), inputs: [asked.id], attributes: ["automatic": true]))
         #expect(try fixture.gate.request(asked.id).status == .pending)
     }
+
+    @Test("identities compare without regard to case: one person spelled two ways neither approves their own request nor counts twice")
+    func spellings() async throws {
+        let fixture = try GateFixture()
+        let gate = fixture.gate
+        // The agent acts for human:alice@example.com; her other spelling is refused too.
+        let asked = try await gate.request(.export(resource: node("dataset:x")), by: People.agent, justification: "j")
+        try await expectRefused(fixture, asked.id, by: People.human("Alice@Example.com"), saying: "acts on behalf of")
+
+        // A quorum of two: bob, then BOB, is one approver.
+        let raw = try node("dataset:pg://crm/customers")
+        _ = try await fixture.ledger.append(Event(kind: .classify, actor: .service("scanner"), outputs: [raw], attributes: ["tags": ["pii"]]))
+        let sensitive = try await gate.request(.export(resource: raw), by: People.loneAgent, justification: "j")
+        #expect(sensitive.requiredApprovals == 2)
+        _ = try await gate.approve(sensitive.id, by: People.bob)
+        await #expect(throws: GateError.self) { _ = try await gate.approve(sensitive.id, by: People.human("BOB@example.com")) }
+        // Even an approve event appended around the gate under the other spelling adds nothing.
+        _ = try await fixture.ledger.append(Event(kind: .approve, actor: People.human("Bob@Example.com"), inputs: [sensitive.id]))
+        #expect(try gate.request(sensitive.id).status == .pending)
+        #expect(try gate.request(sensitive.id).approvals.count == 1)
+
+        // neverApprove and the rule's approvers match any spelling.
+        let hire = try await gate.request(.export(resource: node("dataset:y")), by: People.loneAgent, justification: "j")
+        #expect(gate.policy.isExcluded(try node("human:Intern@Example.com"), from: "export"))
+        #expect(!gate.policy.isExcluded(try node("human:alice@example.com"), from: "export"))
+        _ = try await gate.approve(hire.id, by: People.human("SEC@example.com"))
+        #expect(try gate.request(hire.id).status == .approved)
+    }
 }

@@ -44,6 +44,18 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.type.utf8.elementsEqual(type.utf8)
     }
 
+    /// The id as identities compare: lower-cased, since `human:Ann@Example.com` and
+    /// `human:ann@example.com` are one person (an API key may spell it one way, an identity
+    /// provider the other). Who may approve, and who already has, is decided on this form, so
+    /// that one person with two spellings never counts twice.
+    public var identityKey: String { rawValue.lowercased() }
+
+    /// True when `other` names the same identity (``identityKey``).
+    public func isSameIdentity(as other: NodeID?) -> Bool {
+        guard let other else { return false }
+        return rawValue == other.rawValue || identityKey == other.identityKey
+    }
+
     public var description: String { rawValue }
 
     // Ids are equal, hashed and ordered by their UTF-8 bytes, as the store interns and

@@ -28,20 +28,20 @@ public struct ApprovalTrail: Sendable {
     /// for, or any agent.
     public func isSelfApproval(by approver: Actor) -> Bool {
         guard let requester else { return approver.kind == .agent }
-        return approver.kind == .agent || approver.id == requester.id || approver.id == requester.onBehalfOf
-            || (approver.onBehalfOf != nil && approver.onBehalfOf == requester.id)
+        return approver.kind == .agent || approver.id.isSameIdentity(as: requester.id) || approver.id.isSameIdentity(as: requester.onBehalfOf)
+            || (approver.onBehalfOf.map { $0.isSameIdentity(as: requester.id) } ?? false)
     }
 
     /// Whether the request stood approved just before `seq`: enough distinct valid approvals,
     /// and no denial, expiry or revocation, before it.
     public func isApproved(before seq: UInt64) -> Bool {
-        var approvers = Set<NodeID>()
+        var approvers = Set<String>()
         for decision in decisions where decision.seq < seq {
             switch decision.event.kind {
             case .deny, .expire, .revoke:
                 return false
             case .approve where decision.event.attributes["refused"] == nil && !isSelfApproval(by: decision.event.actor):
-                approvers.insert(decision.event.actor.id)
+                approvers.insert(decision.event.actor.id.identityKey)
             default:
                 break
             }
