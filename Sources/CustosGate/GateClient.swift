@@ -106,20 +106,36 @@ extension GateClient {
         } catch {
             // An approval whose token the requester cannot get is withdrawn too: nobody else
             // may hold it.
-            _ = try? await revoke(asked.id, reason: "the requester stopped waiting or could not get its token: \(error)")
+            let cancelled = Task.isCancelled
+            await withdraw(asked.id, reason: cancelled ? "the requester's task was cancelled" : "the requester stopped waiting or could not get its token: \(error)")
+            if cancelled { throw CancellationError() }
             throw error
         }
         if decided.status == .pending {
             let cancelled = Task.isCancelled
-            _ = try? await revoke(asked.id, reason: cancelled ? "the requester's task was cancelled" : "the requester stopped waiting after \(timeout)")
+            await withdraw(asked.id, reason: cancelled ? "the requester's task was cancelled" : "the requester stopped waiting after \(timeout)")
             if cancelled { throw CancellationError() }
             throw GateError.timedOut(request: asked.id.rawValue, seconds: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         }
         guard decided.status == .approved, let token = issued else {
             throw GateError.notApproved(request: asked.id.rawValue, status: decided.status, reason: decided.statusReason ?? decided.status.rawValue)
         }
+        // The token must be the one of this request, for this action and resource, whatever the
+        // other side handed over.
+        let claims = token.claims
+        guard claims.request == asked.id, claims.action == action.name, token.covers(action.resource.rawValue) else {
+            await withdraw(asked.id, reason: "the token received was not for this request, action and resource")
+            throw GateError.invalidToken("the token received is for \(claims.request) (\(claims.action)), not \(asked.id) (\(action.name) on \(action.resource))")
+        }
         _ = try await redeem(token, action: action.name, resource: action.resource.rawValue)
         return (decided, token)
+    }
+
+    /// Revokes `id` outside the caller's task: a cancelled task would cancel the revocation
+    /// too, and leave the request open to an approval nobody waits for.
+    func withdraw(_ id: NodeID, reason: String) async {
+        let client = self
+        await Task { _ = try? await client.revoke(id, reason: reason) }.value
     }
 
     /// Asks for `action`, waits for the decision (at most `timeout`), and when approved runs
@@ -133,13 +149,17 @@ extension GateClient {
     ) async throws -> GateOutcome<Output> {
         let (approved, token) = try await authorize(action, justification: justification, payload: payload, timeout: timeout)
         let output: Output
+        let client = self
         do {
             output = try await body(token)
         } catch {
-            _ = try? await recordOutcome(approved.id, OutcomeReport(succeeded: false, attributes: ["error": .string(String(describing: error))]))
+            // Recorded outside the caller's task, which may be the one cancelled.
+            let report = OutcomeReport(succeeded: false, attributes: ["error": .string(String(describing: error))])
+            _ = await Task { try? await client.recordOutcome(approved.id, report) }.value
             throw error
         }
-        let recorded = try await recordOutcome(approved.id, OutcomeReport(succeeded: true, output: output.gateBytes))
+        let report = OutcomeReport(succeeded: true, output: output.gateBytes)
+        let recorded = try await Task { try await client.recordOutcome(approved.id, report) }.value
         return GateOutcome(output: Output(gateMaskedBytes: recorded.maskedOutput ?? []), request: recorded.request, token: token)
     }
 }

@@ -86,12 +86,20 @@ public struct GateToken: Sendable, Hashable, CustomStringConvertible {
         if let action, action != claims.action {
             throw .invalidToken("issued for the action \(claims.action), not \(action)")
         }
-        if let resource, !claims.scope.contains(where: { GatePolicy.glob($0, matches: resource) }) {
+        if let resource, !covers(resource) {
             throw .invalidToken("\(resource) is outside the token's scope (\(claims.scope.joined(separator: ", ")))")
         }
     }
 
-    static func time(_ second: Int64) -> String { Timestamp(microseconds: second * 1_000_000).description }
+    /// True when `resource` matches a pattern of the token's scope.
+    public func covers(_ resource: String) -> Bool {
+        claims.scope.contains { GatePolicy.glob($0, matches: resource) }
+    }
+
+    static func time(_ second: Int64) -> String {
+        let (microseconds, overflow) = second.multipliedReportingOverflow(by: 1_000_000)
+        return overflow ? "second \(second)" : Timestamp(microseconds: microseconds).description
+    }
 
     /// `text` without the spaces, tabs and line ends a copied token may carry around it.
     static func trimmed(_ text: String) -> Substring {

@@ -12,11 +12,11 @@ struct GateCommandTests {
 
     /// Starts `custos gate` as the agent, with `script` as the command, and returns it with
     /// the id of its pending request.
-    func ask(_ script: String, action: String = "export") async throws -> (ChildProcess, String) {
+    func ask(_ script: String, action: String = "export", justification: String = "quarterly report") async throws -> (ChildProcess, String) {
         let gate = try ChildProcess([
             "gate", "--store", store, "--as", "agent:etl-bot", "--action", action, "--resource", "dataset:crm/customers",
-            "--justification", "quarterly report", "--payload", "for ann.lee@example.com", "--timeout", "2m", "--", "sh", "-c", script,
-        ])
+            "--justification", justification, "--payload", "for ann.lee@example.com", "--timeout", "2m", "--", "sh", "-c", script,
+        ], environment: ["CUSTOS_API_KEY": "custos_0000abcd_the-agents-own-key"])
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let listed = try runCustos(["approvals", "list", "--store", store, "--status", "pending", "--json"])
@@ -36,7 +36,10 @@ struct GateCommandTests {
         var info = stat()
         #expect(stat(store + "/gate.key", &info) == 0 && info.st_mode & 0o777 == 0o600)
         #expect(FileManager.default.fileExists(atPath: store + "/gate.pub"))
-        let (gate, id) = try await ask(#"echo "mailed ann.lee@example.com"; echo "token ${CUSTOS_GATE_TOKEN%%.*} for $CUSTOS_GATE_REQUEST"; echo "warn: bob@example.com" >&2; exit 3"#)
+        let (gate, id) = try await ask(
+            #"echo "mailed ann.lee@example.com"; echo "token ${CUSTOS_GATE_TOKEN%%.*} for $CUSTOS_GATE_REQUEST"; echo "key ${CUSTOS_API_KEY:-withheld}"; echo "warn: bob@example.com" >&2; exit 3"#,
+            justification: "quarterly report\u{1b}[2K\r  action         read_sensitive"
+        )
 
         // The agent cannot approve its own request, and the refusal is on record.
         let own = try runCustos(["approvals", "approve", id, "--store", store, "--as", "agent:etl-bot"])
@@ -44,6 +47,8 @@ struct GateCommandTests {
         let shown = try runCustos(["approvals", "show", id, "--store", store])
         #expect(shown.status == 0 && shown.standardOutput.contains("pending") && shown.standardOutput.contains("refused"), "\(shown.standardOutput)")
         #expect(!shown.standardOutput.contains("ann.lee@example.com"), "the payload is shown masked")
+        // What the agent wrote cannot move the approver's cursor: control characters are spelled out.
+        #expect(!shown.standardOutput.contains("\u{1b}") && shown.standardOutput.contains(#"quarterly report\u{1b}[2K\u{d}"#), "\(shown.standardOutput)")
 
         let approved = try runCustos(["approvals", "approve", id, "--store", store, "--as", "human:alice@example.com", "--reason", "checked"])
         #expect(approved.status == 0, "\(approved.standardError)")
@@ -52,6 +57,7 @@ struct GateCommandTests {
         #expect(result.status == 3, "the command's exit status is custos gate's: \(result.standardError)")
         #expect(result.standardOutput.contains("mailed <EMAIL>") && !result.standardOutput.contains("ann.lee"), "\(result.standardOutput)")
         #expect(result.standardOutput.contains("token cgt1 for \(id)"))
+        #expect(result.standardOutput.contains("key withheld"), "the command does not get the agent's own key")
         #expect(result.standardError.contains("warn: <EMAIL>") && !result.standardError.contains("bob@example.com"))
         #expect(result.standardError.contains("approved by human:alice@example.com"))
 
@@ -95,6 +101,8 @@ struct GateCommandTests {
         #expect(noCommand.status == 64 && noCommand.standardError.contains("after --"))
         let badTimeout = try runCustos(["gate", "--store", store, "--as", "agent:a", "--action", "export", "--resource", "dataset:x", "--justification", "j", "--timeout", "soon", "--", "true"])
         #expect(badTimeout.status == 64 && badTimeout.standardError.contains("--timeout"))
+        let hugeTimeout = try runCustos(["gate", "--store", store, "--as", "agent:a", "--action", "export", "--resource", "dataset:x", "--justification", "j", "--timeout", "1e16s", "--", "true"])
+        #expect(hugeTimeout.status == 64 && hugeTimeout.standardError.contains("30d"), "\(hugeTimeout.standardError)")
         let nobody = try runCustos(["approvals", "approve", "request:abc", "--store", store])
         #expect(nobody.status == 64 && nobody.standardError.contains("--as"), "\(nobody.standardError)")
     }

@@ -87,6 +87,23 @@ struct GateAPITests {
         #expect(kinds == ["request", "approve", "gate.redeem_refused", "execute", "gate.redeem_refused", "gate.outcome"])
     }
 
+    @Test("over HTTP too, cancelling an agent's waiting task withdraws its request: the revocation is not cancelled with it")
+    func remoteCancellation() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.application.test(.live) { client in
+            let port = try #require(client.port)
+            let agent = RemoteGate(server: try #require(URL(string: "http://127.0.0.1:\(port)")), apiKey: fixture.key(.agent))
+            let task = Task {
+                try await agent.perform(.export(resource: NodeID("dataset:x")), justification: "j", timeout: .seconds(60)) { _ in "" }
+            }
+            try await waitUntil { try !fixture.state.gate.requests(status: .pending).isEmpty }
+            try await Task.sleep(for: .milliseconds(200))
+            task.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await task.value }
+            #expect(try fixture.state.gate.requests().first?.status == .revoked)
+        }
+    }
+
     @Test("a long poll with token=true answers the approval and its token in one round trip, only to the requester")
     func waitWithToken() async throws {
         let fixture = try await ServerFixture()

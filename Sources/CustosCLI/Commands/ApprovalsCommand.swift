@@ -121,10 +121,30 @@ struct ApprovalsCommand: AsyncParsableCommand {
 
     static func line(for request: ApprovalRequest) -> String {
         let counted = "\(request.approvals.count)/\(request.requiredApprovals)"
-        return "\(request.id)  \(request.status.rawValue)  \(request.action) \(request.resource)  by \(request.requester.id)\(request.requester.onBehalfOf.map { " for \($0)" } ?? "")  rule \(request.rule) (\(counted))  \(request.createdAt)"
+        return printable("\(request.id)  \(request.status.rawValue)  \(request.action) \(request.resource)  by \(request.requester.id)\(request.requester.onBehalfOf.map { " for \($0)" } ?? "")  rule \(request.rule) (\(counted))  \(request.createdAt)")
+    }
+
+    /// `text` with control, bidirectional and invisible formatting characters spelled out
+    /// (`\u{1b}`): an agent writes these fields, and must not be able to redraw the lines an
+    /// approver reads.
+    static func printable(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F, 0x200B...0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF:
+                result += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default:
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
     }
 
     static func details(of request: ApprovalRequest) -> String {
+        detailLines(of: request).map(printable).joined(separator: "\n")
+    }
+
+    private static func detailLines(of request: ApprovalRequest) -> [String] {
         var lines = [
             "\(request.id)  \(request.status.rawValue)\(request.statusReason.map { ": \($0)" } ?? "")",
             "  action         \(request.action) on \(request.resource) (scope \(request.scope.joined(separator: ", ")))",
@@ -142,6 +162,6 @@ struct ApprovalsCommand: AsyncParsableCommand {
         for refusal in request.refusals { lines.append("  refused        \(refusal.kind) by \(refusal.actor) at \(refusal.time): \(refusal.reason)") }
         if let token = request.tokenExpiresAt, request.status == .approved { lines.append("  token until    \(token)") }
         if let outcome = request.outcome { lines.append("  outcome        \(outcome.succeeded ? "succeeded" : "failed") at \(outcome.time)") }
-        return lines.joined(separator: "\n")
+        return lines
     }
 }

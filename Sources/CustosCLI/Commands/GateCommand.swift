@@ -51,10 +51,14 @@ struct GateCommand: AsyncParsableCommand {
 
     /// The most of each output stream kept for masking and the record; the rest is dropped.
     static let outputLimit = 16 << 20
+    /// What is recorded of each stream when the whole output could not be.
+    static let fallbackLimit = 1 << 20
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("say what to run after --, for example: custos gate … -- ./export.sh") }
-        guard (ConfigNode.seconds(in: timeout) ?? 0) > 0 else { throw ValidationError("--timeout must be a duration such as 90s, 15m or 2h") }
+        guard let seconds = ConfigNode.seconds(in: timeout), seconds > 0, seconds <= 30 * 86_400 else {
+            throw ValidationError("--timeout must be a duration from 1s to 30d, such as 90s, 15m or 2h")
+        }
     }
 
     func run() async throws {
@@ -88,6 +92,8 @@ struct GateCommand: AsyncParsableCommand {
         status.writeLine("custos gate: \(decided.id) approved\(approvedBy.isEmpty ? " by the policy" : " by \(approvedBy)"); running \(command[0])")
 
         var environment = ProcessInfo.processInfo.environment
+        // The command gets its token, not the agent's own key to the gate.
+        environment["CUSTOS_API_KEY"] = nil
         environment["CUSTOS_GATE_TOKEN"] = token.compact
         environment["CUSTOS_GATE_REQUEST"] = decided.id.rawValue
         let ran: CapturedRun
@@ -101,9 +107,26 @@ struct GateCommand: AsyncParsableCommand {
         var attributes: [String: JSONValue] = ["exitStatus": .number(Double(ran.exitStatus)), "command": .string(command[0])]
         if ran.signal != 0 { attributes["signal"] = .number(Double(ran.signal)) }
         if ran.truncated { attributes["outputTruncated"] = true }
-        let recorded = try await client.recordOutcome(
-            decided.id, OutcomeReport(succeeded: ran.exitStatus == 0, output: ran.output, errorOutput: ran.errorOutput, attributes: attributes)
-        )
+        let recorded: RecordedOutcome
+        do {
+            recorded = try await client.recordOutcome(
+                decided.id, OutcomeReport(succeeded: ran.exitStatus == 0, output: ran.output, errorOutput: ran.errorOutput, attributes: attributes)
+            )
+        } catch {
+            // Too large for the server, say: record the start of each stream rather than nothing.
+            status.writeLine("custos gate: recording the whole output failed (\(error)); recording its first \(Self.fallbackLimit >> 20) MiB per stream")
+            attributes["outputTruncated"] = true
+            do {
+                recorded = try await client.recordOutcome(decided.id, OutcomeReport(
+                    succeeded: ran.exitStatus == 0, output: Array(ran.output.prefix(Self.fallbackLimit)),
+                    errorOutput: Array(ran.errorOutput.prefix(Self.fallbackLimit)), attributes: attributes
+                ))
+            } catch {
+                // Only the gate masks the output, so none of it is shown; the command's status stands.
+                status.writeLine("custos gate: the outcome of \(decided.id) could not be recorded (\(error)); its output is not shown unmasked")
+                return ran.exitStatus == 0 ? .success : ExitCode(ran.exitStatus)
+            }
+        }
         Terminal.standardOutput.write(bytes: recorded.maskedOutput ?? [])
         Terminal.standardOutput.flush()
         status.write(bytes: recorded.maskedErrorOutput ?? [])
