@@ -134,7 +134,10 @@ public final class Environment: @unchecked Sendable {
     /// Grows the map after `MDB_MAP_FULL`, by the policy in ``EnvironmentOptions``.
     func growMap() throws {
         try resizeLock.withExclusive {
-            let current = info.mapSize
+            // Not `info`, which takes the lock shared: it is held exclusively here.
+            var raw = MDB_envinfo()
+            mdb_env_info(handle, &raw)
+            let current = raw.me_mapsize
             guard let next = options.grownMapSize(from: current) else { throw LMDBError.mapFull }
             try check(mdb_env_set_mapsize(handle, next))
         }
@@ -191,10 +194,12 @@ public final class Environment: @unchecked Sendable {
 
     // MARK: Maintenance
 
-    /// Facts about the environment.
+    /// Facts about the environment. Read under the resize lock, shared: LMDB reads them from
+    /// the map, which a resize replaces. (Never call it inside a transaction's closure: the
+    /// lock does not nest.)
     public var info: EnvironmentInfo {
         var raw = MDB_envinfo()
-        mdb_env_info(handle, &raw)
+        resizeLock.withShared { _ = mdb_env_info(handle, &raw) }
         return EnvironmentInfo(
             mapSize: raw.me_mapsize,
             lastPage: raw.me_last_pgno,
@@ -207,7 +212,7 @@ public final class Environment: @unchecked Sendable {
     /// The database page size in bytes.
     public var pageSize: Int {
         var stat = MDB_stat()
-        mdb_env_stat(handle, &stat)
+        resizeLock.withShared { _ = mdb_env_stat(handle, &stat) }
         return Int(stat.ms_psize)
     }
 
@@ -231,7 +236,9 @@ public final class Environment: @unchecked Sendable {
     /// exist and be empty. Readers and the writer keep running meanwhile.
     /// `compact` leaves out free pages and renumbers the rest.
     public func copy(to destination: String, compact: Bool = false) throws(LMDBError) {
-        try check(mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0))
+        // The copy holds a read transaction of its own: no resize may run under it.
+        let code = resizeLock.withShared { mdb_env_copy2(handle, destination, compact ? UInt32(MDB_CP_COMPACT) : 0) }
+        try check(code)
     }
 }
 

@@ -128,6 +128,60 @@ struct TamperTests {
         try expectFailure(ledger, firstBad: UInt64(Self.size), kind: .unexpectedEntry)
     }
 
+    @Test("a head rewritten shorter, with an entry removed beyond it, is reported, not trapped on")
+    func shortHeadAndAGapBeyondIt() async throws {
+        let (ledger, folder) = try await makeStore()
+        _ = folder
+        let newHead = LogHead(size: 5, lastLeafHash: try ledger.leafHash(at: 4), lastTime: try ledger.entry(at: 4).time)
+        try ledger.environment.write { txn in
+            try txn.put(newHead.encoded, forKey: MetaKey.head, in: ledger.schema.meta)
+            try txn.delete(Keys.seq(7).bytes, in: ledger.schema.entries)
+        }
+        for workers in [1, 2] {
+            var options = VerificationOptions()
+            options.parallelism = workers
+            let report = try ledger.verify(options)
+            #expect(!report.isValid && report.problems.contains { $0.kind == .unexpectedEntry }, "\(report.problems.prefix(3))")
+        }
+    }
+
+    @Test("an entry hidden at the largest key, where no pass reaches, is still counted")
+    func insertionAtTheLastKey() async throws {
+        let (ledger, folder) = try await makeStore()
+        _ = folder
+        try putEntry(ledger, UInt64.max, try entryBytes(ledger, 10))
+        let report = try ledger.verify()
+        #expect(!report.isValid && report.problems.contains { $0.kind == .unexpectedEntry && $0.detail.contains("rows") }, "\(report.problems.prefix(3))")
+    }
+
+    @Test("an idempotency record whose content hash, leaf hash or time was changed is named by its entry")
+    func idempotencyRecord() async throws {
+        let (ledger, folder) = try await makeStore()
+        _ = folder
+        // Seq 201 was appended with the client event id c201 (see makeStore).
+        let actor = Array(try ledger.entry(at: 201).event.actor.id.rawValue.utf8)
+        let scope = actor.withUnsafeBytes { a in Array("c201".utf8).withUnsafeBytes { IdempotencyIndex.scope(actor: a, clientEventID: $0) } }
+        /// Flips one bit of the stored record of c201, in place.
+        func flip(at offset: Int) throws {
+            try ledger.environment.write { txn in
+                var found: ([UInt8], [UInt8])?
+                try txn.forEach(in: ledger.schema.idempotency, from: nil) { key, value in
+                    if value.count > 80, Array(value[80...]) == scope { found = (Array(key), Array(value)) }
+                    return found == nil
+                }
+                guard var (key, value) = found else { Issue.record("no record for c201"); return }
+                value[offset] ^= 0x01
+                try txn.put(value, forKey: key, in: ledger.schema.idempotency)
+            }
+        }
+        for offset in [11, 43, 79] {
+            try flip(at: offset)
+            try expectFailure(ledger, firstBad: 201, kind: .indexMismatch, "offset \(offset)")
+            try flip(at: offset)
+            #expect(try ledger.verify().isValid)
+        }
+    }
+
     @Test("an entry spliced into the middle is named where it went in")
     func insertionInTheMiddle() async throws {
         let (ledger, folder) = try await makeStore()

@@ -77,7 +77,11 @@ public struct CheckpointPolicy: Sendable, Equatable {
     func isDue(size: UInt64, now: Timestamp, last: StoredCheckpoint?) -> Bool {
         guard size > (last?.size ?? 0) else { return false }
         if let everyEntries, size - (last?.size ?? 0) >= everyEntries { return true }
-        if let everySeconds, now.microseconds - (last?.signedAt.microseconds ?? 0) >= Int64(everySeconds) * 1_000_000 { return true }
+        if let everySeconds {
+            // A damaged signing time must not trap the writer: it makes a checkpoint due.
+            let (elapsed, overflow) = now.microseconds.subtractingReportingOverflow(last?.signedAt.microseconds ?? 0)
+            if overflow || elapsed >= Int64(everySeconds) * 1_000_000 { return true }
+        }
         return false
     }
 }

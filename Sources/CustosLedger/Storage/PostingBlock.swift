@@ -120,7 +120,8 @@ struct PostingBlock {
         let first = stored.loadBigEndianUInt64(at: 0)
         let last = stored.loadBigEndianUInt64(at: 8)
         let count = stored.loadBigEndianUInt32(at: 16)
-        guard count >= 1, first <= last, (count == 1) == (first == last) else {
+        // Every seq after the first takes at least one byte: a larger count is damage.
+        guard count >= 1, first <= last, (count == 1) == (first == last), Int(count) <= stored.count - headerSize + 1 else {
             throw Malformed(description: "the block starting at seq \(first) has an impossible header (last \(last), count \(count))")
         }
     }

@@ -211,7 +211,8 @@ extension Ledger {
                     let seq = cursor.key.loadBigEndianUInt64(at: 0)
                     if seq >= range.upperBound { break }
                     if seq > expected {
-                        result.missing.append(expected..<min(seq, headSize))
+                        // An entry beyond the head may have moved `expected` past it already.
+                        if expected < min(seq, headSize) { result.missing.append(expected..<min(seq, headSize)) }
                         previousLeaf = nil
                         previousTime = nil
                     }
@@ -401,7 +402,15 @@ extension Ledger {
             }
             let record = try IdempotencyIndex(database: schema.idempotency, hasher: configuration.keyHasher).find(scope: scope, in: txn)
             if let record, record.receipt.seq == seq {
-                result.counts.idempotency += 1
+                // What a retry is answered with, and what decides duplicate or conflict, must be this entry's.
+                let content = (try? entry.event())?.canonicalContent()
+                if record.receipt.leafHash != Hash256.leaf(entry.bytes) || record.receipt.time != entry.time {
+                    result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the idempotency index's receipt for this entry has another leaf hash or time"))
+                } else if let content, record.contentHash != Hash256.sha256(content) {
+                    result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the idempotency index holds another content hash for this entry's client event id"))
+                } else {
+                    result.counts.idempotency += 1
+                }
             } else if let record {
                 result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the idempotency index maps this entry's client event id to seq \(record.receipt.seq)"))
             } else {
@@ -500,6 +509,16 @@ extension Ledger {
         problems += tree.problems
         report.treeRoot = tree.root
         problems += checkCheckpoints(headSize: head.size, report: &report, in: txn)
+
+        // Entries the passes never reach (a key of 8 0xFF bytes, say) still count here: more
+        // rows than the head and the inserted ones already reported means one was hidden.
+        let inserted = problems.count(where: { $0.kind == .unexpectedEntry })
+        if let stored = try? txn.statistics(of: schema.entries).entries, stored > Int(clamping: head.size) + inserted {
+            problems.append(VerificationProblem(
+                seq: nil, kind: .unexpectedEntry,
+                detail: "the entries database holds \(stored) rows, but the head records \(head.size) entries and \(inserted) more were reported: entries were inserted"
+            ))
+        }
 
         // A broken link k-1 → k means entry k-1 was altered (its hash changed) or entry k's
         // prev was. The tree's leaf tells which when it is intact; otherwise an altered entry

@@ -58,7 +58,7 @@ final class GroupCommitWriter: Sendable {
         var pending: [Pending] = []
         var queuedEvents = 0
         var closed = false
-        var stopped: CheckedContinuation<Void, Never>?
+        var stopped: [CheckedContinuation<Void, Never>] = []
         var hasStopped = false
     }
 
@@ -139,7 +139,8 @@ final class GroupCommitWriter: Sendable {
             let done = queue.withLock { queue -> Bool in
                 queue.closed = true
                 if queue.hasStopped { return true }
-                queue.stopped = continuation
+                // Every caller of close() waits for the end, not only the last.
+                queue.stopped.append(continuation)
                 return false
             }
             if done { continuation.resume() } else { wakeup.signal() }
@@ -165,13 +166,14 @@ final class GroupCommitWriter: Sendable {
         while true {
             var batch = takeBatch()
             if batch.isEmpty {
-                let stop = queue.withLock { queue -> CheckedContinuation<Void, Never>?? in
+                let stop = queue.withLock { queue -> [CheckedContinuation<Void, Never>]? in
                     guard queue.closed && queue.pending.isEmpty else { return nil }
                     queue.hasStopped = true
-                    return .some(queue.stopped)
+                    defer { queue.stopped = [] }
+                    return queue.stopped
                 }
                 if let stop {
-                    stop?.resume()
+                    for waiter in stop { waiter.resume() }
                     return
                 }
                 wakeup.wait()
