@@ -22,27 +22,9 @@ private struct IssuedClaims: JWTPayload {
 
 @Suite("Server identity (JWT) and OpenLineage")
 struct IdentityTests {
-    /// A signing key, its JWKS file, and a server that trusts it.
-    private func jwtServer() async throws -> (ServerFixture, JWTKeyCollection, String) {
-        let signingKey = try EdDSA.PrivateKey()
-        let x = signingKey.publicKey.rawRepresentation.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        let folder = TemporaryDirectory("custos-jwks")
-        let jwksPath = folder.file("jwks.json")
-        try #"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":"idp-1","x":"\#(x)"}]}"#.write(toFile: jwksPath, atomically: true, encoding: .utf8)
-        let fixture = try await ServerFixture { configuration in
-            var settings = JWTAuthenticator.Settings(issuer: "https://idp.example.com/", audience: "custos", jwksPath: jwksPath)
-            settings.identityType = "human"
-            configuration.jwt = settings
-        }
-        let signer = JWTKeyCollection()
-        await signer.add(eddsa: signingKey, kid: "idp-1")
-        return (fixture, signer, folder.path)
-    }
-
     @Test("a JWT from the configured issuer and audience, unexpired, maps to its identity and roles")
     func jwt() async throws {
-        let (fixture, signer, _) = try await jwtServer()
+        let (fixture, signer, _) = try await ServerFixture.trustingAnIssuer()
         let now = Date().timeIntervalSince1970
         func token(iss: String = "https://idp.example.com/", aud: String = "custos", exp: Double = now + 300, nbf: Double? = nil, roles: [String] = ["agent"]) async throws -> String {
             try await signer.sign(IssuedClaims(iss: iss, aud: [aud], sub: "ann@example.com", exp: exp, nbf: nbf, roles: roles), kid: "idp-1")

@@ -60,19 +60,8 @@ struct OnBehalfOfTests {
 
     @Test("a JWT names whom its holder acts for in the configured claim; one that names its own subject is refused")
     func jwtWithAnOwner() async throws {
-        let signingKey = try EdDSA.PrivateKey()
-        let x = signingKey.publicKey.rawRepresentation.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        let folder = TemporaryDirectory("custos-jwks")
-        let jwksPath = folder.file("jwks.json")
-        try #"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":"idp-1","x":"\#(x)"}]}"#.write(toFile: jwksPath, atomically: true, encoding: .utf8)
-        let fixture = try await ServerFixture { configuration in
-            var settings = JWTAuthenticator.Settings(issuer: "https://idp.example.com/", audience: "custos", jwksPath: jwksPath)
-            settings.onBehalfOfClaim = "owner"
-            configuration.jwt = settings
-        }
-        let signer = JWTKeyCollection()
-        await signer.add(eddsa: signingKey, kid: "idp-1")
+        let (fixture, signer, folder) = try await ServerFixture.trustingAnIssuer { $0.onBehalfOfClaim = "owner" }
+        _ = folder
         let owned = try await signer.sign(OwnedClaims(sub: "agent:nightly", owner: "human:carol@example.com"), kid: "idp-1")
         let selfOwned = try await signer.sign(OwnedClaims(sub: "agent:nightly", owner: "agent:nightly"), kid: "idp-1")
         let hidden = try await signer.sign(OwnedClaims(sub: "agent:\u{301}nightly"), kid: "idp-1")

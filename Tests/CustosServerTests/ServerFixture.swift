@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import JWTKit
 import Logging
 import NIOCore
 
@@ -51,6 +52,31 @@ final class ServerFixture: Sendable {
         if let key { fields[.authorization] = "Bearer " + key }
         if let contentType { fields[.contentType] = contentType }
         return fields
+    }
+}
+
+extension ServerFixture {
+    /// A server that trusts a local identity provider (issuer https://idp.example.com/,
+    /// audience custos, one Ed25519 key `idp-1` in a JWKS file), with the signer of its
+    /// tokens, and the folder holding the JWKS file.
+    static func trustingAnIssuer(
+        _ configure: @escaping (inout JWTAuthenticator.Settings) -> Void = { _ in }
+    ) async throws -> (ServerFixture, JWTKeyCollection, TemporaryDirectory) {
+        let signingKey = try EdDSA.PrivateKey()
+        let x = signingKey.publicKey.rawRepresentation.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let folder = TemporaryDirectory("custos-jwks")
+        let jwksPath = folder.file("jwks.json")
+        try #"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":"idp-1","x":"\#(x)"}]}"#.write(toFile: jwksPath, atomically: true, encoding: .utf8)
+        let fixture = try await ServerFixture { configuration in
+            var settings = JWTAuthenticator.Settings(issuer: "https://idp.example.com/", audience: "custos", jwksPath: jwksPath)
+            settings.identityType = "human"
+            configure(&settings)
+            configuration.jwt = settings
+        }
+        let signer = JWTKeyCollection()
+        await signer.add(eddsa: signingKey, kid: "idp-1")
+        return (fixture, signer, folder)
     }
 }
 
