@@ -22,7 +22,7 @@ public final class RemoteGate: GateClient {
     private let client: HTTPClient
     private let verifier = Mutex<GateVerifierKey?>(nil)
     /// Longest single long poll; a longer wait is several.
-    static let pollSeconds = 60.0
+    static let pollSeconds = 25.0
 
     /// A gate reached through `client`: `HTTPClient.shared` by default, whose pool keeps a few
     /// connections per server. A process with many agents waiting at once (each wait is a long
@@ -70,13 +70,35 @@ public final class RemoteGate: GateClient {
     private func poll(_ id: NodeID, timeout: Duration, withToken: Bool) async throws -> (request: ApprovalRequest, answer: JSONValue) {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
+        var failures = 0
         while true {
             let left = clock.now.duration(to: deadline)
             let seconds = max(0, min(Self.pollSeconds, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18))
             let query = "timeout=\(String(format: "%.3f", seconds))" + (withToken ? "&token=true" : "")
-            let answer = try await call(.GET, "/v1/approvals/\(Self.escape(id))/wait?\(query)", timeout: seconds + 15)
+            let answer: JSONValue
+            do {
+                answer = try await call(.GET, "/v1/approvals/\(Self.escape(id))/wait?\(query)", timeout: seconds + 15)
+                failures = 0
+            } catch let error as GateError where Self.isTransient(error) && !Task.isCancelled && clock.now < deadline {
+                // A proxy timing out or a server restarting must not end an hour's wait: try
+                // again, a little later each time, until the deadline.
+                failures += 1
+                let pause = Duration.milliseconds(min(5_000, 250 << min(failures - 1, 5)))
+                try await Task.sleep(for: min(pause, clock.now.duration(to: deadline)))
+                continue
+            }
             let state = try ApprovalRequest(json: answer)
             if state.status != .pending || clock.now >= deadline || Task.isCancelled { return (state, answer) }
+        }
+    }
+
+    /// Errors a later try may not meet: the server unreachable, or a gateway in front of it
+    /// answering 502, 503 or 504.
+    static func isTransient(_ error: GateError) -> Bool {
+        switch error {
+        case .unreachable: return true
+        case .remote(let status, _): return [502, 503, 504].contains(status)
+        default: return false
         }
     }
 

@@ -132,4 +132,13 @@ struct GateHardeningTests {
         #expect(outcome.event.attributes["detail"]?["rows"] == .number(3))
         #expect(outcome.event.attributes["error"]?.stringValue?.contains("duplicate key") == true)
     }
+
+    @Test("a long poll tries again after an unreachable server or a gateway's 502, 503 or 504, and after nothing else")
+    func transientErrors() {
+        #expect(RemoteGate.isTransient(.unreachable("connection refused")))
+        for status in [502, 503, 504] { #expect(RemoteGate.isTransient(.remote(status: status, message: "")), "\(status)") }
+        for status in [400, 401, 403, 404, 500] { #expect(!RemoteGate.isTransient(.remote(status: status, message: "")), "\(status)") }
+        #expect(!RemoteGate.isTransient(.notAllowed("no")))
+        #expect(RemoteGate.pollSeconds < 60, "under a proxy's usual read timeout")
+    }
 }

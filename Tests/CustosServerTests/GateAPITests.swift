@@ -1,4 +1,5 @@
 import Crypto
+import AsyncHTTPClient
 import CustosGate
 import CustosLedger
 import CustosTestSupport
@@ -101,6 +102,50 @@ struct GateAPITests {
             task.cancel()
             await #expect(throws: CancellationError.self) { _ = try await task.value }
             #expect(try fixture.state.gate.requests().first?.status == .revoked)
+        }
+    }
+
+    @Test("a long poll that meets a gateway's 502 tries again, and the agent still gets its approval")
+    func waitSurvivesAGatewayError() async throws {
+        let fixture = try await ServerFixture()
+        try await fixture.application.test(.live) { client in
+            let upstream = "http://127.0.0.1:\(try #require(client.port))"
+            // A gateway in front of the server that fails the first long poll, and passes
+            // everything else through.
+            let failures = Mutex(0)
+            let router = Router()
+            let forward: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+                if request.uri.path.hasSuffix("/wait"), failures.withLock({ count in count += 1; return count == 1 }) {
+                    return Response(status: .badGateway)
+                }
+                var outgoing = HTTPClientRequest(url: upstream + request.uri.description)
+                outgoing.method = .RAW(value: request.method.rawValue)
+                for field in request.headers where field.name == .authorization || field.name == .contentType {
+                    outgoing.headers.add(name: field.name.rawName, value: field.value)
+                }
+                outgoing.body = .bytes(try await request.body.collect(upTo: 1 << 20))
+                let answer = try await HTTPClient.shared.execute(outgoing, timeout: .seconds(60))
+                let body = try await answer.body.collect(upTo: 1 << 20)
+                return Response(status: HTTPResponse.Status(code: Int(answer.status.code)), headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+            }
+            router.get("**", use: forward)
+            router.post("**", use: forward)
+            let gateway = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            try await gateway.test(.live) { gatewayClient in
+                let gatewayPort = try #require(gatewayClient.port)
+                let url = try #require(URL(string: "http://127.0.0.1:\(gatewayPort)"))
+                let agent = RemoteGate(server: url, apiKey: fixture.key(.agent))
+                let performing = Task {
+                    try await agent.perform(.export(resource: NodeID("dataset:x")), justification: "j", timeout: .seconds(60)) { _ in "done" }
+                }
+                try await waitUntil { try !fixture.state.gate.requests(status: .pending).isEmpty }
+                try await waitUntil { failures.withLock { $0 } >= 2 }
+                let id = try #require(try fixture.state.gate.requests(status: .pending).first?.id)
+                _ = try await fixture.state.gate.approve(id, by: try Actor.human("approver-one@example.com"))
+                let outcome = try await performing.value
+                #expect(outcome.output == "done" && outcome.request.status == .executed)
+                #expect(failures.withLock { $0 } >= 2, "the first poll failed, and another followed it")
+            }
         }
     }
 
