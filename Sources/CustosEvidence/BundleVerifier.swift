@@ -273,7 +273,7 @@ public enum BundleVerifier {
                 if item["kind"]?.stringValue.map({ $0 != seen.kind }) == true { fail(path, "says seq \(seq) is a \(item["kind"]?.stringValue ?? ""); it is a \(seen.kind)", seq) }
                 switch check {
                 case "unrefused_approval" where seen.refused: fail(path, "counts seq \(seq) as an exception, but the gate refused it", seq)
-                case "agent_without_principal" where !(seen.actor.utf8.starts(with: "agent:".utf8) && seen.onBehalfOf == nil):
+                case "agent_without_principal" where !(Actor.kindPrefix(of: seen.actor) == .agent && seen.onBehalfOf == nil):
                     fail(path, "counts seq \(seq) as an agent acting for nobody; its actor is \(seen.actor)\(seen.onBehalfOf.map { " for " + $0 } ?? "")", seq)
                 default: break
                 }

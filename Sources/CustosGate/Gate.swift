@@ -193,7 +193,7 @@ public final class Gate: Sendable {
         let eligible = rule.map { Array(policy.eligibleApprovers(for: $0)).sorted() } ?? []
         if decision == .requireApproval, let rule, !eligible.isEmpty {
             let possible = eligible.filter {
-                $0.lowercased() != actor.id.identityKey && $0.lowercased() != actor.onBehalfOf?.identityKey && $0.utf8.starts(with: "human:".utf8)
+                !actor.id.isSameIdentity(as: $0) && actor.onBehalfOf?.isSameIdentity(as: $0) != true && Actor.kindPrefix(of: $0) == .human
                     && !((try? NodeID($0)).map { policy.isExcluded($0, from: action.name) } ?? false)
             }
             if possible.count < rule.approvals {
@@ -626,7 +626,7 @@ public final class Gate: Sendable {
         if let principal = actor.onBehalfOf, principal.isSameIdentity(as: requester.id) || principal.isSameIdentity(as: requester.onBehalfOf) {
             return "\(actor.id) acts on behalf of the requester side (\(principal))"
         }
-        if !request.eligibleApprovers.isEmpty && !request.eligibleApprovers.contains(where: { $0.lowercased() == actor.id.identityKey }) {
+        if !request.eligibleApprovers.isEmpty && !request.eligibleApprovers.contains(where: actor.id.isSameIdentity(as:)) {
             return "\(actor.id) is not among the approvers of rule \(request.rule) (\(request.approverNames.joined(separator: ", ")))"
         }
         if policy.isExcluded(actor.id, from: request.action) {

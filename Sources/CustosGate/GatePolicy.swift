@@ -114,8 +114,8 @@ public struct GatePolicy: Sendable {
     public func isExcluded(_ approver: NodeID, from action: String) -> Bool {
         neverApprove.contains { exclusion in
             exclusion.actions.contains { Self.glob($0, matches: action) }
-                && (exclusion.identities.contains { $0.lowercased() == approver.identityKey }
-                    || exclusion.groups.contains { groups[$0]?.contains { $0.lowercased() == approver.identityKey } == true })
+                && (exclusion.identities.contains(where: approver.isSameIdentity(as:))
+                    || exclusion.groups.contains { groups[$0]?.contains(where: approver.isSameIdentity(as:)) == true })
         }
     }
 
@@ -239,7 +239,7 @@ public struct GatePolicy: Sendable {
                 if let close = ConfigError.closest(to: name, in: known) { message += ": did you mean \"\(close)\"?" }
                 throw members.node.error(message)
             }
-            if name.utf8.starts(with: "agent:".utf8) { throw members.node.error("an agent can never approve: remove \(name) from approvers") }
+            if Actor.kindPrefix(of: name) == .agent { throw members.node.error("an agent can never approve: remove \(name) from approvers") }
         }
         let approvals = try members["approvals"]?.integer(in: 1...100) ?? 1
         if decision == .requireApproval, !approvers.isEmpty {

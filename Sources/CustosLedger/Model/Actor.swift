@@ -72,7 +72,9 @@ public struct Actor: Sendable, Hashable {
         try Actor(id: name, kind: .service, onBehalfOf: onBehalfOf)
     }
 
-    private static func kindPrefix(of id: String) -> Kind? {
+    /// The actor kind `id`'s type names (`human:…`, `agent:…`, `service:…`), read from its
+    /// bytes; nil for any other id. Every check of an id's kind goes through here.
+    public static func kindPrefix(of id: String) -> Kind? {
         id.withUTF8Bytes { kindPrefix(utf8: $0) }
     }
 

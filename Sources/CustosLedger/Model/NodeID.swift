@@ -56,6 +56,11 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
         return rawValue == other.rawValue || identityKey == other.identityKey
     }
 
+    /// True when `text` (an id as a policy or a request lists it) names the same identity.
+    public func isSameIdentity(as text: String) -> Bool {
+        rawValue == text || identityKey == text.lowercased()
+    }
+
     public var description: String { rawValue }
 
     // Ids are equal, hashed and ordered by their UTF-8 bytes, as the store interns and

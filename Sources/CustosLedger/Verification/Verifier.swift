@@ -259,7 +259,7 @@ extension Ledger {
                         result.problems.append(VerificationProblem(seq: seq, kind: .timeWentBackwards, detail: "the entry's time \(entry.time) is earlier than \(previousTime), the time of the entry before it"))
                     }
                     if options.checkIndexes {
-                        try checkIndexRows(of: entry, seq: seq, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, checkedEdges: &checkedEdges, scratch: &scratch, lookups: &lookups, postingLookups: &postingLookups, result: &result, in: txn)
+                        try checkIndexRows(of: entry, seq: seq, leaf: leaf, nodeInterner: nodeInterner, termInterner: termInterner, keyCache: &keyCache, checkedEdges: &checkedEdges, scratch: &scratch, lookups: &lookups, postingLookups: &postingLookups, result: &result, in: txn)
                     }
                     result.lastLeaf = (seq, leaf, entry.time)
                     previousLeaf = leaf
@@ -283,7 +283,7 @@ extension Ledger {
     }
 
     private func checkIndexRows(
-        of entry: EntryView, seq: UInt64,
+        of entry: EntryView, seq: UInt64, leaf: Hash256,
         nodeInterner: Interner, termInterner: Interner, keyCache: inout VerifierKeyCache, checkedEdges: inout CheckedEdges,
         scratch: inout IndexCheckScratch, lookups: inout LookupCursors, postingLookups: inout PostingLookups,
         result: inout ChunkResult, in txn: borrowing ReadTransaction
@@ -404,7 +404,7 @@ extension Ledger {
             if let record, record.receipt.seq == seq {
                 // What a retry is answered with, and what decides duplicate or conflict, must be this entry's.
                 let content = (try? entry.event())?.canonicalContent()
-                if record.receipt.leafHash != Hash256.leaf(entry.bytes) || record.receipt.time != entry.time {
+                if record.receipt.leafHash != leaf || record.receipt.time != entry.time {
                     result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the idempotency index's receipt for this entry has another leaf hash or time"))
                 } else if let content, record.contentHash != Hash256.sha256(content) {
                     result.problems.append(VerificationProblem(seq: seq, kind: .indexMismatch, detail: "the idempotency index holds another content hash for this entry's client event id"))

@@ -110,7 +110,7 @@ public final class APIKeyStore: Sendable {
     }
 
     private static func isActorID(_ id: NodeID) -> Bool {
-        id.hasType("human") || id.hasType("agent") || id.hasType("service")
+        Actor.kindPrefix(of: id.rawValue) != nil
     }
 
     /// Revokes a key; false when there is no such key.

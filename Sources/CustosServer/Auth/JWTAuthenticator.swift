@@ -69,8 +69,7 @@ public final class JWTAuthenticator: Sendable {
     /// read from the bytes, so that a combining mark after the colon cannot hide it.
     private func typed(_ text: String) -> NodeID? {
         guard !text.isEmpty else { return nil }
-        let hasType = ["human:", "agent:", "service:"].contains { text.utf8.starts(with: $0.utf8) }
-        return try? NodeID(hasType ? text : settings.identityType + ":" + text)
+        return try? NodeID(Actor.kindPrefix(of: text) != nil ? text : settings.identityType + ":" + text)
     }
 
     /// Every claim of a token, read as strings, lists of strings or numbers; checked after the
