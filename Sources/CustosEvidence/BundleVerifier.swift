@@ -11,6 +11,14 @@ import Glibc
 /// the checkpoint, the consistency proof from a previous bundle, and every control report's
 /// counts against the events. Each failure names the file, and the seq for events.
 public enum BundleVerifier {
+    /// A bundle's files are bounded by size as they are read (64 MiB), not by their count of
+    /// values: the control reports of a busy period list many exceptions.
+    static let bundleJSON: JSONParser.Limits = {
+        var limits = JSONParser.Limits()
+        limits.maxValues = .max
+        return limits
+    }()
+
     /// One thing that does not hold.
     public struct Failure: Sendable, CustomStringConvertible {
         public let file: String
@@ -40,7 +48,7 @@ public enum BundleVerifier {
 
         // The manifest, and every file against it.
         guard let manifestBytes = try reader.read(BundleManifest.fileName, limit: 64 << 20) else { throw .unreadable("it has no manifest.json: not a Custos evidence bundle") }
-        guard let manifest = try? JSONParser.parse(manifestBytes), manifest["format"]?.stringValue == BundleManifest.format else {
+        guard let manifest = try? JSONParser.parse(manifestBytes, limits: Self.bundleJSON), manifest["format"]?.stringValue == BundleManifest.format else {
             throw .unreadable("manifest.json is not a \(BundleManifest.format) manifest")
         }
         var listed: [String: (sha256: String, size: Int64)] = [:]
@@ -124,7 +132,7 @@ public enum BundleVerifier {
         // Only the files of a signed manifest are parsed: an unsigned one could list anything.
         var controls: [(path: String, json: JSONValue)] = []
         for path in manifestSigned ? (manifest["controls"]?.arrayValue ?? []).compactMap(\.stringValue) : [] {
-            guard let bytes = try reader.read(path, limit: 64 << 20), let json = try? JSONParser.parse(bytes) else {
+            guard let bytes = try reader.read(path, limit: 64 << 20), let json = try? JSONParser.parse(bytes, limits: Self.bundleJSON) else {
                 fail(path, "is missing or is not JSON")
                 continue
             }
@@ -142,7 +150,7 @@ public enum BundleVerifier {
         let start = manifest["period"]?["start"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }
         let end = manifest["period"]?["end"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }
         var pass = EventPass(wanted: wanted, periodStart: start, periodEnd: end)
-        if let chainBytes = try reader.read("proofs/chain.json", limit: 64 << 20), let chainJSON = try? JSONParser.parse(chainBytes) {
+        if let chainBytes = try reader.read("proofs/chain.json", limit: 64 << 20), let chainJSON = try? JSONParser.parse(chainBytes, limits: Self.bundleJSON) {
             do {
                 let chain = try ChainProof(json: chainJSON)
                 pass.expect(chain)
@@ -295,7 +303,7 @@ public enum BundleVerifier {
     /// What was established, or nil when something failed.
     private static func checkOSCAL(_ reader: BundleReader, listed: [String: (sha256: String, size: Int64)], statuses: [String: String], fail: (String, String, UInt64?) -> Void) -> String? {
         let path = "oscal/assessment-results.json"
-        guard let bytes = (try? reader.read(path, limit: 64 << 20)) ?? nil, let json = try? JSONParser.parse(bytes), let result = json["assessment-results"]?["results"]?.arrayValue?.first else {
+        guard let bytes = (try? reader.read(path, limit: 64 << 20)) ?? nil, let json = try? JSONParser.parse(bytes, limits: Self.bundleJSON), let result = json["assessment-results"]?["results"]?.arrayValue?.first else {
             fail(path, "is missing or is not an assessment-results document", nil)
             return nil
         }

@@ -171,10 +171,16 @@ public struct ApprovalRequest: Sendable {
         endedAt = time
     }
 
+    /// True when `identity` is the requester or whom it acts for, spelled either way
+    /// (``NodeID/identityKey``): who may see the request, hold its token and withdraw it.
+    public func isRequesterSide(_ identity: NodeID) -> Bool {
+        identity.isSameIdentity(as: requester.id) || identity.isSameIdentity(as: requester.onBehalfOf)
+    }
+
     /// Refuses anyone but who may hold this request's token: its requester, or whom the
     /// requester acts for.
     public func checkTokenHolder(_ actor: Actor) throws(GateError) {
-        guard actor.id == requester.id || actor.id == requester.onBehalfOf else {
+        guard isRequesterSide(actor.id) else {
             throw .notAllowed("only the requester (\(requester.id)) or whom it acts for receives the token of \(id)")
         }
     }

@@ -119,7 +119,7 @@ public final class Gate: Sendable {
                 for (id, _) in try openRequests(in: snapshot).sorted(by: { $0.value > $1.value }) {
                     guard let request = ApprovalRequest(trail: try graph.approvalTrail(of: id, in: snapshot), now: now) else { continue }
                     if request.status.isFinal && !request.isLapsed { closed.append(id) }
-                    if request.status == status, requester == nil || request.requester.id == requester || request.requester.onBehalfOf == requester {
+                    if request.status == status, requester.map(request.isRequesterSide) ?? true {
                         found.append(request)
                         if found.count >= limit { break }
                     }
@@ -131,7 +131,7 @@ public final class Gate: Sendable {
             try snapshot.forEachSeq(in: .kind(kind), within: 0..<snapshot.head.size, newestFirst: true) { seq in
                 let entry = try snapshot.entry(at: seq)
                 guard let id = entry.event.outputs.first(where: { $0.hasType("request") }), entry.event.attributes[GateAttribute.action] != nil else { return true }
-                if let requester, entry.event.actor.id != requester, entry.event.actor.onBehalfOf != requester { return true }
+                if let requester, !requester.isSameIdentity(as: entry.event.actor.id), !requester.isSameIdentity(as: entry.event.actor.onBehalfOf) { return true }
                 guard let request = ApprovalRequest(trail: try graph.approvalTrail(of: id, in: snapshot), now: now) else { return true }
                 if status == nil || request.status == status { found.append(request) }
                 return found.count < limit
@@ -312,7 +312,7 @@ public final class Gate: Sendable {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw GateError.invalidRequest("a revocation needs a reason") }
         let current = try request(id)
-        let isRequesterSide = actor.id == current.requester.id || actor.id == current.requester.onBehalfOf
+        let isRequesterSide = current.isRequesterSide(actor.id)
         if !asAdministrator && !isRequesterSide, let refusal = identityRefusal(of: actor, for: current, deciding: true) {
             throw GateError.notAllowed("only the requester, whom it acts for, an approver or an administrator may revoke: \(refusal)")
         }

@@ -94,6 +94,69 @@ struct GateCommandTests {
         #expect(revoked.standardOutput.split(separator: "\n").count == 1)
     }
 
+    /// Reads `file` as the process id a script wrote there, and ends that process.
+    func killWrittenPID(_ file: String) {
+        if let text = try? String(contentsOfFile: file, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            kill(pid, SIGKILL)
+        }
+    }
+
+    @Test("a command that leaves a background process holding its output does not keep custos gate waiting")
+    func backgroundProcessKeepsOutputOpen() async throws {
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let pidFile = folder.file("background.pid")
+        defer { killWrittenPID(pidFile) }
+        let (gate, id) = try await ask("echo finished; sleep 120 & echo $! > \(pidFile)")
+        #expect(try runCustos(["approvals", "approve", id, "--store", store, "--as", "human:alice@example.com"]).status == 0)
+        let started = ContinuousClock.now
+        let result = gate.wait()
+        // Before, custos gate read until the background sleep closed the pipe: two minutes.
+        #expect(ContinuousClock.now - started < .seconds(60), "custos gate waited for the background process")
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("finished"), "\(result.standardOutput)")
+        #expect(result.standardError.contains("holds its output open"), "\(result.standardError)")
+        let final = try JSONParser.parse(try runCustos(["approvals", "show", id, "--store", store, "--json"]).standardOutput)
+        #expect(final["outcome"]?["attributes"]?["outputLeftOpen"]?.boolValue == true)
+        #expect(final["outcome"]?["succeeded"]?.boolValue == true)
+    }
+
+    @Test("a signal while the command runs is passed on to it, and its end is recorded")
+    func signalWhileRunning() async throws {
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let running = folder.file("running")
+        let pidFile = folder.file("sleep.pid")
+        defer { killWrittenPID(pidFile) }
+        let (gate, id) = try await ask("sleep 120 & echo $! > \(pidFile); touch \(running); wait")
+        #expect(try runCustos(["approvals", "approve", id, "--store", store, "--as", "human:alice@example.com"]).status == 0)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !FileManager.default.fileExists(atPath: running) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(FileManager.default.fileExists(atPath: running))
+        gate.kill(SIGTERM)
+        let result = gate.wait()
+        // The shell died of the SIGTERM custos gate passed on; custos gate itself exited normally.
+        #expect(!result.wasSignaled && result.status == 128 + SIGTERM, "\(result.status) \(result.standardError)")
+        let final = try JSONParser.parse(try runCustos(["approvals", "show", id, "--store", store, "--json"]).standardOutput)
+        #expect(final["status"]?.stringValue == "executed")
+        #expect(final["outcome"]?["attributes"]?["signal"]?.numberValue == Double(SIGTERM), "\(final)")
+        #expect(final["outcome"]?["attributes"]?["exitStatus"]?.numberValue == Double(128 + SIGTERM))
+    }
+
+    @Test("a signal while waiting for a decision withdraws the request and never runs the command")
+    func signalWhileWaiting() async throws {
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let marker = folder.file("ran")
+        let (gate, id) = try await ask("touch \(marker)")
+        gate.kill(SIGINT)
+        let result = gate.wait()
+        #expect(!result.wasSignaled && result.status == 128 + SIGINT, "\(result.status) \(result.standardError)")
+        #expect(result.standardError.contains("interrupted"), "\(result.standardError)")
+        let final = try JSONParser.parse(try runCustos(["approvals", "show", id, "--store", store, "--json"]).standardOutput)
+        #expect(final["status"]?.stringValue == "revoked", "\(final)")
+        // An approval now finds nothing to approve, and the command never ran.
+        #expect(try runCustos(["approvals", "approve", id, "--store", store, "--as", "human:alice@example.com"]).status != 0)
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
     @Test("usage errors: no command, a bad duration, no identity on a local store")
     func usage() throws {
         #expect(try runCustos(["init", "--store", store]).status == 0)

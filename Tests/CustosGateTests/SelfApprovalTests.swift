@@ -120,5 +120,15 @@ struct SelfApprovalTests {
         #expect(!gate.policy.isExcluded(try node("human:alice@example.com"), from: "export"))
         _ = try await gate.approve(hire.id, by: People.human("SEC@example.com"))
         #expect(try gate.request(hire.id).status == .approved)
+
+        // The requester's side is one identity too: its token, its list, its withdrawal.
+        let approved = try gate.request(hire.id)
+        #expect(approved.isRequesterSide(try node("agent:ETL-bot")))
+        #expect(!approved.isRequesterSide(try node("agent:etl-bot2")))
+        #expect(throws: Never.self) { _ = try gate.token(for: hire.id, by: People.agentActor("ETL-Bot")) }
+        #expect(throws: GateError.self) { _ = try gate.token(for: hire.id, by: People.agentActor("other-bot")) }
+        #expect(try gate.requests(status: .approved, requester: try node("agent:Etl-Bot")).map(\.id).contains(hire.id))
+        let withdrawn = try await gate.revoke(hire.id, by: People.agentActor("ETL-BOT"), reason: "not needed")
+        #expect(withdrawn.status == .revoked)
     }
 }

@@ -68,6 +68,10 @@ struct EventTests {
         ("1set:x", "must be 1 to 32 characters"), ("data set:x", "must be 1 to 32 characters"),
         ("data.set:x", "must be 1 to 32 characters"), ("dataset:", "empty name"), ("dataset: x", "white space"),
         ("dataset:x\t", "white space"), ("dataset:a\u{7F}b", "control character"), ("dataset:a\nb", "control character"),
+        // Characters that would let one id pass for another before an approver's eyes.
+        ("dataset:prod/customers\u{200B}", "U+200B"), ("human:ann\u{202E}moc.elpmaxe@", "U+202E"), ("dataset:a\u{2066}b", "U+2066"),
+        ("dataset:a\u{AD}b", "U+AD"), ("dataset:a\u{85}b", "U+85"), ("dataset:a\u{FEFF}", "U+FEFF"), ("dataset:a\u{E0041}", "U+E0041"),
+        ("dataset:a\u{2028}b", "U+2028"), ("dataset:caf\u{E9}", nil), ("dataset:cafe\u{301}", nil), ("dataset:\u{645}\u{200C}\u{62A}", nil),
     ] as [(String, String?)])
     func nodeIDs(id: String, refusal: String?) {
         do {
@@ -79,6 +83,23 @@ struct EventTests {
         var limited = EventLimits()
         limited.maxNodeIDBytes = 8
         #expect(throws: EventError.self) { try NodeID("dataset:abc", limits: limited) }
+    }
+
+    @Test("ids with invisible characters are refused when appended and still read and verify where a log has them")
+    func deceptiveIDsInOlderLogs() async throws {
+        let hidden = "dataset:prod/customers\u{200B}"
+        let json = #"{"kind":"read","actor":{"id":"agent:a","type":"agent"},"inputs":["\#(hidden)"]}"#
+        #expect(throws: EventDecodingError.self) { try Event(json: json) }
+        // A log written when such ids were accepted (as by older versions) still reads and verifies.
+        var permissive = EventLimits()
+        permissive.allowsDeceptiveCharacters = true
+        let (ledger, folder) = try makeLedger { $0.limits = permissive }
+        _ = try await ledger.append(try Event(json: json, limits: permissive))
+        await ledger.close()
+        let reopened = try Ledger.open(at: folder.file("store"))
+        #expect(try reopened.verify().isValid)
+        #expect(try reopened.entry(at: 0).event.inputs.first?.rawValue == hidden)
+        await reopened.close()
     }
 
     @Test("malformed JSON is reported as such, with its position")

@@ -51,6 +51,24 @@ struct JSONParserTests {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(deep) }
     }
 
+    @Test("a document of more values than the limit is refused, not held")
+    func valueLimit() throws {
+        var limits = JSONParser.Limits()
+        limits.maxValues = 1_000
+        let exactly = "[" + Array(repeating: "0", count: 999).joined(separator: ",") + "]"
+        #expect(try JSONParser.parse(exactly, limits: limits).arrayValue?.count == 999)
+        let over = "[" + Array(repeating: "{}", count: 1_000).joined(separator: ",") + "]"
+        do {
+            _ = try JSONParser.parse(over, limits: limits)
+            Issue.record("1,001 values passed a limit of 1,000")
+        } catch {
+            #expect(error.reason.contains("more than 1000 values"), "\(error)")
+        }
+        // The default: an 8 MiB body of zeros is refused long before it is all held.
+        let zeros = [UInt8(ascii: "[")] + Array(repeating: Array("0,".utf8), count: 4 << 20).joined() + Array("0]".utf8)
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(zeros) }
+    }
+
     @Test("random bytes never crash the parser")
     func fuzz() {
         var generator = SplitMix64(seed: 99)

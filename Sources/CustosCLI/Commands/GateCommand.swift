@@ -16,10 +16,15 @@ struct GateCommand: AsyncParsableCommand {
             in its environment. What it prints is masked before it reaches you; its exit status, \
             the SHA-256 of its raw and masked output and the findings per type are recorded.
 
+            SIGINT, SIGTERM and SIGHUP are passed on to the command while it runs (its exit is \
+            recorded as usual); while custos gate waits for a decision, they withdraw the request \
+            and it exits 128 + N without running the command. If the command leaves a background \
+            process holding its output, custos gate stops reading 1 s after the command exits.
+
             Exit codes: the command's own (128 + N when it died of signal N); 77 when the request \
             was denied, expired or revoked, or this identity may not ask; 75 when nobody decided \
             within --timeout (the request is withdrawn); 69 when the server cannot be reached; \
-            127 when the command cannot be started.
+            127 when the command cannot be started; 128 + N when signal N interrupted the wait.
 
             custos gate --action export --resource dataset:crm/customers \\
                 --justification "quarterly report" --timeout 15m -- ./export.sh q3
@@ -63,10 +68,19 @@ struct GateCommand: AsyncParsableCommand {
 
     func run() async throws {
         var exitCode = ExitCode.success
+        let relay = SignalRelay()
+        defer { relay.stop() }
         try await runReportingErrors {
             let connection = try await self.connection.connect()
+            let client = try connection.client()
+            let work = Task { try await perform(with: client, relay: relay) }
+            relay.start { work.cancel() }
             do {
-                exitCode = try await perform(with: try connection.client())
+                exitCode = try await work.value
+            } catch is CancellationError where relay.receivedSignal != nil {
+                let signal = relay.receivedSignal ?? SIGINT
+                Terminal.standardError.writeLine("custos gate: interrupted (signal \(signal)) while waiting for a decision; the request was withdrawn and the command not run")
+                exitCode = ExitCode(128 + signal)
             } catch {
                 await connection.close()
                 throw error
@@ -76,7 +90,7 @@ struct GateCommand: AsyncParsableCommand {
         if exitCode != .success { throw exitCode }
     }
 
-    private func perform(with client: any GateClient) async throws -> ExitCode {
+    private func perform(with client: any GateClient, relay: SignalRelay) async throws -> ExitCode {
         let node: NodeID
         do { node = try NodeID(resource) } catch { throw ValidationError("--resource: \(error)") }
         let gateAction = try GateAction(action, resource: node, scope: scope.isEmpty ? nil : scope)
@@ -96,31 +110,46 @@ struct GateCommand: AsyncParsableCommand {
         environment["CUSTOS_API_KEY"] = nil
         environment["CUSTOS_GATE_TOKEN"] = token.compact
         environment["CUSTOS_GATE_REQUEST"] = decided.id.rawValue
+        if let signal = relay.receivedSignal {
+            // Interrupted between the redemption and the start: on record as not run.
+            let report = OutcomeReport(succeeded: false, attributes: ["error": .string("interrupted (signal \(signal)) before \(command[0]) started"), "signal": .number(Double(signal))])
+            _ = await Task { try? await client.recordOutcome(decided.id, report) }.value
+            status.writeLine("custos gate: interrupted (signal \(signal)) before running \(command[0]); recorded as not run")
+            return ExitCode(128 + signal)
+        }
         let ran: CapturedRun
         do {
-            ran = try await CapturedRun.run(command, environment: environment, limit: Self.outputLimit)
+            ran = try await CapturedRun.run(command, environment: environment, limit: Self.outputLimit) { relay.commandStarted($0) }
+            relay.commandEnded()
         } catch {
-            _ = try? await client.recordOutcome(decided.id, OutcomeReport(succeeded: false, attributes: ["error": .string("cannot start \(command[0]): \(error)")]))
+            relay.commandEnded()
+            let report = OutcomeReport(succeeded: false, attributes: ["error": .string("cannot start \(command[0]): \(error)")])
+            _ = await Task { try? await client.recordOutcome(decided.id, report) }.value
             status.writeLine("custos gate: cannot start \(command[0]): \(error)")
             return ExitCode(127)
         }
         var attributes: [String: JSONValue] = ["exitStatus": .number(Double(ran.exitStatus)), "command": .string(command[0])]
         if ran.signal != 0 { attributes["signal"] = .number(Double(ran.signal)) }
         if ran.truncated { attributes["outputTruncated"] = true }
+        if ran.leftOpen {
+            attributes["outputLeftOpen"] = true
+            status.writeLine("custos gate: \(command[0]) exited, but a process it started still holds its output open; what that process writes is not captured")
+        }
+        // Recorded in tasks of their own: a signal that cancelled the wait must not cancel these.
         let recorded: RecordedOutcome
         do {
-            recorded = try await client.recordOutcome(
-                decided.id, OutcomeReport(succeeded: ran.exitStatus == 0, output: ran.output, errorOutput: ran.errorOutput, attributes: attributes)
-            )
+            let report = OutcomeReport(succeeded: ran.exitStatus == 0, output: ran.output, errorOutput: ran.errorOutput, attributes: attributes)
+            recorded = try await Task { try await client.recordOutcome(decided.id, report) }.value
         } catch {
             // Too large for the server, say: record the start of each stream rather than nothing.
             status.writeLine("custos gate: recording the whole output failed (\(error)); recording its first \(Self.fallbackLimit >> 20) MiB per stream")
             attributes["outputTruncated"] = true
             do {
-                recorded = try await client.recordOutcome(decided.id, OutcomeReport(
+                let report = OutcomeReport(
                     succeeded: ran.exitStatus == 0, output: Array(ran.output.prefix(Self.fallbackLimit)),
                     errorOutput: Array(ran.errorOutput.prefix(Self.fallbackLimit)), attributes: attributes
-                ))
+                )
+                recorded = try await Task { try await client.recordOutcome(decided.id, report) }.value
             } catch {
                 // Only the gate masks the output, so none of it is shown; the command's status stands.
                 status.writeLine("custos gate: the outcome of \(decided.id) could not be recorded (\(error)); its output is not shown unmasked")
@@ -132,62 +161,5 @@ struct GateCommand: AsyncParsableCommand {
         status.write(bytes: recorded.maskedErrorOutput ?? [])
         if ran.truncated { status.writeLine("custos gate: the output passed \(Self.outputLimit >> 20) MiB on a stream; the rest was dropped unseen") }
         return ran.exitStatus == 0 ? .success : ExitCode(ran.exitStatus)
-    }
-}
-
-/// A child process run to its end with both outputs captured, each up to a limit.
-struct CapturedRun: Sendable {
-    var output: [UInt8]
-    var errorOutput: [UInt8]
-    /// The exit status, or 128 + the signal.
-    var exitStatus: Int32
-    var signal: Int32
-    /// True when a stream passed the limit.
-    var truncated: Bool
-
-    static func run(_ arguments: [String], environment: [String: String], limit: Int) async throws -> CapturedRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // The pipes are drained on their own threads, so a chatty child never blocks on a
-        // full pipe, and the cooperative pool is never blocked either.
-        async let output = drain(out.fileHandleForReading, limit: limit)
-        async let errorOutput = drain(err.fileHandleForReading, limit: limit)
-        let (stdout, stderr) = await (output, errorOutput)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
-        let signaled = process.terminationReason == .uncaughtSignal
-        let status = process.terminationStatus
-        return CapturedRun(
-            output: stdout.bytes, errorOutput: stderr.bytes, exitStatus: signaled ? 128 + status : status, signal: signaled ? status : 0,
-            truncated: stdout.truncated || stderr.truncated
-        )
-    }
-
-    private static func drain(_ handle: FileHandle, limit: Int) async -> (bytes: [UInt8], truncated: Bool) {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var bytes: [UInt8] = []
-                var truncated = false
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    let room = limit - bytes.count
-                    if chunk.count > room { truncated = true }
-                    if room > 0 { bytes.append(contentsOf: chunk.prefix(room)) }
-                }
-                continuation.resume(returning: (bytes, truncated))
-            }
-        }
     }
 }

@@ -12,6 +12,12 @@ public struct EventLimits: Sendable, Equatable {
     public var maxClientEventIDBytes = 256
     /// Deepest nesting inside `attributes`.
     public var maxAttributeDepth = 32
+    /// Whether node ids may contain characters that change how text is shown without being
+    /// seen: bidirectional controls, zero-width and other invisible characters, C1 controls,
+    /// line and paragraph separators (``NodeID/isDeceptive(_:)``). Refused in what clients
+    /// submit, since `dataset:prod/customers` followed by U+200B reads like the real table to an
+    /// approver; allowed when entries are read back, which were checked when appended.
+    public var allowsDeceptiveCharacters = false
 
     public init() {}
 

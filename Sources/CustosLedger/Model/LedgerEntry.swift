@@ -121,6 +121,7 @@ extension EventLimits {
         limits.maxNodeIDBytes = .max
         limits.maxClientEventIDBytes = .max
         limits.maxAttributeDepth = 1_000
+        limits.allowsDeceptiveCharacters = true
         return limits
     }()
 }

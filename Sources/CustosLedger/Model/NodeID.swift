@@ -107,12 +107,37 @@ public struct NodeID: Sendable, Hashable, Comparable, CustomStringConvertible {
             throw EventError(field: "", reason: "the node name in \"\(text())\" starts or ends with white space; trim it")
         }
         var control = false
+        var ascii = true
         for index in colon + 1..<utf8.count {
             let byte = utf8[index]
             control = control || byte < 0x20 || byte == 0x7F
+            ascii = ascii && byte < 0x80
         }
         if control {
             throw EventError(field: "", reason: "the node id \"\(text())\" contains a control character")
+        }
+        if !ascii && !limits.allowsDeceptiveCharacters {
+            for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars where isDeceptive(scalar) {
+                throw EventError(
+                    field: "",
+                    reason: "the node id \"\(text())\" contains U+\(String(scalar.value, radix: 16, uppercase: true)), an invisible or text-direction character that would let it pass for another id; remove it"
+                )
+            }
+        }
+    }
+
+    /// True for characters that change how an id looks without being seen: C1 controls, the
+    /// soft hyphen, bidirectional controls (the "Trojan Source" characters), zero-width
+    /// spaces and joiners' invisible relatives, line and paragraph separators, the byte-order
+    /// mark, interlinear annotations and tag characters. The zero-width joiner and non-joiner
+    /// (U+200C, U+200D) stay allowed: some scripts need them.
+    public static func isDeceptive(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x80...0x9F, 0xAD, 0x61C, 0x180E, 0x200B, 0x200E, 0x200F, 0x2028...0x202E, 0x2060...0x2064, 0x2066...0x206F, 0xFEFF,
+             0xFFF9...0xFFFB, 0xE0000...0xE007F:
+            return true
+        default:
+            return false
         }
     }
 

@@ -194,7 +194,7 @@ enum GateRoutes {
     static func visibleRequest(_ context: CustosRequestContext, _ gate: Gate) throws -> ApprovalRequest {
         let principal = try context.requirePrincipal()
         let found = try gate.request(try requestID(context))
-        if seesOnlyOwn(principal), found.requester.id != principal.identity, found.requester.onBehalfOf != principal.identity {
+        if seesOnlyOwn(principal), !found.isRequesterSide(principal.identity) {
             // Someone else's request: answer as if there were none.
             throw GateError.unknownRequest(found.id.rawValue)
         }
