@@ -71,7 +71,7 @@ public struct ControlReport: Sendable {
             "reason": .string(statusReason),
         ]
         if control.reading == .attempts { members["blockedAttempts"] = .array(blockedAttempts.map(\.jsonValue)) }
-        if control.reading == .population { members["rows"] = .array(rows.map { row in .object(Dictionary(uniqueKeysWithValues: zip(columns, row))) }) }
+        if control.reading == .population { members["rows"] = .array(rows.map { row in .object(Dictionary(zip(columns, row).map { ($0, $1) }, uniquingKeysWith: { first, _ in first })) }) }
         return .object(members)
     }
 

@@ -210,7 +210,7 @@ public struct EvidenceBuilder: Sendable {
             throw EvidenceError.cannotBuild("\(control.queryFile) failed: \(error)")
         }
         let population = control.populationKinds.isEmpty ? Int(eventCount) : control.populationKinds.reduce(0) { $0 + (kindCounts[$1] ?? 0) }
-        let objects = result.rows.map { Dictionary(uniqueKeysWithValues: zip(result.columns, $0)) }
+        let objects = result.rowObjects.compactMap(\.objectValue)
         var exceptions: [ControlReport.Item] = []
         var blocked: [ControlReport.Item] = []
         let paths = result.details["paths"]?.arrayValue ?? []

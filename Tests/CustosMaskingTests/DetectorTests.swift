@@ -112,6 +112,14 @@ struct DetectorTests {
         }
     }
 
+    @Test("digit groups too long for any field are no date, address or number, and crash nothing")
+    func overlongGroups() {
+        let huge = "9999999999999999999"  // 19 digits: more than an Int holds
+        for text in ["DOB \(huge)-01-01", "born 01-01-\(huge)", "date of birth \(huge)/\(huge)/\(huge)", "ip \(huge).1.1.1", "ssn \(huge)-12-1234"] {
+            #expect(findsNo("date_of_birth", in: text) && findsNo("ipv4", in: text), "\(text)")
+        }
+    }
+
     @Test("postal addresses and names, as a best effort")
     func addressesAndNames() {
         #expect(finds("postal_address", "1600 Pennsylvania Avenue NW, Washington, DC 20500", in: "lives at 1600 Pennsylvania Avenue NW, Washington, DC 20500."))

@@ -34,6 +34,7 @@ struct ParserTests {
         (#"FIND EXPORTS WITHOUT APPROVAL DURING $from TO $to"#, #"FIND export WITHOUT APPROVAL DURING $from TO $to"#),
         (#"find exports, escalations or infra_changes without approval limit 10"#, #"FIND export, escalate, infra_change WITHOUT APPROVAL LIMIT 10"#),
         (#"FIND SELF APPROVALS"#, #"FIND SELF APPROVALS"#),
+        (#"FIND exports, export, EXPORTS WITHOUT APPROVAL"#, #"FIND export WITHOUT APPROVAL"#),
         (#"FIND EXECUTIONS AFTER DENIAL, EXPIRY OR REVOCATION AS OF SEQ 99"#, #"FIND EXECUTIONS AFTER DENIAL, EXPIRY, REVOCATION AS OF SEQ 99"#),
         (#"FIND EXECUTIONS WITHOUT APPROVAL"#, #"FIND EXECUTIONS WITHOUT APPROVAL"#),
         // tags, view clauses, comments, semicolon
@@ -58,6 +59,9 @@ struct ParserTests {
         (#"EVENTS WHERE kind = "export"#, "unterminated string", 1, 21, nil),
         (#"EVENTS LIMIT ten"#, "expected a limit: a whole number, found ten", 1, 14, nil),
         (#"COUNT EVENTS BY colour"#, "expected a grouping", 1, 17, nil),
+        (#"COUNT EVENTS BY kind, kind"#, "kind is grouped by already", 1, 23, nil),
+        (#"COUNT EVENTS BY attributes.x BY attributes.x"#, "attributes.x is grouped by already", 1, 33, nil),
+        ("EVENTS WHERE kind = export -- only exports\r\nAND seq < 5 @", "unexpected character '@'", 2, 13, nil),
         (#"FIND SELF APPROVAL"#, "expected APPROVALS, found APPROVAL", 1, 11, "APPROVALS"),
         (#"SELECT * FROM events"#, "expected a statement", 1, 1, nil),
         (#"EVENTS WHERE time > -3x"#, "expected a relative time like -30d", 1, 21, nil),

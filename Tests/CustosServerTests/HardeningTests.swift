@@ -47,6 +47,13 @@ struct HardeningTests {
             #expect(try await query("EVENTS WHERE seq < $s", ["s": "inf"]).json?["count"] == .number(1))
             let deep = try await query(#"TRACE UPSTREAM FROM "dataset:b" DEPTH 1000000000"#)
             #expect(deep.status == .ok && deep.text.contains("dataset:a"), "\(deep.text)")
+            // Two groupings of one name once made two columns of one name, and the answer trapped.
+            let twice = try await query("COUNT EVENTS BY kind, kind")
+            #expect(twice.status == .badRequest && twice.text.contains("grouped by already"), "\(twice.text)")
+            #expect(try await query("COUNT EVENTS BY kind").status == .ok, "the server is still up")
+            // A query is a line, not a document: a long one is refused before it is read.
+            let long = try await query("EVENTS WHERE kind = " + String(repeating: "a", count: 70_000))
+            #expect(long.status == .contentTooLarge, "\(long.status)")
         }
     }
 

@@ -70,8 +70,10 @@ extension TextScanner {
         return groups
     }
 
-    /// The value of `count` digits at `i`.
+    /// The value of `count` digits at `i`; `Int.max` for more than 18 digits, which no field
+    /// read this way can have (and which would overflow).
     func value(_ i: Int, _ count: Int) -> Int {
+        guard count <= 18 else { return Int.max }
         var value = 0
         for k in 0..<count { value = value * 10 + digit(i + k) }
         return value

@@ -23,7 +23,8 @@ public struct QueryResult: Sendable {
 
     /// The rows as objects keyed by column.
     public var rowObjects: [JSONValue] {
-        rows.map { row in .object(Dictionary(uniqueKeysWithValues: zip(columns, row).map { ($0, $1) })) }
+        // The parser refuses repeated columns; should one slip through, the first value stands.
+        rows.map { row in .object(Dictionary(zip(columns, row).map { ($0, $1) }, uniquingKeysWith: { first, _ in first })) }
     }
 
     /// The whole result as one JSON object.

@@ -13,7 +13,7 @@ public struct LQLError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
         self.location = location
         self.length = max(1, length)
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = source.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         self.sourceLine = location.line - 1 < lines.count ? String(lines[location.line - 1]) : ""
         self.suggestion = suggestion
     }
@@ -51,6 +51,9 @@ func editDistance(_ a: String, _ b: String) -> Int {
 
 /// The closest of `candidates` to `word`, if close enough to be a likely misspelling.
 func closest(to word: String, among candidates: [String]) -> String? {
+    // A word much longer than every candidate is no misspelling of one; and comparing a long
+    // one costs its length times each candidate's.
+    guard word.utf8.count <= (candidates.map(\.utf8.count).max() ?? 0) + 3 else { return nil }
     let scored = candidates.map { ($0, editDistance(word, $0)) }.sorted { $0.1 < $1.1 }
     guard let best = scored.first, best.1 > 0, best.1 <= max(1, min(2, word.count / 3)) else { return nil }
     return best.0

@@ -109,7 +109,8 @@ struct Lexer {
             if characters[index].isWhitespace {
                 advance()
             } else if matches("--") {
-                while index < characters.count, characters[index] != "\n" { advance() }
+                // "\r\n" is one Character in Swift, so the test is isNewline, not == "\n".
+                while index < characters.count, !characters[index].isNewline { advance() }
             } else {
                 return
             }
@@ -135,7 +136,7 @@ struct Lexer {
     }
 
     private mutating func advance() {
-        if characters[index] == "\n" {
+        if characters[index].isNewline {
             line += 1
             column = 1
         } else {

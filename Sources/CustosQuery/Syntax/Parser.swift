@@ -155,7 +155,15 @@ public struct Parser {
         statement.conditions = try whereClause()
         while true {
             if try accept("BY") {
-                repeat { statement.groups.append(try grouping()) } while try accept(symbol: ",")
+                repeat {
+                    let token = current
+                    let grouping = try grouping()
+                    // Two groupings of one name would make two columns of one name.
+                    guard !statement.groups.contains(grouping) else {
+                        throw LQLError("\(grouping) is grouped by already", at: token.location, length: token.length, in: source, suggestion: nil)
+                    }
+                    statement.groups.append(grouping)
+                } while try accept(symbol: ",")
                 continue
             }
             if try viewClause(&statement.view) { continue }
@@ -286,7 +294,8 @@ public struct Parser {
                 let lower = word.lowercased()
                 let kind = lower == "exports" ? "export" : lower == "escalations" ? "escalate" : lower == "infra_changes" ? "infra_change" : lower
                 guard (try? EventKind(kind)) != nil else { throw error("expected a kind, e.g. exports or infra_change", found: current) }
-                kinds.append(kind)
+                // Each kind once: a repeated one would scan, and answer, twice.
+                if !kinds.contains(kind) { kinds.append(kind) }
                 try advance()
             } while try acceptListSeparator()
             guard try accept("WITHOUT") else { throw error("expected WITHOUT APPROVAL after the kinds", found: current, among: ["WITHOUT"]) }

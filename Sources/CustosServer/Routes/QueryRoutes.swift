@@ -13,11 +13,17 @@ enum QueryRoutes {
         routes.add(.get, "/v1/lineage") { request, _ in try lineage(request, state) }
     }
 
+    /// The longest LQL text accepted: queries are lines, not documents.
+    static let maxQueryTextBytes = 64 * 1024
+
     /// `{"query": "LQL", "params": {"from": "2026-01-01"}, "format": "json" | "ndjson"}`.
     static func query(_ request: Request, _ state: ServerState) async throws -> Response {
         let body = try await state.json(of: request)
         guard let text = body["query"]?.stringValue, !text.isEmpty else {
             throw APIError.badRequest("invalid_query", "the body needs \"query\": the LQL text", hint: #"{"query": "COUNT EVENTS BY kind"}"#)
+        }
+        guard text.utf8.count <= Self.maxQueryTextBytes else {
+            throw APIError.tooLarge("the query text", limit: Self.maxQueryTextBytes)
         }
         var parameters: [String: String] = [:]
         if let params = body["params"] {
