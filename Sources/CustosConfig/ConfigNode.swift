@@ -108,6 +108,13 @@ public struct ConfigNode: Sendable {
         return text
     }
 
+    /// The items of a list, or this node alone when it is a single value: for checking each
+    /// value of a `strings()` list with its own line.
+    public func items() throws(ConfigError) -> [ConfigNode] {
+        if case .scalar = value { return [self] }
+        return try sequence()
+    }
+
     /// A list of strings; a single string counts as a list of one.
     public func strings() throws(ConfigError) -> [String] {
         if case .scalar(let text) = value { return [text] }
@@ -151,7 +158,8 @@ public struct ConfigNode: Sendable {
         let text = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600), ("d", 86_400), ("w", 604_800)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)), value >= 0, value.isFinite { return value * scale }
+            // Finite after scaling too: 1e308w would otherwise be infinitely long.
+            if let value = Double(text.dropLast(suffix.count)), value >= 0, (value * scale).isFinite { return value * scale }
         }
         if let value = Double(text), value >= 0, value.isFinite { return value }
         return nil

@@ -276,7 +276,7 @@ public final class Gate: Sendable {
             throw GateError.notAllowed(refusal)
         }
         var attributes: [String: JSONValue] = [:]
-        if let reason { attributes[GateAttribute.reason] = .string(Self.clipped(reason)) }
+        if let reason { attributes[GateAttribute.reason] = .string(maskedReason(reason)) }
         let event = try Event(kind: .approve, actor: approver, inputs: [id], attributes: attributes)
         let verdict = Verdict()
         try await transition(id, appending: [event], verdict: verdict) { state in
@@ -298,7 +298,7 @@ public final class Gate: Sendable {
             try await recordRefusal(.deny, of: id, by: approver, reason: refusal)
             throw GateError.notAllowed(refusal)
         }
-        let event = try Event(kind: .deny, actor: approver, inputs: [id], attributes: [GateAttribute.reason: .string(Self.clipped(reason))])
+        let event = try Event(kind: .deny, actor: approver, inputs: [id], attributes: [GateAttribute.reason: .string(maskedReason(reason))])
         try await transition(id, appending: [event], verdict: Verdict()) { state in
             state.status == .pending ? nil : Refusal("\(id) is already \(state.status.rawValue)", record: false)
         }
@@ -316,7 +316,7 @@ public final class Gate: Sendable {
         if !asAdministrator && !isRequesterSide, let refusal = identityRefusal(of: actor, for: current, deciding: true) {
             throw GateError.notAllowed("only the requester, whom it acts for, an approver or an administrator may revoke: \(refusal)")
         }
-        let event = try Event(kind: .revoke, actor: actor, inputs: [id], attributes: [GateAttribute.reason: .string(Self.clipped(reason))])
+        let event = try Event(kind: .revoke, actor: actor, inputs: [id], attributes: [GateAttribute.reason: .string(maskedReason(reason))])
         try await transition(id, appending: [event], verdict: Verdict()) { state in
             state.status == .pending || state.status == .approved ? nil : Refusal("\(id) is already \(state.status.rawValue)", record: false)
         }
@@ -449,6 +449,10 @@ public final class Gate: Sendable {
         }
         var inputs = [id]
         let target = try resource.map { try NodeID($0) } ?? token.claims.resource
+        if let refusal = GateAction.traversalRefusal(target.rawValue) {
+            try await recordRefusal(GateKind.redeemRefused, of: id, by: actor, reason: refusal)
+            throw GateError.invalidToken(refusal)
+        }
         if let refusal = try scopeRefusal(of: try request(id), on: target) {
             try await recordRefusal(GateKind.redeemRefused, of: id, by: actor, reason: refusal)
             throw GateError.invalidToken(refusal)
@@ -494,7 +498,7 @@ public final class Gate: Sendable {
     public func recordOutcome(_ id: NodeID, by actor: Actor, _ report: OutcomeReport) async throws -> RecordedOutcome {
         let masker = masker
         // Free text (an error's description, say) may carry personal data too.
-        var attributes = report.attributes.mapValues { Self.maskingStrings(in: $0, with: masker) }
+        var attributes = Self.masking(report.attributes, with: masker)
         attributes[GateAttribute.succeeded] = .bool(report.succeeded)
         func describe(_ bytes: [UInt8]?, as name: String) -> [UInt8]? {
             guard let bytes else { return nil }
@@ -517,6 +521,16 @@ public final class Gate: Sendable {
 
     // MARK: Internals
 
+    /// `members` masked as one JSON document, so that a member's name gives its value its
+    /// meaning (`"password": "hunter2"`) and numbers are read too (a card number sent as a
+    /// number); string by string should the masked document not read back as an object.
+    static func masking(_ members: [String: JSONValue], with masker: Masker) -> [String: JSONValue] {
+        guard !members.isEmpty else { return members }
+        let (masked, _) = masker.mask(Array(JSONValue.object(members).description.utf8), format: .json)
+        if let object = (try? JSONParser.parse(masked))?.objectValue, object.count == members.count { return object }
+        return members.mapValues { maskingStrings(in: $0, with: masker) }
+    }
+
     /// `value` with every string in it masked.
     static func maskingStrings(in value: JSONValue, with masker: Masker) -> JSONValue {
         switch value {
@@ -535,6 +549,9 @@ public final class Gate: Sendable {
             do {
                 let tags = try graph.tags(of: resource)
                 lineage = tags
+                // A search cut short by its limits may have missed a tag: every tag rule then
+                // applies, so that a lineage too deep or wide to read fails closed, not open.
+                if tags.truncation != nil { return tags.all.union(policy.rules.flatMap(\.inheritsTags)) }
                 return tags.all
             } catch LineageError.unknownNode {
                 return []
@@ -645,6 +662,12 @@ public final class Gate: Sendable {
         return Hex.encode((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 
+    /// A reason someone gave, as recorded: clipped, and masked like a justification (it
+    /// reaches the ledger, the inbox and the webhooks).
+    func maskedReason(_ text: String) -> String {
+        masker.mask(Self.clipped(text)).0
+    }
+
     static func clipped(_ text: String) -> String {
         text.utf8.count <= 2_048 ? text : String(decoding: Array(text.utf8.prefix(2_048)), as: UTF8.self) + "…"
     }
@@ -652,6 +675,9 @@ public final class Gate: Sendable {
     /// The tags that made a lineage rule match, each with the path that carries it.
     static func explanation(of tags: NodeTags, tags wanted: Set<String>) -> JSONValue {
         var items: [JSONValue] = []
+        if let truncation = tags.truncation {
+            items.append(["tag": "*", "source": .string(tags.node.rawValue), "path": [], "truncated": .string(truncation.description)])
+        }
         for own in tags.own where wanted.contains(own.tag) {
             items.append(["tag": .string(own.tag), "source": .string(tags.node.rawValue), "path": [], "seq": .number(Double(own.seq))])
         }

@@ -21,6 +21,18 @@ public struct GateAction: Sendable, Hashable {
         guard !self.scope.isEmpty, self.scope.count <= 64, self.scope.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 1024 }) else {
             throw .invalidRequest("a scope is 1 to 64 resource patterns of at most 1024 bytes")
         }
+        for text in [resource.rawValue] + self.scope {
+            if let refusal = Self.traversalRefusal(text) { throw .invalidRequest(refusal) }
+        }
+    }
+
+    /// Why `resource` (an id or a pattern) is refused for climbing out of a path with a `..`
+    /// segment, or nil. Policies match resources as text, so `dataset:s3://lake/public/*`
+    /// matches `dataset:s3://lake/public/../private/x`, which a tool would read as private.
+    public static func traversalRefusal(_ resource: String) -> String? {
+        let segments = resource.utf8.split(omittingEmptySubsequences: false) { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }
+        guard segments.contains(where: { $0.elementsEqual("..".utf8) }) else { return nil }
+        return "\(resource) has a \"..\" path segment: name the resource by its resolved path, without \"..\""
     }
 
     /// Data leaves for a destination.

@@ -125,19 +125,21 @@ public struct GatePolicy: Sendable {
         Set(rule.approvers.flatMap { groups[$0].map(Array.init) ?? [$0] })
     }
 
-    /// `*` for any run of characters, `?` for one; everything else literally.
+    /// `*` for any run of characters, `?` for one Unicode scalar (one code point, so that `é`
+    /// is one, written precomposed); everything else literally, compared scalar by scalar,
+    /// as ids are compared by their bytes.
     static func glob(_ pattern: String, matches text: String) -> Bool {
-        let p = Array(pattern.utf8)
-        let t = Array(text.utf8)
+        let p = Array(pattern.unicodeScalars)
+        let t = Array(text.unicodeScalars)
         var pi = 0
         var ti = 0
         var star: Int?
         var mark = 0
         while ti < t.count {
-            if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == t[ti]) {
+            if pi < p.count && (p[pi] == "?" || p[pi] == t[ti]) {
                 pi += 1
                 ti += 1
-            } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
+            } else if pi < p.count && p[pi] == "*" {
                 star = pi
                 mark = ti
                 pi += 1
@@ -149,7 +151,7 @@ public struct GatePolicy: Sendable {
                 return false
             }
         }
-        while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
+        while pi < p.count && p[pi] == "*" { pi += 1 }
         return pi == p.count
     }
 
@@ -178,11 +180,7 @@ public struct GatePolicy: Sendable {
             for (name, list) in try node.entries() {
                 var identities = Set<String>()
                 for item in try list.sequence() {
-                    let id = try item.string()
-                    guard (try? NodeID(id)) != nil, ["human:", "agent:", "service:"].contains(where: id.hasPrefix) else {
-                        throw item.error("\"\(id)\" is not an identity: write human:…, agent:… or service:…")
-                    }
-                    identities.insert(id)
+                    identities.insert(try identity(item))
                 }
                 policy.groups[name] = identities
             }
@@ -192,19 +190,74 @@ public struct GatePolicy: Sendable {
             if let value = defaults["wait"] { policy.defaultWaitSeconds = try positive(value.duration(), value) }
             if let value = defaults["tokenTTL"] { policy.defaultTokenSeconds = try positive(value.duration(), value) }
         }
-        guard let rulesNode = members["rules"] else { throw root.error("a gate policy needs rules: a list of {action, decision, …}") }
-        for (index, node) in try rulesNode.sequence().enumerated() {
-            policy.rules.append(try parseRule(node, index: index, policy: policy))
-        }
+        // Exclusions first: a rule's quorum is checked against who may approve at all.
         if let node = members["neverApprove"] {
             for item in try node.sequence() {
                 let entry = try item.members(allowed: ["identities", "groups", "actions"])
                 let groups = try entry["groups"]?.strings() ?? []
                 for group in groups where policy.groups[group] == nil { throw item.error("neverApprove names the group \"\(group)\", which groups does not define") }
-                policy.neverApprove.append(Exclusion(identities: try entry["identities"]?.strings() ?? [], groups: groups, actions: try entry["actions"]?.strings() ?? ["*"]))
+                let identities = try (entry["identities"]?.items() ?? []).map { (node) throws(ConfigError) in try identity(node) }
+                guard !identities.isEmpty || !groups.isEmpty else { throw item.error("a neverApprove entry needs identities or groups: whom it excludes") }
+                let actions = try entry["actions"].map { (node) throws(ConfigError) in try patterns(node, of: "action") } ?? ["*"]
+                policy.neverApprove.append(Exclusion(identities: identities, groups: groups, actions: actions))
             }
         }
+        guard let rulesNode = members["rules"] else { throw root.error("a gate policy needs rules: a list of {action, decision, …}") }
+        var lines: [String: Int] = [:]
+        for (index, node) in try rulesNode.sequence().enumerated() {
+            let rule = try parseRule(node, index: index, policy: policy)
+            // A request records the name of the rule that decided it, and its token is checked
+            // against that rule again: two rules of one name would let one stand for the other.
+            if let earlier = lines[rule.name] {
+                throw node.error("the rule name \"\(rule.name)\" is taken by the rule at line \(earlier): give every rule its own name")
+            }
+            lines[rule.name] = node.line
+            policy.rules.append(rule)
+        }
         return policy
+    }
+
+    /// An identity as policies name them: `human:…`, `agent:…` or `service:…`.
+    private static func identity(_ node: ConfigNode) throws(ConfigError) -> String {
+        let id = try node.string()
+        guard (try? NodeID(id)) != nil, Actor.kindPrefix(of: id) != nil else {
+            throw node.error("\"\(id)\" is not an identity: write human:…, agent:… or service:…")
+        }
+        return id
+    }
+
+    /// Action or tag patterns: what a kind may be (`a-z`, `0-9`, `_`, `.`, `-`, starting with a
+    /// letter), with `*` and `?`. A pattern that no action or tag could match (`Delete`,
+    /// `PII`, an empty one) is refused rather than left to match nothing.
+    private static func patterns(_ node: ConfigNode, of what: String, wildcards: Bool = true) throws(ConfigError) -> [String] {
+        let items = try node.items()
+        guard !items.isEmpty else { throw node.error("an empty list of \(what)s matches nothing: name at least one, or \"*\"") }
+        var result: [String] = []
+        for item in items {
+            let pattern = try item.string()
+            let probe = wildcards ? String(pattern.map { $0 == "*" || $0 == "?" ? "a" : $0 }) : pattern
+            guard (try? EventKind(probe)) != nil else {
+                throw item.error(
+                    "\"\(pattern)\" can never match a\(what == "action" ? "n" : "") \(what): \(what)s are 1 to 64 characters of a-z, 0-9, _, . and -, starting with a letter"
+                        + (wildcards ? " (with * and ? as wildcards)" : "")
+                )
+            }
+            result.append(pattern)
+        }
+        return result
+    }
+
+    /// Resource patterns: node ids with `*` and `?`; none empty.
+    private static func resourcePatterns(_ node: ConfigNode) throws(ConfigError) -> [String] {
+        let items = try node.items()
+        guard !items.isEmpty else { throw node.error("an empty list of resources matches nothing: name at least one, or leave resource out to match every resource") }
+        var result: [String] = []
+        for item in items {
+            let pattern = try item.string()
+            guard !pattern.isEmpty else { throw item.error("an empty resource pattern matches nothing") }
+            result.append(pattern)
+        }
+        return result
     }
 
     /// The longest wait or token lifetime a policy may give: a year.
@@ -218,7 +271,7 @@ public struct GatePolicy: Sendable {
 
     private static func parseRule(_ node: ConfigNode, index: Int, policy: GatePolicy) throws(ConfigError) -> Rule {
         let members = try node.members(allowed: ["name", "action", "resource", "when", "decision", "approvals", "approvers", "wait", "tokenTTL", "reason"])
-        let actions = try members.required("action").strings()
+        let actions = try patterns(try members.required("action"), of: "action")
         let decisionNode = try members.required("decision")
         let decisionText = try decisionNode.string()
         guard let decision = Decision(rawValue: decisionText) else {
@@ -229,7 +282,7 @@ public struct GatePolicy: Sendable {
         var inheritsTags: [String] = []
         if let when = members["when"] {
             let conditions = try when.members(allowed: ["inheritsTags"])
-            inheritsTags = try conditions["inheritsTags"]?.strings() ?? []
+            inheritsTags = try conditions["inheritsTags"].map { (node) throws(ConfigError) in try patterns(node, of: "tag", wildcards: false) } ?? []
         }
         let approvers = try members["approvers"]?.strings() ?? []
         for name in approvers where policy.groups[name] == nil {
@@ -243,9 +296,17 @@ public struct GatePolicy: Sendable {
         }
         let approvals = try members["approvals"]?.integer(in: 1...100) ?? 1
         if decision == .requireApproval, !approvers.isEmpty {
-            let eligible = Set(approvers.flatMap { policy.groups[$0].map(Array.init) ?? [$0] })
-            guard eligible.count >= approvals else {
-                throw members.node.error("the rule needs \(approvals) distinct approvers but its approvers hold only \(eligible.count)")
+            // As the gate counts them: distinct people (one spelling of a name or another),
+            // humans only, and not excluded from every action of the rule.
+            let named = approvers.flatMap { policy.groups[$0].map(Array.init) ?? [$0] }
+            let people = Set(named.compactMap { id -> String? in
+                guard Actor.kindPrefix(of: id) == .human, let node = try? NodeID(id) else { return nil }
+                return actions.allSatisfy({ policy.isExcluded(node, from: $0) }) ? nil : node.identityKey
+            })
+            guard people.count >= approvals else {
+                throw members.node.error(
+                    "the rule needs \(approvals) distinct approvers but its approvers hold only \(people.count) people who may approve (agents, services and neverApprove exclusions do not count)"
+                )
             }
         }
         var waitSeconds = policy.defaultWaitSeconds
@@ -253,7 +314,7 @@ public struct GatePolicy: Sendable {
         var tokenSeconds = policy.defaultTokenSeconds
         if let value = members["tokenTTL"] { tokenSeconds = try positive(value.duration(), value) }
         return Rule(
-            name: try members["name"]?.string() ?? "rule \(index + 1)", actions: actions, resources: try members["resource"]?.strings() ?? [],
+            name: try members["name"]?.string() ?? "rule \(index + 1)", actions: actions, resources: try members["resource"].map { (node) throws(ConfigError) in try resourcePatterns(node) } ?? [],
             inheritsTags: inheritsTags, decision: decision, approvals: approvals, approvers: approvers,
             waitSeconds: waitSeconds, tokenSeconds: tokenSeconds,
             reason: try members["reason"]?.string(), line: node.line

@@ -90,29 +90,30 @@ struct GateHardeningTests {
         #expect(throws: ConfigError.self) { _ = try GatePolicy.parse("version: 1\ndefaults:\n  wait: 1e13s\n", file: "gate.yaml") }
     }
 
-    @Test("a rule whose only approvers are excluded by neverApprove, or are not humans, denies at once")
+    @Test("a rule whose only approvers are excluded or not human is refused with the policy; one whose only approver is the requester's own principal denies at once")
     func noPossibleApprover() async throws {
+        for (policy, line) in [
+            ("version: 1\nrules:\n  - name: interns-only\n    action: export\n    decision: require_approval\n    approvers: [human:intern@example.com]\nneverApprove:\n  - identities: [human:intern@example.com]\n    actions: [export]\n", 3),
+            ("version: 1\ngroups:\n  robots: [service:deployer]\nrules:\n  - name: robots-only\n    action: escalate\n    decision: require_approval\n    approvers: [robots]\n", 5),
+        ] {
+            do {
+                _ = try GatePolicy.parse(policy, file: "gate.yaml")
+                Issue.record("accepted: \(policy)")
+            } catch {
+                #expect(error.line == line && error.description.contains("only 0 people"), "\(error)")
+            }
+        }
+        // Known only once a request names its requester: alice cannot approve for her own agent.
         let fixture = try GateFixture(policy: """
             version: 1
-            groups:
-              robots: [service:deployer]
             rules:
-              - name: interns-only
+              - name: alice-only
                 action: export
                 decision: require_approval
-                approvers: [human:intern@example.com]
-              - name: robots-only
-                action: escalate
-                decision: require_approval
-                approvers: [robots]
-            neverApprove:
-              - identities: [human:intern@example.com]
-                actions: [export]
+                approvers: [human:alice@example.com]
             """)
-        let exported = try await fixture.gate.request(.export(resource: node("dataset:x")), by: People.loneAgent, justification: "j")
+        let exported = try await fixture.gate.request(.export(resource: node("dataset:x")), by: People.agent, justification: "j")
         #expect(exported.status == .denied && exported.statusReason?.contains("only 0") == true, "\(exported.statusReason ?? "")")
-        let escalated = try await fixture.gate.request(.escalate(resource: node("role:admin")), by: People.loneAgent, justification: "j")
-        #expect(escalated.status == .denied, "\(escalated.statusReason ?? "")")
     }
 
     @Test("the justification and an outcome's attributes are masked before they are stored")
@@ -140,5 +141,86 @@ struct GateHardeningTests {
         for status in [400, 401, 403, 404, 500] { #expect(!RemoteGate.isTransient(.remote(status: status, message: "")), "\(status)") }
         #expect(!RemoteGate.isTransient(.notAllowed("no")))
         #expect(RemoteGate.pollSeconds < 60, "under a proxy's usual read timeout")
+    }
+
+    @Test("a lineage rule applies when the tag search was cut short: too deep a lineage fails closed")
+    func truncatedLineageFailsClosed() async throws {
+        let fixture = try GateFixture(policy: """
+            version: 1
+            rules:
+              - name: no-pii-out
+                action: export
+                when: { inheritsTags: [pii] }
+                decision: deny
+              - name: the-rest
+                action: export
+                decision: allow
+            """)
+        let source = try node("dataset:src")
+        _ = try await fixture.ledger.append(Event(kind: .classify, actor: .service("scanner"), outputs: [source], attributes: ["tags": ["pii"]]))
+        var previous = source
+        for step in 1...55 {
+            let next = try node("dataset:step-\(step)")
+            _ = try await fixture.ledger.append(Event(kind: .transform, actor: .agent("etl"), inputs: [previous], outputs: [next]))
+            previous = next
+        }
+        // 55 hops: past the search's depth of 50, so the pii source is never reached.
+        let asked = try await fixture.gate.request(.export(resource: previous), by: People.loneAgent, justification: "report")
+        #expect(asked.status == .denied && asked.rule == "no-pii-out", "\(asked.status) under \(asked.rule)")
+        // A resource whose lineage was read to its end still falls to the next rule.
+        let clean = try node("dataset:clean")
+        _ = try await fixture.ledger.append(Event(kind: .transform, actor: .agent("etl"), inputs: [try node("dataset:other")], outputs: [clean]))
+        #expect(try await fixture.gate.request(.export(resource: clean), by: People.loneAgent, justification: "report").status == .approved)
+    }
+
+    @Test("a resource or scope that climbs out of its path with .. is refused, at the request and at redemption")
+    func pathTraversal() async throws {
+        let fixture = try GateFixture(policy: """
+            version: 1
+            rules:
+              - name: public
+                action: export
+                resource: ["dataset:s3://lake/public/*"]
+                decision: allow
+            """)
+        #expect(throws: GateError.self) { _ = try GateAction("export", resource: node("dataset:s3://lake/public/../private/x")) }
+        #expect(throws: GateError.self) { _ = try GateAction("export", resource: node("dataset:s3://lake/public/a"), scope: ["dataset:s3://lake/public/../*"]) }
+        #expect(throws: Never.self) { _ = try GateAction("export", resource: node("dataset:s3://lake/public/a..b")) }
+        let asked = try await fixture.gate.request(
+            GateAction("export", resource: node("dataset:s3://lake/public/a"), scope: ["dataset:s3://lake/public/*"]), by: People.loneAgent, justification: "j"
+        )
+        let token = try fixture.gate.token(for: asked.id, by: People.loneAgent)
+        await #expect(throws: GateError.self) {
+            _ = try await fixture.gate.redeem(token.compact, by: People.loneAgent, action: "export", resource: "dataset:s3://lake/public/../private/x")
+        }
+        #expect(try fixture.events(GateKind.redeemRefused, about: asked.id).count == 1)
+    }
+
+    @Test("reasons and outcome attributes are masked as the justification is: a member's name counts, and numbers are read")
+    func reasonsAndOutcomesMasked() async throws {
+        let fixture = try GateFixture()
+        let gate = fixture.gate
+        let denied = try await gate.request(.export(resource: node("dataset:x")), by: People.loneAgent, justification: "j")
+        _ = try await gate.deny(denied.id, by: People.alice, reason: "ask ann.lee@example.com first")
+        let denial = try #require(try fixture.events(.deny, about: denied.id).last)
+        #expect(denial.event.attributes["reason"]?.stringValue?.contains("ann.lee@example.com") == false, "\(denial.event.attributes)")
+
+        let revoked = try await gate.request(.export(resource: node("dataset:y")), by: People.loneAgent, justification: "j")
+        _ = try await gate.revoke(revoked.id, by: People.loneAgent, reason: "drop 123-45-6789")
+        let revocation = try #require(try fixture.events(.revoke, about: revoked.id).last)
+        #expect(revocation.event.attributes["reason"]?.stringValue?.contains("123-45-6789") == false)
+
+        let asked = try await gate.request(.export(resource: node("dataset:z")), by: People.loneAgent, justification: "j")
+        _ = try await gate.approve(asked.id, by: People.alice)
+        let token = try gate.token(for: asked.id, by: People.loneAgent)
+        _ = try await gate.redeem(token.compact, by: People.loneAgent, action: "export", resource: "dataset:z")
+        _ = try await gate.recordOutcome(asked.id, by: People.loneAgent, OutcomeReport(succeeded: true, attributes: [
+            "password": "hunter2", "card": .number(4_111_111_111_111_111), "rows": .number(12),
+        ]))
+        let outcome = try #require(try fixture.events(GateKind.outcome, about: asked.id).last)
+        let stored = outcome.event.attributes
+        #expect(stored["password"]?.stringValue != "hunter2", "\(stored)")
+        #expect(stored["card"] != .number(4_111_111_111_111_111), "\(stored)")
+        #expect(stored["rows"] == .number(12), "numbers that are not personal data stay numbers: \(stored)")
     }
 }

@@ -31,6 +31,9 @@ struct GatePolicyTests {
         #expect(!GatePolicy.glob("a?c", matches: "ac"))
         #expect(!GatePolicy.glob("dataset:*", matches: "export:x"))
         #expect(GatePolicy.glob("*", matches: ""))
+        // ? is one code point, not one byte of it.
+        #expect(GatePolicy.glob("dataset:caf?", matches: "dataset:caf\u{E9}"))
+        #expect(!GatePolicy.glob("dataset:caf?", matches: "dataset:cafe\u{301}"))
     }
 
     @Test("an invalid policy is rejected with its line and what to write instead")
@@ -44,6 +47,22 @@ struct GatePolicyTests {
             ("version: 2\nrules: []\n", 1, "version 1"),
             ("version: 1\ngroups:\n  owners: [alice]\nrules: []\n", 3, "is not an identity"),
             ("version: 1\nrules:\n  - action: export\n    decison: allow\n", 4, "decison"),
+            // One name per rule: a request's token is checked against the rule of its name.
+            ("version: 1\nrules:\n  - name: exports\n    action: export\n    decision: allow\n  - name: exports\n    action: export\n    decision: deny\n", 6, "is taken by the rule at line 3"),
+            ("version: 1\nrules:\n  - action: export\n    decision: allow\n  - name: rule 1\n    action: delete\n    decision: deny\n", 5, "\"rule 1\" is taken"),
+            // Typos that would switch a control off without a word.
+            ("version: 1\nneverApprove:\n  - identities: [intern@example.com]\nrules: []\n", 3, "is not an identity"),
+            ("version: 1\nneverApprove:\n  - actions: [export]\nrules: []\n", 3, "needs identities or groups"),
+            ("version: 1\nrules:\n  - action: Delete\n    decision: deny\n", 3, "can never match an action"),
+            ("version: 1\nrules:\n  - action: []\n    decision: deny\n", 3, "matches nothing"),
+            ("version: 1\nrules:\n  - action: export\n    resource: []\n    decision: deny\n", 4, "matches nothing"),
+            ("version: 1\nrules:\n  - action: export\n    resource: [\"\"]\n    decision: deny\n", 4, "empty resource pattern"),
+            ("version: 1\nrules:\n  - action: export\n    when: { inheritsTags: [PII] }\n    decision: deny\n", 4, "can never match a tag"),
+            ("version: 1\nrules:\n  - action: export\n    when: { inheritsTags: [\"p*\"] }\n    decision: deny\n", 4, "can never match a tag"),
+            // A quorum counts people who may approve, as the gate does.
+            ("version: 1\ngroups:\n  ops: [human:alice, service:bot]\nrules:\n  - action: export\n    decision: require_approval\n    approvals: 2\n    approvers: [ops]\n", 5, "only 1 people"),
+            ("version: 1\ngroups:\n  ops: [human:Alice@x.com, human:alice@x.com]\nrules:\n  - action: export\n    decision: require_approval\n    approvals: 2\n    approvers: [ops]\n", 5, "only 1 people"),
+            ("version: 1\ngroups:\n  ops: [human:a, human:b]\nneverApprove:\n  - identities: [human:B]\nrules:\n  - action: export\n    decision: require_approval\n    approvals: 2\n    approvers: [ops]\n", 7, "only 1 people"),
         ]
         for (text, line, fragment) in cases {
             do {
