@@ -120,6 +120,48 @@ struct DetectorTests {
         }
     }
 
+    @Test("escapes and terminal colours join no word: what follows \\n, \\u00XX or a colour code is still found")
+    func escapesSeparate() {
+        #expect(finds("card_number", "4111111111111111", in: #"{"log":"paid\n4111111111111111"}"#))
+        #expect(finds("ssn", "123-45-6789", in: #"{"log":"ssn\t123-45-6789"}"#))
+        #expect(finds("card_number", "4111111111111111", in: "\u{1B}[0;39m4111111111111111\u{1B}[0m"))
+        #expect(finds("card_number", "4111111111111111", in: "match: \u{1B}[K4111111111111111"))
+        #expect(finds("email", "bob@example.com", in: #"{"note":"hi\nbob@example.com"}"#))
+        // .NET escapes + as \u002B: the whole address goes, escape and all.
+        #expect(finds("email", #"bob\u002Btag@example.com"#, in: #"{"to":"bob\u002Btag@example.com"}"#))
+        // An escaped backslash is no escape of what follows it.
+        #expect(finds("email", "nbob@example.com", in: #"{"path":"c:\\nbob@example.com"}"#))
+    }
+
+    @Test("secrets named by their key in the spellings of common tools")
+    func keySpellings() {
+        #expect(finds("password", "hunter2", in: "{\n  \"password\" : \"hunter2\"\n}"))
+        #expect(finds("password", "hunter2", in: "PGPASSWORD=hunter2 psql -h db"))
+        #expect(finds("password", "hunter2", in: "newpassword=hunter2"))
+        #expect(!finds("password", "x", in: "bypass=x"))
+        // Long values are masked whole, not left whole.
+        let long = String(repeating: "a", count: 1_500)
+        #expect(finds("password", long, in: "password=" + long))
+        #expect(finds("password", long, in: #"{"refresh_token":""# + long + #""}"#))
+    }
+
+    @Test("context from keys made of parts: date_of_birth, dateOfBirth, phone_number, customer_ssn")
+    func keyParts() {
+        #expect(finds("date_of_birth", "1990-01-02", in: #"{"date_of_birth":"1990-01-02"}"#))
+        #expect(finds("date_of_birth", "1990-01-02", in: #"{"dateOfBirth":"1990-01-02"}"#))
+        #expect(finds("date_of_birth", "1990-01-02", in: #"{"birth_date":"1990-01-02"}"#))
+        #expect(finds("phone", "4155552671", in: #"{"phone_number":"4155552671"}"#))
+        #expect(finds("ssn", "123456789", in: #"{"customer_ssn":"123456789"}"#))
+        #expect(finds("passport", "X12345678", in: #"{"passport_number":"X12345678"}"#))
+        #expect(findsNo("date_of_birth", in: #"{"created_at":"1990-01-02"}"#))
+    }
+
+    @Test("a card followed by more groups in its own style: 4111 1111 1111 1111 12/26")
+    func cardThenExpiry() {
+        #expect(finds("card_number", "4111 1111 1111 1111", in: "card 4111 1111 1111 1111 12/26"))
+        #expect(finds("card_number", "4111 1111 1111 1111", in: "paid with 4111 1111 1111 1111 123 at noon"))
+    }
+
     @Test("postal addresses and names, as a best effort")
     func addressesAndNames() {
         #expect(finds("postal_address", "1600 Pennsylvania Avenue NW, Washington, DC 20500", in: "lives at 1600 Pennsylvania Avenue NW, Washington, DC 20500."))

@@ -136,6 +136,21 @@ struct MaskingTests {
         #expect(!masked.contains("@example.com"))
     }
 
+    @Test("JSON stays JSON around escapes and a key inside a string, and a value of many separators masks in linear time")
+    func jsonStaysValid() throws {
+        for input in [#"{"note":"hi\nbob@example.com"}"#, #"{"to":"bob\u002Btag@example.com"}"#, #"{"note": "password: hunter2"}"#, #"{"a":"x\u00e9 4111111111111111"}"#] {
+            let output = Masker().mask(input).output
+            #expect((try? JSONParser.parse(output)) != nil, "\(input) became \(output)")
+            #expect(!output.contains("bob") && !output.contains("hunter2") && !output.contains("4111111111111111"), "\(output)")
+        }
+        let csv = #"1,"password: hunter2",bob"#
+        #expect(Masker().mask(csv).output == #"1,"password: <PASSWORD>",bob"#)
+        // Each = after a secret's key once read the rest of the run again.
+        let repeated = String(repeating: "pass=", count: 200_000)
+        let (output, summary) = Masker().mask(repeated)
+        #expect(!output.isEmpty && summary.counts["password", default: 0] > 0)
+    }
+
     @Test("key=value input keeps its keys")
     func keyValueStructure() {
         let (output, summary) = Masker().mask("user=bob email=bob@example.com bob@example.com=admin password=x1", format: .keyValue)

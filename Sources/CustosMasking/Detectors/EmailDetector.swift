@@ -14,13 +14,31 @@ extension TextScanner {
             || p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")
     }
 
+    private func isLocalPartScalar(_ byte: UInt8) -> Bool {
+        byte &- UInt8(ascii: "0") < 10 || (byte | 0x20) &- UInt8(ascii: "a") < 26 || ".-_%+".utf8.contains(byte)
+    }
+
     mutating func email(at sign: Int) -> Int {
         let at = sign
-        // The local part: at most 64 bytes back.
+        // The local part: at most 64 bytes back. In escaped text (JSON) an escape may stand
+        // before it or inside it: `\nbob@…` starts at `bob`, and `bob\u002Btag@…` (a `+`
+        // escaped by .NET's encoder) takes the escape in, so no part of the address is left.
         var s = at
-        while s > 0 && at - s < 64 && isLocalPartByte(s - 1) { s -= 1 }
+        var afterEscape = false
+        while true {
+            while s > 0 && at - s < 64 && isLocalPartByte(s - 1) { s -= 1 }
+            guard s > 0, isEscapeBackslash(s - 1) else { break }
+            if let scalar = escapedScalar(at: s - 1), scalar < 0x80, isLocalPartScalar(UInt8(scalar)), at - s < 64 {
+                s -= 1
+                continue
+            }
+            s += escapeBodyLength(at: s)
+            afterEscape = true
+            break
+        }
+        guard s < at else { return at + 1 }
         guard s < at, p[s] != UInt8(ascii: "."), p[at - 1] != UInt8(ascii: ".") else { return at + 1 }
-        if s > 0 && (isWord(s - 1) || p[s - 1] == UInt8(ascii: "@")) { return at + 1 }
+        if s > 0 && !afterEscape && (isWord(s - 1) || p[s - 1] == UInt8(ascii: "@")) { return at + 1 }
         // user:password@host in a URL is a credential, not an address.
         if s > 0 && p[s - 1] == UInt8(ascii: ":") {
             var k = s - 1

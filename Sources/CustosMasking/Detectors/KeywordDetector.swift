@@ -37,9 +37,12 @@ extension TextScanner {
 
     /// The key before the separator at `i`: where it starts and ends.
     private func keyBefore(_ i: Int) -> Range<Int>? {
+        // `key=`, `"key":`, `key =` and `"key" : ` (Jackson's pretty printer): spaces, then a
+        // closing quote, then spaces again.
         var end = i
-        if end > 0 && (p[end - 1] == UInt8(ascii: "\"") || p[end - 1] == UInt8(ascii: "'")) { end -= 1 }
         while end > 0 && i - end < 3 && p[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        if end > 0 && (p[end - 1] == UInt8(ascii: "\"") || p[end - 1] == UInt8(ascii: "'")) { end -= 1 }
+        while end > 0 && i - end < 6 && p[end - 1] == UInt8(ascii: " ") { end -= 1 }
         // Every key of interest ends in one of these letters; most separators (times, ports) do not.
         guard end > 0, isLower(end - 1) || isUpper(end - 1), Self.lastLetters & (1 << UInt32(lower(end - 1) &- UInt8(ascii: "a"))) != 0 else { return nil }
         var start = end
@@ -87,6 +90,8 @@ extension TextScanner {
             guard self.key(key, endsWith: suffix) else { return false }
             let start = key.upperBound - suffix.count
             guard start > key.lowerBound else { return true }
+            // Long names of secrets count without one: PGPASSWORD, newpassword, adminsecret.
+            if suffix.count >= 6 && Self.strongByLast[bucket].contains(where: { $0 == suffix }) { return true }
             let before = p[start - 1]
             if before == UInt8(ascii: "_") || before == UInt8(ascii: "-") || before == UInt8(ascii: ".") { return true }
             // camelCase: dbPassword
@@ -111,8 +116,11 @@ extension TextScanner {
             if self.key(key, endsWith: Self.authorization) { return authorizationHeader(separator: i) }
             return i + 1
         }
-        // The value: after `=`, `:`, `=>`, `:=` and spaces; quoted or bare.
-        let limit = horizon(i, 1_100)
+        // The value: after `=`, `:`, `=>`, `:=` and spaces; quoted or bare. A strong key's
+        // value is read as far as the scanner may look, and masked whole however long it is:
+        // a secret too long to read to its end is masked as far as it was read (fail closed).
+        let strong = strength == .strong
+        let limit = horizon(i, strong ? Self.lookAhead : 1_100)
         var s = i + 1
         if s < limit && (p[s] == UInt8(ascii: ">") || (p[i] == UInt8(ascii: ":") && p[s] == UInt8(ascii: "="))) { s += 1 }
         while s < limit && (p[s] == UInt8(ascii: " ") || p[s] == UInt8(ascii: "\t")) { s += 1 }
@@ -128,10 +136,12 @@ extension TextScanner {
                 if p[end] == UInt8(ascii: "\\") { end += 1 }
                 end += 1
             }
-            guard end < limit, p[end] == quote else { return i + 1 }
+            end = min(end, limit)
+            guard strong || (end < limit && p[end] == quote) else { return i + 1 }
         } else if p[i] == UInt8(ascii: ":") {
-            // YAML and headers: to the end of the line, or of the flow item.
-            while end < limit && p[end] != UInt8(ascii: "\n") && p[end] != UInt8(ascii: "\r") && p[end] != UInt8(ascii: ",")
+            // YAML and headers: to the end of the line, or of the flow item, or of the quoted
+            // string the key stood in (`{"note": "password: hunter2"}` keeps its closing quote).
+            while end < limit && p[end] != UInt8(ascii: "\n") && p[end] != UInt8(ascii: "\r") && p[end] != UInt8(ascii: ",") && p[end] != UInt8(ascii: "\"")
                 && p[end] != UInt8(ascii: "}") && p[end] != UInt8(ascii: "]") && !(p[end] == UInt8(ascii: "#") && end > s && p[end - 1] == UInt8(ascii: " ")) {
                 end += 1
             }
@@ -147,7 +157,9 @@ extension TextScanner {
                 end += 1
             }
         }
-        guard end > s, end - s <= 1_024, !isPlaceholder(s, end) else { return i + 1 }
+        guard end > s, strong || end - s <= 1_024, !isPlaceholder(s, end) else { return i + 1 }
+        // A PEM block is the private-key detector's, which finds where it ends.
+        if matches("-----BEGIN", at: s) { return i + 1 }
         // A JSON object or array as the value is structure, not a secret.
         if !quoted && (p[s] == UInt8(ascii: "{") || p[s] == UInt8(ascii: "[")) { return i + 1 }
         switch strength {
@@ -162,8 +174,9 @@ extension TextScanner {
             guard end - s >= 16, !isUUID(s, end), isHighEntropy(s, end) else { return i + 1 }
             emit(.highEntropySecret, s, end, "entropy", 0.85)
         }
-        // The value may hold something more specific (a GitHub token): scan it too.
-        return i + 1
+        // The value may hold something more specific (a GitHub token): scan it too, unless it
+        // is long, where every separator inside would read it again (`pass=pass=…`).
+        return end - s > 1_100 ? end : i + 1
     }
 
     /// `Authorization: Token abc…` (the Bearer and Basic schemes are found by their word).

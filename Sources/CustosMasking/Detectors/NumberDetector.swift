@@ -194,6 +194,11 @@ extension TextScanner {
         return nil
     }
 
+    /// True when the group after the first `k` is joined to them by the same separator.
+    private func continuesGroups(_ groups: DigitGroups, _ k: Int) -> Bool {
+        k > 1 && k < groups.count && groups.separator(k - 1) == groups.separator(0)
+    }
+
     private mutating func cardNumber(_ groups: DigitGroups) -> Int? {
         let s = groups.start
         guard groups.digits(groups.count) >= 13 else { return nil }
@@ -206,7 +211,9 @@ extension TextScanner {
             if k > 1 {
                 let separator = groups.separator(0)
                 guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-"), (0..<k - 1).allSatisfy({ groups.separator($0) == separator }) else { continue }
-                if k < groups.count && groups.separator(k - 1) == separator { continue }
+                // A longer run of groups was tried first; this one may still be a card that
+                // something else follows in the same style (`4111 1111 1111 1111 12/26`): the
+                // prefix and Luhn checks below decide, at a lower confidence.
                 let lengths = (0..<k).map { groups.length($0) }
                 let fours = lengths.dropLast().allSatisfy { $0 == 4 } && (1...4).contains(lengths.last ?? 0)
                 let amexOrDiners = k == 3 && lengths[0] == 4 && lengths[1] == 6 && (lengths[2] == 5 || lengths[2] == 4)
@@ -218,7 +225,7 @@ extension TextScanner {
             digits.reserveCapacity(total)
             for index in s..<end where isDigit(index) { digits.append(digit(index)) }
             guard Checksums.isCardPrefix(digits), Checksums.luhn(digits) else { continue }
-            emit(.cardNumber, s, end, "luhn", k > 1 || nearContext ? 0.97 : 0.88)
+            emit(.cardNumber, s, end, "luhn", (k > 1 && !continuesGroups(groups, k)) || nearContext ? 0.97 : 0.88)
             return end
         }
         return nil

@@ -25,7 +25,9 @@ extension TextScanner {
         if length >= 3, tables.hasCredentialPrefix(p[s], p[s + 1]), let end = prefixedCredential(s, e) {
             return end
         }
-        if length <= WordTables.maxContextWordLength, let context = tables.contextWord(p, s, e) {
+        var context = length <= WordTables.maxContextWordLength ? tables.contextWord(p, s, e) : nil
+        if context == nil, length > 4, length <= 64 { context = segmentContext(s, e) }
+        if let context {
             switch context {
             case .authorization: marks.authorization = base + e
             case .scheme: return authorizationCredential(scheme: s, end: e)
@@ -43,6 +45,32 @@ extension TextScanner {
         // name, and keys such as customer_name, first_name, fullName that end in "name".
         if length >= 4, lower(e - 1) == UInt8(ascii: "e"), matchesIgnoringCase("name", at: e - 4) { personName(after: e, title: false) }
         return e
+    }
+
+    /// The context of a key made of parts (`date_of_birth`, `dateOfBirth`, `phone_number`,
+    /// `customer_ssn`): its last part's, else its first part's, for the contexts that name a
+    /// value (a birth date, phone, card, passport, SSN, licence, patient).
+    private func segmentContext(_ s: Int, _ e: Int) -> WordTables.Context? {
+        var firstEnd: Int?
+        var lastStart = s
+        for i in s + 1..<e {
+            if p[i] == UInt8(ascii: "_") {
+                firstEnd = firstEnd ?? i
+                lastStart = i + 1
+            } else if isUpper(i) && isLower(i - 1) {
+                firstEnd = firstEnd ?? i
+                lastStart = i
+            }
+        }
+        guard let firstEnd else { return nil }
+        for (start, end) in [(lastStart, e), (s, firstEnd)] where end - start >= 3 && end - start <= WordTables.maxContextWordLength {
+            guard let context = tables.contextWord(p, start, end) else { continue }
+            switch context {
+            case .birth, .phone, .card, .passport, .ssn, .license, .patient: return context
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// The credential detectors whose prefix starts with the word's first two bytes.

@@ -8,7 +8,8 @@ enum ByteClass {
     /// A byte of a multi-byte UTF-8 sequence (or of invalid UTF-8): part of a word, so that a
     /// word never ends inside a character.
     static let high: UInt8 = 1 << 4
-    /// `@ : = - + (`: bytes at which a detector looks around.
+    /// `@ : = - + (`: bytes at which a detector looks around; and `\` and ESC, which start
+    /// escapes that join no word (`\n`, `\u00e9`, a terminal's colour codes).
     static let trigger: UInt8 = 1 << 5
     /// A hexadecimal digit.
     static let hex: UInt8 = 1 << 6
@@ -37,7 +38,7 @@ final class ByteClassTable: @unchecked Sendable {
         for byte in UInt8(ascii: "a")...UInt8(ascii: "f") { classes[Int(byte)] |= ByteClass.hex }
         classes[Int(UInt8(ascii: "_"))] = ByteClass.underscore
         for byte in 0x80...0xFF { classes[byte] = ByteClass.high }
-        for byte in "@:=-+(".utf8 { classes[Int(byte)] = ByteClass.trigger }
+        for byte in "@:=-+(\\\u{1B}".utf8 { classes[Int(byte)] = ByteClass.trigger }
     }
 
     deinit {

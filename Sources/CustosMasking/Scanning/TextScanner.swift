@@ -93,8 +93,60 @@ struct TextScanner {
         case UInt8(ascii: "-"): return privateKeyBlock(at: i)
         case UInt8(ascii: "+"): return internationalPhone(at: i)
         case UInt8(ascii: "("): return parenthesizedPhone(at: i)
+        case UInt8(ascii: "\\"): return i + 1 + escapeBodyLength(at: i + 1)
+        case 0x1B: return controlSequenceEnd(at: i)
         default: return i + 1
         }
+    }
+
+    // MARK: Escapes
+
+    /// The length of an escape's body after its backslash: 5 for `uXXXX`, else 1 (`n`, `t`,
+    /// `"`, `\\`, …), so that `paid\n4111…` reads as `paid`, an escape, then a number.
+    func escapeBodyLength(at i: Int) -> Int {
+        guard i < n else { return 0 }
+        if p[i] == UInt8(ascii: "u"), i + 4 < n, (i + 1...i + 4).allSatisfy(isHex) { return 5 }
+        return 1
+    }
+
+    /// True when the backslash at `i` starts an escape: an odd run of backslashes ends there.
+    func isEscapeBackslash(_ i: Int) -> Bool {
+        guard i >= 0, i < n, p[i] == UInt8(ascii: "\\") else { return false }
+        var k = i
+        while k > 0 && p[k - 1] == UInt8(ascii: "\\") { k -= 1 }
+        return (i - k) % 2 == 0
+    }
+
+    /// The code point of the `\uXXXX` escape whose backslash is at `i`, if it is one.
+    func escapedScalar(at i: Int) -> UInt32? {
+        guard i + 5 < n, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u"), (i + 2...i + 5).allSatisfy(isHex) else { return nil }
+        var value: UInt32 = 0
+        for k in i + 2...i + 5 {
+            let byte = lower(k)
+            value = value << 4 | UInt32(byte &- UInt8(ascii: "0") < 10 ? byte &- UInt8(ascii: "0") : byte &- UInt8(ascii: "a") + 10)
+        }
+        return value
+    }
+
+    /// True when the byte at `k` ends an escape: the letter of `\n`, the last digit of
+    /// `\u00e9`, the final byte of a terminal control sequence. What follows starts clean.
+    func endsEscape(at k: Int) -> Bool {
+        if k >= 1, isEscapeBackslash(k - 1), p[k] != UInt8(ascii: "u") { return true }
+        if k >= 5, isEscapeBackslash(k - 5), escapedScalar(at: k - 5) != nil { return true }
+        guard (0x40...0x7E).contains(p[k]) else { return false }
+        var j = k - 1
+        while j > 0 && k - j < 64 && (0x20...0x3F).contains(p[j]) { j -= 1 }
+        return j > 0 && p[j] == UInt8(ascii: "[") && p[j - 1] == 0x1B
+    }
+
+    /// Past a terminal control sequence (ESC `[` parameters, intermediates, a final byte) that
+    /// starts at `i`; past ESC and one byte for other escapes.
+    func controlSequenceEnd(at i: Int) -> Int {
+        guard i + 1 < n, p[i + 1] == UInt8(ascii: "[") else { return min(n, i + 2) }
+        var k = i + 2
+        let limit = min(n, i + 64)
+        while k < limit && (0x20...0x3F).contains(p[k]) { k += 1 }
+        return k < limit && (0x40...0x7E).contains(p[k]) ? k + 1 : k
     }
 
     // MARK: Helpers for detectors
@@ -140,7 +192,7 @@ struct TextScanner {
     /// joins it to an identifier (`ORD-555-…`, `v1.2…`).
     func startsClean(_ i: Int) -> Bool {
         guard i > 0 else { return true }
-        if isWord(i - 1) { return false }
+        if isWord(i - 1) { return endsEscape(at: i - 1) }
         if p[i - 1] == UInt8(ascii: ".") || p[i - 1] == UInt8(ascii: "-") { return i < 2 || !isAlphanumeric(i - 2) }
         return true
     }
