@@ -324,6 +324,78 @@ struct GateAPITests {
     }
 }
 
+extension GateAPITests {
+    @Test("webhooks: a dead receiver delays no other; 4xx and redirects are not retried or followed; 429 is retried; messages fit Slack and Teams")
+    func webhookDeliveryRules() async throws {
+        let hits = Mutex<[String]>([])
+        let busyLeft = Mutex(1)
+        let router = Router()
+        router.post("/ok") { _, _ in hits.withLock { $0.append("ok") }; return Response(status: .ok) }
+        router.post("/missing") { _, _ in hits.withLock { $0.append("missing") }; return Response(status: .notFound) }
+        router.post("/moved") { _, _ in
+            hits.withLock { $0.append("moved") }
+            var headers = HTTPFields()
+            headers[.location] = "/landing"
+            return Response(status: .found, headers: headers)
+        }
+        router.get("/landing") { _, _ in hits.withLock { $0.append("landing") }; return Response(status: .ok) }
+        router.post("/landing") { _, _ in hits.withLock { $0.append("landing") }; return Response(status: .ok) }
+        router.post("/busy") { _, _ in
+            let busy = busyLeft.withLock { left -> Bool in
+                defer { left -= 1 }
+                return left > 0
+            }
+            hits.withLock { $0.append(busy ? "busy" : "busy-ok") }
+            var headers = HTTPFields()
+            headers[HTTPField.Name("Retry-After")!] = "0"
+            return busy ? Response(status: .tooManyRequests, headers: headers) : Response(status: .ok)
+        }
+        let receiver = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await receiver.test(.live) { hookClient in
+            let port = try #require(hookClient.port)
+            let fixture = try await ServerFixture()
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            func url(_ path: String) throws -> URL { try #require(URL(string: "http://127.0.0.1:\(port)\(path)")) }
+            let asked = try await fixture.state.gate.request(.export(resource: NodeID("dataset:x")), by: Actor.agent("bot"), justification: "j")
+
+            // A dead receiver first in line, a live one after it.
+            let both = WebhookNotifier(
+                targets: [WebhookTarget(url: URL(string: "http://127.0.0.1:9/dead")!, format: .slack), WebhookTarget(url: try url("/ok"), format: .slack)],
+                inboxURL: "x", logger: logger, maxAttempts: 3, firstBackoff: .milliseconds(10), attemptTimeout: .milliseconds(300)
+            )
+            for _ in 0..<3 { await both.announce(asked) }
+            try await waitUntil { hits.withLock { $0.filter { $0 == "ok" }.count } == 3 }
+            // One queue for both would have put each live message behind the dead one's three tries.
+            #expect(both.counts.failed < 3, "the live receiver waited for the dead one")
+            try await waitUntil { both.counts.failed == 3 && both.counts.delivered == 3 }
+
+            let others = WebhookNotifier(
+                targets: [WebhookTarget(url: try url("/missing"), format: .slack), WebhookTarget(url: try url("/moved"), format: .teams), WebhookTarget(url: try url("/busy"), format: .slack)],
+                inboxURL: "x", logger: logger, maxAttempts: 4, firstBackoff: .milliseconds(10)
+            )
+            await others.announce(asked)
+            try await waitUntil { others.counts.failed == 2 && others.counts.delivered == 1 }
+            let seen = hits.withLock { $0 }
+            #expect(seen.filter { $0 == "missing" }.count == 1, "a 404 is not retried: \(seen)")
+            #expect(seen.filter { $0 == "moved" }.count == 1 && !seen.contains("landing"), "a redirect is not followed: \(seen)")
+            #expect(seen.contains("busy") && seen.contains("busy-ok"), "a 429 is retried: \(seen)")
+        }
+
+        // Long free text is cut to what the receivers accept.
+        let fixture = try await ServerFixture()
+        let long = try await fixture.state.gate.request(
+            .export(resource: NodeID("dataset:y")), by: Actor.agent("bot"), justification: String(repeating: "why ", count: 1_000), payload: String(repeating: "data ", count: 50_000)
+        )
+        let slack = try JSONParser.parse(WebhookNotifier.body(for: long, format: .slack, inboxURL: "x"))
+        let section = try #require(slack["blocks"]?.arrayValue?[1]["text"]?["text"]?.stringValue)
+        #expect(section.count <= 3_000, "\(section.count)")
+        #expect(WebhookNotifier.body(for: long, format: .teams, inboxURL: "x").count <= 28_000)
+        #expect(WebhookNotifier.outcome(status: 503, retryAfter: "2") == .retry("HTTP 503", after: .seconds(2)))
+        #expect(WebhookNotifier.outcome(status: 410, retryAfter: nil) == .refused("HTTP 410"))
+    }
+}
+
 /// Polls `condition` until it holds, for at most a minute: the whole suite runs in parallel on
 /// two cores, and a background task may wait its turn for seconds.
 func waitUntil(_ condition: () throws -> Bool) async throws {

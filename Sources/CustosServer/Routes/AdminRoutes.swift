@@ -62,7 +62,7 @@ enum AdminRoutes {
             return Reply.json(.object(["status": "ok", "entries": .number(Double(head.size)), "origin": .string(state.ledger.origin), "readOnly": .bool(state.readOnly)]))
         }
         routes.add(.get, "/metrics") { _, _ in
-            Reply.bytes(state.metrics.render(ledger: state.ledger), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            Reply.bytes(state.metrics.render(ledger: state.ledger, webhooks: state.notifier?.counts), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         routes.add(.get, "/openapi.json") { _, _ in
             Reply.bytes(Array(OpenAPIDocument.json.utf8), contentType: "application/json; charset=utf-8")

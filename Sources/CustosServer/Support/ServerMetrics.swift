@@ -25,6 +25,8 @@ final class ServerMetrics: Sendable {
     }
     /// The writer's counters at the last scrape, so that Prometheus counters only grow.
     private let lastWriter = Mutex(WriterStatistics())
+    /// The webhooks' counts at the last scrape: delivered, failed, dropped.
+    private let lastWebhooks = Mutex([0, 0, 0])
 
     init() {
         durations = registry.makeDurationHistogram(
@@ -89,8 +91,21 @@ final class ServerMetrics: Sendable {
         }
     }
 
-    /// The Prometheus text, with the writer's counters brought up to date.
-    func render(ledger: Ledger) -> [UInt8] {
+    /// The Prometheus text, with the writer's (and the webhooks') counters brought up to date.
+    func render(ledger: Ledger, webhooks: (delivered: Int, failed: Int, dropped: Int)? = nil) -> [UInt8] {
+        if let webhooks {
+            let now = [webhooks.delivered, webhooks.failed, webhooks.dropped]
+            let before = lastWebhooks.withLock { last -> [Int] in
+                defer { last = now }
+                return last
+            }
+            for (index, outcome) in ["delivered", "failed", "dropped"].enumerated() where now[index] > before[index] {
+                registry.makeCounter(
+                    descriptor: Self.descriptor("webhook_messages", "total", "Webhook messages by outcome: delivered, failed for good, dropped from a full queue."),
+                    labels: [("outcome", outcome)]
+                ).increment(by: Int64(now[index] - before[index]))
+            }
+        }
         let now = ledger.writerStatistics
         let before = lastWriter.withLock { last -> WriterStatistics in
             let previous = last
