@@ -1,5 +1,6 @@
 public import CustosConfig
 public import CustosLedger
+import Crypto
 import Foundation
 
 /// What the gate does with a request: the first rule that matches its action and resource
@@ -78,6 +79,9 @@ public struct GatePolicy: Sendable {
     /// The masking policy file for payloads and outputs (`masking:`, relative to the policy
     /// file); the standard masking policy when nil.
     public var maskingPolicyPath: String?
+    /// What the files it was loaded from held (``digest(ofPolicyAt:masking:)``), to tell a
+    /// change of either; nil for a policy not read from a file.
+    public var sourceDigest: String?
 
     public init(groups: [String: Set<String>] = [:], rules: [Rule], neverApprove: [Exclusion] = [], defaultWaitSeconds: Double = 3_600, defaultTokenSeconds: Double = 300, file: String = "policy") {
         self.groups = groups
@@ -158,11 +162,29 @@ public struct GatePolicy: Sendable {
     // MARK: Files
 
     public static func load(contentsOf path: String) throws(ConfigError) -> GatePolicy {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ConfigError(file: path, line: 1, column: 1, message: "cannot read the policy file: \(error.localizedDescription)")
         }
-        return try parse(text, file: path)
+        var policy = try parse(String(decoding: bytes, as: UTF8.self), file: path)
+        policy.sourceDigest = digest(policy: bytes, masking: policy.maskingPolicyPath.flatMap { try? Data(contentsOf: URL(fileURLWithPath: $0)) })
+        return policy
+    }
+
+    /// A digest of the policy file at `path` and of the masking file it names, read through
+    /// symbolic links (a Kubernetes ConfigMap mount swaps a link, not the file); nil when the
+    /// policy cannot be read. Compared with ``sourceDigest``, it tells whether either changed,
+    /// whatever their modification times say.
+    public static func digest(ofPolicyAt path: String, masking: String?) -> String? {
+        guard let bytes = try? Data(contentsOf: URL(fileURLWithPath: path)) else { return nil }
+        return digest(policy: bytes, masking: masking.flatMap { try? Data(contentsOf: URL(fileURLWithPath: $0)) })
+    }
+
+    private static func digest(policy: Data, masking: Data?) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(SHA256.hash(data: policy)))
+        hasher.update(data: masking.map { Array(SHA256.hash(data: $0)) } ?? [])
+        return Hex.encode(Array(hasher.finalize()))
     }
 
     /// Parses a policy; the error names the line and what to write instead.

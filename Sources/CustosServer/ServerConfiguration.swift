@@ -105,7 +105,11 @@ public struct ServerConfiguration: Sendable {
             ])
             if let value = limits["maxBodyBytes"] { configuration.limits.maxBodyBytes = try value.integer(in: 1_024...(1 << 30)) }
             if let value = limits["maxBatchEvents"] { configuration.limits.maxBatchEvents = try value.integer(in: 1...100_000) }
-            if let value = limits["queryTimeout"] { configuration.limits.queryTimeoutSeconds = try value.duration() }
+            if let value = limits["queryTimeout"] {
+                let seconds = try value.duration()
+                guard seconds > 0, seconds <= 300 else { throw value.error("queryTimeout must be longer than zero and at most 5m") }
+                configuration.limits.queryTimeoutSeconds = seconds
+            }
             if let value = limits["maxQueryRows"] { configuration.limits.maxQueryRows = try value.integer(in: 1...1_000_000) }
             if let value = limits["maxQueryBytes"] { configuration.limits.maxQueryBytes = try value.integer(in: (1 << 20)...(1 << 30)) }
             if let value = limits["maxTraceDepth"] { configuration.limits.maxTraceDepth = try value.integer(in: 1...1_000) }
@@ -130,7 +134,12 @@ public struct ServerConfiguration: Sendable {
                 }
                 if let value = jwt["rolesClaim"] { settings.rolesClaim = try value.string() }
                 if let value = jwt["onBehalfOfClaim"] { settings.onBehalfOfClaim = try value.string() }
-                if let value = jwt["leeway"] { settings.leeway = try value.duration() }
+                if let value = jwt["leeway"] {
+                    // Clock skew, not a grace period: a long leeway would accept expired tokens.
+                    let seconds = try value.duration()
+                    guard seconds <= 300 else { throw value.error("leeway is for clock skew: at most 5m") }
+                    settings.leeway = seconds
+                }
                 configuration.jwt = settings
             }
         }
@@ -138,7 +147,13 @@ public struct ServerConfiguration: Sendable {
             let masking = try node.members(allowed: ["policy"])
             if let value = masking["policy"] { configuration.maskingPolicyPath = try value.string() }
         }
-        if let node = members["publicURL"] { configuration.publicURL = try node.string() }
+        if let node = members["publicURL"] {
+            let text = try node.string()
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+                throw node.error("publicURL must be the http or https address people reach the server at, e.g. https://custos.example.com")
+            }
+            configuration.publicURL = text
+        }
         if let node = members["gate"] {
             let gate = try node.members(allowed: ["policy", "webhooks"])
             if let value = gate["policy"] { configuration.gatePolicyPath = try value.string() }

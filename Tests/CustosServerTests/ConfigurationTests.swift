@@ -1,5 +1,5 @@
 import CustosConfig
-import CustosServer
+@testable import CustosServer
 import Testing
 
 @Suite("Server configuration: file, environment, errors")
@@ -74,5 +74,23 @@ struct ConfigurationTests {
         #expect(failure("auth:\n  jwt:\n    issuer: x\n")?.message.contains("\"audience\" is required") == true)
         #expect(failure("limits:\n  queryTimeout: soon\n")?.message.contains("duration") == true)
         #expect(failure("logLevel: loud\n") != nil)
+        // Values in range, or refused: a leeway past clock skew would accept expired tokens.
+        #expect(failure("auth:\n  jwt:\n    issuer: x\n    audience: y\n    jwks: z\n    leeway: 1e308w\n")?.message.contains("duration") == true)
+        #expect(failure("auth:\n  jwt:\n    issuer: x\n    audience: y\n    jwks: z\n    leeway: 365d\n")?.message.contains("at most 5m") == true)
+        #expect(failure("limits:\n  queryTimeout: 0s\n")?.line == 2)
+        #expect(failure("limits:\n  queryTimeout: 1h\n")?.message.contains("at most 5m") == true)
+        #expect(failure("publicURL: custos.example.com\n")?.message.contains("http or https") == true)
+    }
+
+    @Test("notification links reach the inbox under publicURL, or under the listening address")
+    func inboxLinks() throws {
+        var configuration = try ServerConfiguration.parse("publicURL: https://custos.example.com/\n", file: "custos.yaml")
+        #expect(ServerState.inboxURL(configuration) == "https://custos.example.com/inbox")
+        configuration.publicURL = nil
+        configuration.host = "127.0.0.1"
+        configuration.port = 9090
+        #expect(ServerState.inboxURL(configuration) == "http://127.0.0.1:9090/inbox")
+        configuration.host = "0.0.0.0"
+        #expect(!ServerState.inboxURL(configuration).contains("0.0.0.0"))
     }
 }

@@ -256,6 +256,33 @@ struct GateAPITests {
         #expect(try await gate.request(.export(resource: NodeID("dataset:x")), by: agent, justification: "j").status == .approved)
     }
 
+    @Test("the policy is reloaded when what it reads changes: through a swapped symbolic link (a ConfigMap mount), and when its masking file changes")
+    func policyReloadByContent() async throws {
+        let folder = TemporaryDirectory("custos-policy-link")
+        let fileManager = FileManager.default
+        for (version, decision) in [("v1", "deny"), ("v2", "allow")] {
+            try fileManager.createDirectory(atPath: folder.file(version), withIntermediateDirectories: true)
+            try "version: 1\nmasking: masking.yaml\nrules:\n  - action: export\n    decision: \(decision)\n".write(toFile: folder.file("\(version)/gate.yaml"), atomically: true, encoding: .utf8)
+            try "version: 1\n".write(toFile: folder.file("\(version)/masking.yaml"), atomically: true, encoding: .utf8)
+        }
+        try fileManager.createSymbolicLink(atPath: folder.file("data"), withDestinationPath: "v1")
+        try fileManager.createSymbolicLink(atPath: folder.file("gate.yaml"), withDestinationPath: "data/gate.yaml")
+        try fileManager.createSymbolicLink(atPath: folder.file("masking.yaml"), withDestinationPath: "data/masking.yaml")
+        let fixture = try await ServerFixture { $0.gatePolicyPath = folder.file("gate.yaml") }
+        let gate = fixture.state.gate
+        #expect(gate.policy.rules.first?.decision == .deny)
+        let maintenance = Task { await GateMaintenance.run(fixture.state, interval: .milliseconds(50)) }
+        defer { maintenance.cancel() }
+        // Swap the directory link as Kubernetes does: gate.yaml itself, a link, never changes.
+        try fileManager.createSymbolicLink(atPath: folder.file("data.new"), withDestinationPath: "v2")
+        #expect(rename(folder.file("data.new"), folder.file("data")) == 0)
+        try await waitUntil { gate.policy.rules.first?.decision == .allow }
+        // The masking file alone changes: the policy is read again with it.
+        let before = gate.policy.sourceDigest
+        try "version: 1\ndefault: placeholder\n".write(toFile: folder.file("v2/masking.yaml"), atomically: true, encoding: .utf8)
+        try await waitUntil { gate.policy.sourceDigest != before }
+    }
+
     @Test("webhooks: Slack and Teams JSON, HMAC-signed, retried with backoff, never blocking the gate")
     func webhooks() async throws {
         let secret = "s3cret-for-tests"

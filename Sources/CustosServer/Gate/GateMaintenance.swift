@@ -8,8 +8,7 @@ import Logging
 /// invalid new policy is logged with its line and reason, and the one in force stays.
 enum GateMaintenance {
     static func run(_ state: ServerState, interval: Duration = .seconds(1)) async {
-        var policyStamp = stamp(of: state.configuration.gatePolicyPath)
-        var rejectedStamp: Date?
+        var rejectedDigest: String?
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
@@ -24,23 +23,19 @@ enum GateMaintenance {
                 }
             }
             guard let path = state.configuration.gatePolicyPath else { continue }
-            let current = stamp(of: path)
-            guard current != policyStamp, current != rejectedStamp else { continue }
+            // By content, not modification time: an edit within one tick of the clock, a
+            // symbolic link swapped to a new file, and the masking file all count.
+            let inForce = state.gate.policy
+            guard let current = GatePolicy.digest(ofPolicyAt: path, masking: inForce.maskingPolicyPath),
+                  current != inForce.sourceDigest, current != rejectedDigest else { continue }
             do {
                 let policy = try state.gate.reloadPolicy(from: path)
-                policyStamp = current
-                rejectedStamp = nil
+                rejectedDigest = nil
                 state.logger.info("gate policy reloaded", metadata: ["file": "\(path)", "rules": "\(policy.rules.count)"])
             } catch {
-                rejectedStamp = current
+                rejectedDigest = current
                 state.logger.error("gate policy not reloaded; the previous one stays in force", metadata: ["error": "\(error)"])
             }
         }
-    }
-
-    /// The file's modification time, nil when it cannot be read.
-    static func stamp(of path: String?) -> Date? {
-        guard let path else { return nil }
-        return (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 }

@@ -75,8 +75,18 @@ public final class ServerState: Sendable {
         let standIn = readOnly && !SecretFile.exists(ledger.path + "/" + GateSigningKey.privateFileName) ? GateSigningKey.generate() : nil
         gate = try Gate(ledger: ledger, policy: gatePolicy, masker: masker, maskingKey: key, signingKey: standIn)
         notifier = configuration.webhooks.isEmpty ? nil : WebhookNotifier(
-            targets: configuration.webhooks, inboxURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)/inbox", logger: logger
+            targets: configuration.webhooks, inboxURL: Self.inboxURL(configuration), logger: logger
         )
+    }
+
+    /// Where the inbox is, for links in notifications: under `publicURL`, else under the
+    /// address the server listens on (the machine's name when that is every interface).
+    static func inboxURL(_ configuration: ServerConfiguration) -> String {
+        if let base = configuration.publicURL {
+            return (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/inbox"
+        }
+        let host = ["0.0.0.0", "::", "[::]"].contains(configuration.host) ? ProcessInfo.processInfo.hostName : configuration.host
+        return "http://\(host):\(configuration.port)/inbox"
     }
 
     // MARK: Bodies
