@@ -11,13 +11,25 @@ public import CustosLedger
 ///   `input —job.input→ job` and `job —job.output→ output`.
 /// - The `columnLineage` facet becomes explicit field edges: `mask` when a transformation is
 ///   masking (or the field's type is MASKED), the event's kind otherwise.
+///   Column lineage too wide for one event (an event names at most 1,000 nodes) continues in
+///   `column.lineage` events appended with it, so that no detail sinks the event.
+/// - FAIL and ABORT record the inputs the job read (`job.input`) but no data reaching the
+///   outputs: no `job.output` edge, no column lineage.
 /// - `lifecycleStateChange` facets are kept in the attributes, per output.
-/// - The client event id is `openlineage:RUNID:EVENTTYPE:EVENTTIME`, so a resent event is
-///   recorded once.
+/// - The client event id holds the SHA-256 of the event's canonical JSON
+///   (`openlineage:RUNID:EVENTTYPE:HASH`, `openlineage:dataset:HASH`, `openlineage:job:HASH`),
+///   so a resent event is recorded once and two different events never collide.
 public enum OpenLineageMapper {
     /// The event for one OpenLineage event, recorded as done by `actor` (the authenticated
-    /// sender, never a name taken from the payload).
+    /// sender, never a name taken from the payload): the first of ``events(from:actor:)``.
     public static func event(from value: JSONValue, actor: Actor) throws(LineageError) -> Event {
+        guard let first = try events(from: value, actor: actor).first else { throw .invalidOpenLineage("the event maps to nothing") }
+        return first
+    }
+
+    /// The ledger events for one OpenLineage event: one, then `column.lineage` events when its
+    /// column lineage does not fit in it. Append them together.
+    public static func events(from value: JSONValue, actor: Actor) throws(LineageError) -> [Event] {
         guard case .object(let root) = value else { throw .invalidOpenLineage("an OpenLineage event must be a JSON object") }
         // Emitters send times with an offset; a time without one is taken as UTC.
         var eventTime = root["eventTime"]?.stringValue
@@ -29,12 +41,17 @@ public enum OpenLineageMapper {
         }
         var openLineage: [String: JSONValue] = [:]
         for key in ["eventType", "eventTime", "producer", "schemaURL"] { if let value = root[key] { openLineage[key] = value } }
+        // What the sender sent, exactly: a retry has the same, any other event differs.
+        let contentHash = String(Hash256.sha256(CanonicalJSON.encode(value)).description.prefix(32))
 
         if case .object(let dataset)? = root["dataset"], root["run"] == nil {
             // A DatasetEvent: metadata about one dataset.
             let node = try datasetNode(dataset, at: "dataset")
             openLineage["dataset"] = .object(["namespace": dataset["namespace"] ?? .null, "name": dataset["name"] ?? .null])
-            return try build(kind: "dataset.change", actor: actor, inputs: [], outputs: [node], edges: [], attributes: ["openlineage": .object(openLineage)], clientEventID: nil, clientTime: eventTime)
+            return [try build(
+                kind: "dataset.change", actor: actor, inputs: [], outputs: [node], edges: [], attributes: ["openlineage": .object(openLineage)],
+                clientEventID: "openlineage:dataset:\(contentHash)", clientTime: eventTime
+            )]
         }
 
         guard case .object(let job)? = root["job"], let jobNamespace = job["namespace"]?.stringValue, let jobName = job["name"]?.stringValue else {
@@ -49,7 +66,7 @@ public enum OpenLineageMapper {
         edges += outputs.map { ExplicitEdge(from: jobNode, to: $0.node, relation: "job.output") }
 
         var kind: EventKind = "job.definition"
-        var clientEventID: String?
+        var clientEventID = "openlineage:job:\(contentHash)"
         if case .object(let run)? = root["run"] {
             guard let runID = run["runId"]?.stringValue, !runID.isEmpty else { throw .invalidOpenLineage("run.runId is required") }
             let eventType = root["eventType"]?.stringValue?.uppercased() ?? "OTHER"
@@ -63,8 +80,12 @@ public enum OpenLineageMapper {
             }
             openLineage["run"] = .object(["runId": .string(runID)])
             edges.append(ExplicitEdge(from: try node("run", runID, at: "run.runId"), to: jobNode, relation: "run.of"))
-            clientEventID = "openlineage:\(runID):\(eventType):\(eventTime ?? "")"
+            clientEventID = "openlineage:\(runID):\(eventType):\(contentHash)"
         }
+        // A failed or aborted run wrote nothing: its outputs get no edge that data could follow.
+        let nothingFlowed = kind == "run.fail" || kind == "run.abort"
+        if nothingFlowed { edges.removeAll { $0.relation == "job.output" } }
+        var fieldEdges: [ExplicitEdge] = []
 
         // Column lineage and lifecycle changes, from the output datasets' facets.
         var lifecycle: [String: JSONValue] = [:]
@@ -72,7 +93,7 @@ public enum OpenLineageMapper {
             if case .object(let change)? = output.facets["lifecycleStateChange"], let state = change["lifecycleStateChange"] {
                 lifecycle[output.node.rawValue] = state
             }
-            guard case .object(let columnLineage)? = output.facets["columnLineage"], case .object(let fields)? = columnLineage["fields"] else { continue }
+            guard !nothingFlowed, case .object(let columnLineage)? = output.facets["columnLineage"], case .object(let fields)? = columnLineage["fields"] else { continue }
             for (field, lineage) in fields.sorted(by: { $0.key < $1.key }) {
                 guard case .object(let lineage) = lineage else { continue }
                 let target = try node("field", output.id + "#" + field, at: "columnLineage.\(field)")
@@ -87,18 +108,37 @@ public enum OpenLineageMapper {
                         masking = masking || transformations.contains { $0["masking"]?.boolValue == true }
                     }
                     let from = try node("field", namespace + ":" + name + "#" + column, at: "columnLineage.\(field)")
-                    edges.append(ExplicitEdge(from: from, to: target, relation: masking ? .mask : kind))
+                    fieldEdges.append(ExplicitEdge(from: from, to: target, relation: masking ? .mask : kind))
                 }
             }
         }
         var attributes: [String: JSONValue] = ["openlineage": .object(openLineage)]
         if !lifecycle.isEmpty { attributes["lifecycle"] = .object(lifecycle) }
-        let dataEdges = kind == "job.definition" || kind == "run.fail" || kind == "run.abort"
-        return try build(
-            kind: kind, actor: actor,
-            inputs: dataEdges ? [] : inputs.map(\.node), outputs: dataEdges ? [] : outputs.map(\.node),
-            edges: edges, attributes: attributes, clientEventID: clientEventID, clientTime: eventTime
-        )
+        let noDataEdges = kind == "job.definition" || nothingFlowed
+        let eventInputs = noDataEdges ? [] : inputs.map(\.node)
+        let eventOutputs = noDataEdges ? [] : outputs.map(\.node)
+        // An event names at most maxNodes nodes (an edge names two): the column edges that do
+        // not fit continue in events of their own.
+        let budget = EventLimits.standard.maxNodes
+        let room = max(0, (budget - eventInputs.count - eventOutputs.count - 2 * edges.count) / 2)
+        let first = Array(fieldEdges.prefix(room))
+        var events = [try build(
+            kind: kind, actor: actor, inputs: eventInputs, outputs: eventOutputs,
+            edges: edges + first, attributes: attributes, clientEventID: clientEventID, clientTime: eventTime
+        )]
+        var rest = fieldEdges.dropFirst(first.count)
+        var part = 1
+        while !rest.isEmpty {
+            let chunk = Array(rest.prefix(budget / 2))
+            rest = rest.dropFirst(chunk.count)
+            events.append(try build(
+                kind: "column.lineage", actor: actor, inputs: [], outputs: [], edges: chunk,
+                attributes: ["openlineage": .object(openLineage), "part": .number(Double(part))],
+                clientEventID: clientEventID + ":columns:\(part)", clientTime: eventTime
+            ))
+            part += 1
+        }
+        return events
     }
 
     // MARK: Helpers

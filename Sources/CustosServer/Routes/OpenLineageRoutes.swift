@@ -38,15 +38,19 @@ enum OpenLineageRoutes {
         guard let principal = context.principal else { throw APIError(.unauthorized, "unauthenticated", "no identity") }
         let actor = try principal.actor()
         var events: [Event] = []
+        // Where each OpenLineage event's own entry is: wide column lineage adds entries after it.
+        var firsts: [Int] = []
         for (index, value) in values.enumerated() {
             do {
-                events.append(try OpenLineageMapper.event(from: value, actor: actor))
+                firsts.append(events.count)
+                events += try OpenLineageMapper.events(from: value, actor: actor)
             } catch {
                 throw APIError.badRequest("invalid_openlineage", values.count == 1 ? "\(error)" : "event \(index): \(error)", hint: "send OpenLineage 2-0-2 RunEvents, DatasetEvents or JobEvents")
             }
         }
         state.metrics.appendBatch(events.count)
-        return try await state.ledger.append(contentsOf: events)
+        let receipts = try await state.ledger.append(contentsOf: events)
+        return firsts.compactMap { receipts.indices.contains($0) ? receipts[$0] : nil }
     }
 
     /// `?nodeId=dataset:NS:NAME&depth=N`: the datasets and jobs around the node, up and down to
