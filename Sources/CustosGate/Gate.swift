@@ -503,7 +503,8 @@ public final class Gate: Sendable {
         func describe(_ bytes: [UInt8]?, as name: String) -> [UInt8]? {
             guard let bytes else { return nil }
             let (masked, summary) = masker.mask(bytes)
-            attributes[name + "SHA256"] = .string(summary.inputSHA256)
+            // Keyed: a plain SHA-256 of a short output ("123-45-6789\n") is undone by guessing.
+            if !summary.inputKeyedDigest.isEmpty { attributes[name + "HmacSHA256"] = .string(summary.inputKeyedDigest) }
             attributes[name + "MaskedSHA256"] = .string(summary.outputSHA256)
             attributes[name + "Bytes"] = .number(Double(bytes.count))
             attributes[name + "Findings"] = .object(summary.counts.mapValues { .number(Double($0)) })

@@ -29,6 +29,11 @@ public struct MaskingSummary: Sendable, Equatable {
     /// `hashing: false`).
     public var inputSHA256 = ""
     public var outputSHA256 = ""
+    /// HMAC-SHA256 of the input under a key derived from the pseudonym key, lower-case hex;
+    /// empty without a key or hashing. What a record keeps of the input: a plain SHA-256 of a
+    /// short input (an SSN, a password) is undone by trying every guess, which a keyed digest
+    /// is not, for whoever lacks the key; whoever holds the key and the input can still check it.
+    public var inputKeyedDigest = ""
     /// The format the input was read as.
     public var format: InputFormat = .text
     /// The policy's name and ``MaskingPolicy/digest``.

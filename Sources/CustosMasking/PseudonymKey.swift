@@ -54,4 +54,10 @@ public struct PseudonymKey: Sendable {
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// The key of input digests (``MaskingSummary/inputKeyedDigest``): derived from this one
+    /// under its own label, so that a digest never equals any pseudonym.
+    func digestKey() -> SymmetricKey {
+        SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array("custos input digest v1".utf8), using: SymmetricKey(data: bytes)))
+    }
 }

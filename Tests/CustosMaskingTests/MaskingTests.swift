@@ -270,12 +270,19 @@ struct MaskingTests {
         let masked = try NodeID("dataset:s3://lake/masked/tickets")
         _ = try await ledger.append(Event(kind: .classify, actor: .service("scanner"), outputs: [raw], attributes: ["tags": ["pii"]]))
         let text = "ana@example.com 4111111111111111 123-45-6789 password=hunter22 AKIAIOSFODNN7EXAMPLE"
-        let (_, summary) = Masker().mask(text)
+        let key = PseudonymKey.random()
+        let (_, summary) = Masker(key: key).mask(text)
         let receipt = try await ledger.recordMasking(summary, input: raw, output: masked, actor: .service("masker"))
         let entry = try ledger.entry(at: receipt.seq)
         #expect(entry.event.kind == .mask)
         #expect(entry.event.attributes["counts"] == .object(["email": 1, "card_number": 1, "ssn": 1, "password": 1, "aws_access_key_id": 1]))
-        #expect(entry.event.attributes["inputSha256"] == .string(Hash256.sha256(Array(text.utf8)).hex))
+        // The input only as a keyed digest: a plain SHA-256 of a short input is undone by guessing.
+        #expect(entry.event.attributes["inputSha256"] == nil)
+        let keyed = try #require(entry.event.attributes["inputHmacSha256"]?.stringValue)
+        #expect(keyed.count == 64 && keyed != Hash256.sha256(Array(text.utf8)).hex)
+        #expect(Masker(key: key).mask(text).summary.inputKeyedDigest == keyed, "the key holder can check it")
+        #expect(Masker(key: PseudonymKey.random()).mask(text).summary.inputKeyedDigest != keyed)
+        #expect(Masker().mask(text).summary.inputKeyedDigest.isEmpty, "no key, no digest of the input")
         let stored = String(decoding: entry.bytes, as: UTF8.self)
         for value in ["ana@example.com", "4111111111111111", "123-45-6789", "hunter22", "AKIAIOSFODNN7EXAMPLE", "example.com", "4111", "6789", "hunter"] {
             #expect(!stored.contains(value), "the event holds \(value)")

@@ -14,7 +14,7 @@ struct GateCommand: AsyncParsableCommand {
         discussion: """
             The command runs with CUSTOS_GATE_TOKEN (the redeemed token) and CUSTOS_GATE_REQUEST \
             in its environment. What it prints is masked before it reaches you; its exit status, \
-            the SHA-256 of its raw and masked output and the findings per type are recorded.
+            a keyed digest of its raw output, the SHA-256 of the masked output and the findings per type are recorded.
 
             SIGINT, SIGTERM and SIGHUP are passed on to the command while it runs (its exit is \
             recorded as usual); while custos gate waits for a decision, they withdraw the request \

@@ -28,6 +28,7 @@ public struct MaskingStream {
     private var structure = JSONStructure()
     private var inputHash = SHA256()
     private var outputHash = SHA256()
+    private var inputKeyedHash: HMAC<SHA256>?
     private var summary = MaskingSummary()
     private var finished = false
     private var output: [UInt8] = []
@@ -45,6 +46,7 @@ public struct MaskingStream {
         self.masker = masker
         self.reportLimit = reportLimit
         self.hashing = hashing
+        if hashing, let key = masker.key { inputKeyedHash = HMAC<SHA256>(key: key.digestKey()) }
         requestedFormat = format
         if format != .auto { self.format = format }
         summary.policyName = masker.policy.name
@@ -56,7 +58,10 @@ public struct MaskingStream {
     public mutating func write(_ chunk: UnsafeRawBufferPointer, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         precondition(!finished, "write after finish")
         guard !chunk.isEmpty else { return }
-        if hashing { inputHash.update(bufferPointer: chunk) }
+        if hashing {
+            inputHash.update(bufferPointer: chunk)
+            inputKeyedHash?.update(data: chunk)
+        }
         summary.bytesIn += chunk.count
         if format == nil, let first = chunk.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) {
             format = first == UInt8(ascii: "{") || first == UInt8(ascii: "[") ? .json : .text
@@ -81,6 +86,7 @@ public struct MaskingStream {
         if hashing {
             summary.inputSHA256 = Self.hex(inputHash.finalize())
             summary.outputSHA256 = Self.hex(outputHash.finalize())
+            if let keyed = inputKeyedHash { summary.inputKeyedDigest = Self.hex(keyed.finalize()) }
         }
         return summary
     }
@@ -196,7 +202,7 @@ public struct MaskingStream {
         }
     }
 
-    private static func hex(_ digest: SHA256.Digest) -> String {
+    private static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in digest {
