@@ -95,6 +95,19 @@ let benchmarks: @Sendable () -> Void = {
         setup: { _ = Corpus.shared.bytes.count }
     )
 
+    // Hostile input, against the mixed megabyte below: text that starts detectors which read far
+    // ahead (PEM headers without an end, secret keys followed by long runs), to show that its
+    // cost per byte stays within a small factor of ordinary text's.
+    let hostile = Array(
+        (String(repeating: "-----BEGIN PRIVATE KEY-----!", count: 20_000) + String(repeating: "pass=", count: 100_000) + String(repeating: "a\\n", count: 100_000)).utf8
+    ).prefix(1_000_000)
+    Benchmark(
+        "Mask 1 MB of hostile text (PEM headers without an end, pass=pass=…)",
+        closure: { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(stream(Array(hostile))) }
+        }
+    )
+
     // The reference: one email pattern with Swift Regex over the first megabyte, against the
     // whole masker (every detector) over the same megabyte.
     let megabyte = Array(Corpus.shared.bytes.prefix(1_000_000))

@@ -17,8 +17,9 @@ extension TextScanner {
         let label = String(decoding: UnsafeBufferPointer(start: p + s + 11, count: labelEnd - s - 11), as: UTF8.self)
         guard label.contains("PRIVATE KEY") else { return labelEnd + 5 }
         let bodyStart = labelEnd + 5
-        // The matching end line.
-        var i = bodyStart
+        // The matching end line. Where an earlier search found none, none starts: text full of
+        // BEGIN lines is searched once, not 16 KiB again for each.
+        var i = max(bodyStart, pemSearchedWithoutEnd)
         while i + 9 <= limit {
             if p[i] == UInt8(ascii: "-"), matches("-----END ", at: i) {
                 var end = i + 9
@@ -30,6 +31,7 @@ extension TextScanner {
             }
             i += 1
         }
+        pemSearchedWithoutEnd = max(pemSearchedWithoutEnd, i)
         // No end within reach: the body is what looks like base64 and headers.
         var end = bodyStart
         while end < limit {

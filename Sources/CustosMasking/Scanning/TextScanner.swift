@@ -25,6 +25,9 @@ struct TextScanner {
     let tables: WordTables
     var marks: ContextMarks
     var findings: [Finding] = []
+    /// No `-----END ` line starts before this position (local) after the last PEM search
+    /// that found none.
+    var pemSearchedWithoutEnd = 0
 
     init(_ bytes: UnsafeRawBufferPointer, base: Int, marks: ContextMarks) {
         // An empty buffer has no base address; one byte of storage stands in and is never read.
