@@ -24,6 +24,11 @@ struct EvidenceCLITests {
         let checked = try runCustos(["verify-bundle", bundle, "--key", key])
         #expect(checked.status == 0, "\(checked.standardOutput)\(checked.standardError)")
         #expect(checked.standardOutput.contains("OK: events.ndjson") && checked.standardOutput.hasSuffix("the bundle verifies\n"))
+        // Without --key the bundle vouches for itself, which anyone's forgery would too.
+        let selfVouched = try runCustos(["verify-bundle", bundle])
+        #expect(selfVouched.status == 2 && selfVouched.standardOutput.contains("proves nothing about who made it"), "\(selfVouched.standardOutput)")
+        #expect(try runCustos(["verify-bundle", bundle, "--trust-bundled-key"]).status == 0)
+        #expect(try runCustos(["verify-bundle", bundle, "--trust-bundled-key", "--key", key]).status == 64)
 
         var bytes = try Data(contentsOf: URL(fileURLWithPath: bundle))
         bytes[bytes.count / 2] ^= 0x20

@@ -72,7 +72,10 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             Checks every file against the signed manifest, the checkpoint's signature, every event against \
             the chain proof and the checkpoint, the consistency proof from --previous, and every control \
             report's counts against the events. Prints OK lines, then FAILED lines naming the file (and \
-            the seq, for events); exits 0 when everything holds, 1 otherwise.
+            the seq, for events); exits 0 when everything holds, 1 otherwise. Without --key, a bundle \
+            that holds together under its own copy of the key proves nothing about who made it (anyone \
+            can sign a bundle with a key of their own): it exits 2, unless --trust-bundled-key says that \
+            you compared that key with the log's published one.
             """
     )
 
@@ -85,8 +88,16 @@ struct VerifyBundleCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The previous bundle of the same log, whose checkpoint this one must extend.", valueName: "bundle.zip"))
     var previous: String?
 
+    @Flag(help: "Accept the bundle's own checkpoint.pub as the log's key (you compared it with the published key).")
+    var trustBundledKey = false
+
+    func validate() throws {
+        if key != nil && trustBundledKey { throw ValidationError("--key and --trust-bundled-key exclude each other: the key given is the one trusted") }
+    }
+
     func run() async throws {
         var holds = false
+        var originUnproven = false
         try await runReportingErrors {
             guard FileManager.default.fileExists(atPath: bundle) else { throw CLIError.invalidInput("no file at \(bundle)") }
             let verifierKey = try key.map { try NoteVerifierKey(parsing: try readTextOrFile($0, mustBeFile: false).trimmingCharacters(in: .whitespacesAndNewlines)) }
@@ -95,10 +106,16 @@ struct VerifyBundleCommand: AsyncParsableCommand {
             output.writeLine("key: \(outcome.keySource)")
             for line in outcome.passed { output.writeLine("OK: \(line)") }
             for failure in outcome.failures { output.writeLine("FAILED: \(failure)") }
-            output.writeLine(outcome.isValid ? "the bundle verifies" : "the bundle does NOT verify: \(outcome.failures.count) problem(s)")
+            originUnproven = outcome.isValid && verifierKey == nil && !trustBundledKey
+            if originUnproven {
+                output.writeLine("the bundle holds together under its own key, which proves nothing about who made it: pass --key with the log's published key (or --trust-bundled-key once you compared them)")
+            } else {
+                output.writeLine(outcome.isValid ? "the bundle verifies" : "the bundle does NOT verify: \(outcome.failures.count) problem(s)")
+            }
             output.flush()
             holds = outcome.isValid
         }
         if !holds { throw CLIExit.verificationFailed }
+        if originUnproven { throw CLIExit.originUnproven }
     }
 }

@@ -12,6 +12,8 @@ import Foundation
 /// The exit codes of `custos` (sysexits.h), documented in docs/CLI.md.
 enum CLIExit {
     static let verificationFailed = ExitCode(1)
+    /// `verify-bundle` without `--key`: the bundle holds together, under a key nobody vouched for.
+    static let originUnproven = ExitCode(2)
     static let usage = ExitCode(64)
     static let invalidInput = ExitCode(65)
     static let noStore = ExitCode(66)
