@@ -57,5 +57,23 @@ struct LiveVerificationTests {
         let shown = [4_096, 8_192, 0, 4_096, 8_192, 12_288].map { floor.raise(to: $0) }
         #expect(shown == [4_096, 8_192, 8_192, 8_192, 8_192, 12_288])
     }
+
+    @Test("a check told to stop ends with CancellationError instead of reading on; not told, it runs to its end")
+    func cancelled() async throws {
+        let (ledger, _folder) = try makeLedger()
+        _ = _folder
+        let factory = EventFactory()
+        for start in stride(from: 0, to: 20_000, by: 5_000) {
+            _ = try await ledger.append(contentsOf: factory.transforms(5_000, startingAt: start))
+        }
+        let asked = Atomic<Int>(0)
+        var options = VerificationOptions()
+        options.isCancelled = { asked.add(1, ordering: .relaxed).newValue >= 2 }
+        #expect(throws: CancellationError.self) { _ = try ledger.verify(options) }
+        #expect(asked.load(ordering: .relaxed) >= 2)
+        options.isCancelled = { false }
+        #expect(try ledger.verify(options).isValid)
+        await ledger.close()
+    }
 }
 

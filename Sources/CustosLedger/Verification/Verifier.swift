@@ -13,6 +13,9 @@ public struct VerificationOptions: Sendable {
     public var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Called now and then with (entries checked, entries to check), from any thread.
     public var progress: (@Sendable (UInt64, UInt64) -> Void)?
+    /// Asked now and then, from any thread; true stops the check with `CancellationError`
+    /// (a server's client went away: nobody waits for the answer).
+    public var isCancelled: (@Sendable () -> Bool)?
 
     public init() {}
 }
@@ -81,7 +84,7 @@ extension Ledger {
                         return
                     }
                     if index == workers {
-                        let result = try checkTree(headSize: head.size, abandon: moved, in: txn)
+                        let result = try checkTree(headSize: head.size, abandon: moved, isCancelled: options.isCancelled, in: txn)
                         treeResult.withLock { $0 = result }
                         return
                     }
@@ -124,7 +127,7 @@ extension Ledger {
             start..<UInt64.max, headSize: head.size, options: options,
             counter: checked, total: span, reportsProgress: true, abandon: never, in: txn
         )
-        let tree = try checkTree(headSize: head.size, abandon: never, in: txn)
+        let tree = try checkTree(headSize: head.size, abandon: never, isCancelled: options.isCancelled, in: txn)
         merge([entries], tree: tree, head: head, start: start, options: options, into: &report, in: txn)
         options.progress?(span, span)
         return report
@@ -269,6 +272,7 @@ extension Ledger {
                         let done = counter.add(sinceProgress, ordering: .relaxed).newValue
                         sinceProgress = 0
                         if reportsProgress { options.progress?(min(done, total), total) }
+                        if options.isCancelled?() == true { throw CancellationError() }
                         // Another check saw a commit land: this pass will be thrown away.
                         if abandon.load(ordering: .relaxed) { break }
                     }
@@ -428,14 +432,19 @@ extension Ledger {
     }
 
     /// Replays the appends over the stored leaves and compares every stored interior node.
-    private func checkTree(headSize: UInt64, abandon: borrowing Atomic<Bool>, in txn: borrowing ReadTransaction) throws -> TreeCheckResult {
+    private func checkTree(
+        headSize: UInt64, abandon: borrowing Atomic<Bool>, isCancelled: (@Sendable () -> Bool)?, in txn: borrowing ReadTransaction
+    ) throws -> TreeCheckResult {
         var result = TreeCheckResult()
+        var rows = 0
         var frontier = MerkleFrontier()
         var expected: [(level: UInt8, hash: Hash256)] = []  // nodes the last leaf completed, still to see
         var expectedEnd: UInt64 = 0
         var bad = false
         try txn.forEach(in: schema.tree) { key, value in
             if abandon.load(ordering: .relaxed) { return false }
+            rows += 1
+            if rows & 0xFFFF == 0, isCancelled?() == true { throw CancellationError() }
             guard key.count == 9, let hash = Hash256(bytes: value) else {
                 result.problems.append(VerificationProblem(seq: nil, kind: .treeMismatch, detail: "the tree database has a malformed row"))
                 bad = true

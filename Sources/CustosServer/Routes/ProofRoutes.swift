@@ -67,6 +67,13 @@ enum ProofRoutes {
             }
         }
         let (progress, continuation) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .bufferingNewest(64))
+        // A client that goes away stops the check: nobody reads its answer, and its slot is
+        // one of few.
+        let abandoned = AbandonFlag()
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { abandoned.raise() }
+        }
+        options.isCancelled = { abandoned.isRaised }
         let throttle = ProgressThrottle()
         options.progress = { done, total in
             // A line every 2 % at most.
@@ -100,6 +107,13 @@ enum ProofRoutes {
         }
         return Response(status: .ok, headers: [.contentType: Reply.ndjson], body: body)
     }
+}
+
+/// Set once the answer's reader has gone.
+private final class AbandonFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+    func raise() { raised.store(true, ordering: .relaxed) }
+    var isRaised: Bool { raised.load(ordering: .relaxed) }
 }
 
 /// Throttles progress lines; the verifier calls back from its threads.
