@@ -55,6 +55,13 @@ struct AuditTests {
         let result = try fixture.graph.executionsAfterEnding()
         #expect(result.findings.map(\.seq) == [6])
         #expect(result.findings[0].reason.contains("denied at seq 5"))
+        // Without approval: a denied request's execution is one too, and so is one naming no request.
+        let unapproved = try fixture.graph.executionsAfterEnding(endings: [], includeUnapproved: true)
+        #expect(unapproved.findings.map(\.seq) == [6], "\(unapproved.findings.map(\.reason))")
+        #expect(unapproved.findings.first?.reason.contains("without approval: the request was denied") == true)
+        try await fixture.record(.execute, ["dataset:mart"], ["export:s3://x/five.csv"], by: "agent:rogue")
+        let bare = try fixture.graph.executionsAfterEnding(endings: [], includeUnapproved: true)
+        #expect(bare.findings.last?.reason.contains("names no approval request") == true)
     }
 
     @Test("as of an earlier size, later events are not seen")

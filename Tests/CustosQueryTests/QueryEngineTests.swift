@@ -64,6 +64,14 @@ struct QueryEngineTests {
         let none = try engine.run(#"EVENTS WHERE actor = "agent:nobody""#)
         #expect(none.rows.isEmpty)
         #expect(none.plan.contains("no event by agent:nobody"))
+        // Every entry has a time and a seq.
+        #expect(try engine.run("EVENTS WHERE time IS MISSING").rows.isEmpty)
+        #expect(try engine.run("EVENTS WHERE seq IS NOT MISSING LIMIT 5").rows.count == 5)
+        // A parameter reads as the same text in the query would: a JSON number, not hex.
+        let rows = try #require(entries.lazy.compactMap { $0.event.attributes["rows"]?.numberValue }.first { $0 >= 16 && $0 == $0.rounded() })
+        let matching = entries.filter { $0.event.attributes["rows"]?.numberValue == rows }.count
+        #expect(try engine.run("EVENTS WHERE attributes.rows = $r LIMIT 100000", options: QueryOptions(parameters: ["r": String(Int(rows))])).rows.count == matching)
+        #expect(try engine.run("EVENTS WHERE attributes.rows = $r LIMIT 100000", options: QueryOptions(parameters: ["r": "0x" + String(Int(rows), radix: 16)])).rows.isEmpty)
     }
 
     @Test("counts grouped by kind and day agree with the log")

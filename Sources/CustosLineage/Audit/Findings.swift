@@ -91,15 +91,23 @@ extension LineageGraph {
     public func executionsAfterEnding(endings: Set<EventKind>, includeUnapproved: Bool, _ options: FindingOptions = FindingOptions()) throws -> FindingResult {
         try ledger.withSnapshot { snapshot in
             try scan(kind: .execute, options, in: snapshot) { entry in
-                for request in entry.event.inputs where request.type == "request" {
+                var namesRequest = false
+                for request in entry.event.inputs where request.hasType("request") {
+                    namesRequest = true
                     let trail = try approvalTrail(of: request, view: options.view, in: snapshot)
                     if let ending = trail.ending(before: entry.seq) {
-                        guard endings.contains(ending.event.kind) else { continue }
-                        return (request, "executed after the request was \(ending.event.kind == .deny ? "denied" : ending.event.kind == .expire ? "expired" : "revoked") at seq \(ending.seq)")
+                        let how = ending.event.kind == .deny ? "denied" : ending.event.kind == .expire ? "expired" : "revoked"
+                        if endings.contains(ending.event.kind) { return (request, "executed after the request was \(how) at seq \(ending.seq)") }
+                        // An ended request is not approved, whichever ending was asked about.
+                        if includeUnapproved { return (request, "executed without approval: the request was \(how) at seq \(ending.seq)") }
+                        continue
                     }
                     if includeUnapproved && !trail.isApproved(before: entry.seq) {
                         return (request, "executed without the approvals the request needs")
                     }
+                }
+                if includeUnapproved && !namesRequest {
+                    return (entry.event.inputs.first ?? entry.event.actor.id, "an execution that names no approval request")
                 }
                 return nil
             }

@@ -195,8 +195,16 @@ struct EventSearch {
         case .word(let word) where ["true", "false"].contains(word.lowercased()): return .bool(word.lowercased() == "true")
         case .word(let word) where word.lowercased() == "null": return .null
         case .parameter:
+            // As the same text written in the query would read: true, false and null as
+            // themselves, a JSON number as a number (not "0x10", "nan" or "inf"), else text.
             let text = try binder.text(value)
-            return Double(text).map(JSONValue.number) ?? .string(text)
+            switch text {
+            case "true": return .bool(true)
+            case "false": return .bool(false)
+            case "null": return .null
+            default:
+                return Self.jsonNumber(text).map(JSONValue.number) ?? .string(text)
+            }
         default: return .string(try binder.text(value))
         }
     }
@@ -207,9 +215,12 @@ struct EventSearch {
         switch bound.field {
         case .time:
             if case .time(let comparison, let value) = bound.test { return compare(fields.time.microseconds, comparison, value.microseconds) }
+            // Every entry has a time and a seq: none is missing one.
+            if case .missing(let missing) = bound.test { return !missing }
             return true
         case .seq:
             if case .number(let comparison, let value) = bound.test { return compare(Double(fields.seq), comparison, value) }
+            if case .missing(let missing) = bound.test { return !missing }
             return true
         case .attribute(let path):
             var current: JSONValue? = .object(try fields.attributes())
@@ -258,12 +269,21 @@ struct EventSearch {
         }
     }
 
+    /// The number `text` spells in JSON's syntax: "16" and "1e3", not "0x10", "nan" or "inf"
+    /// (which Swift's `Double(_:)` reads).
+    static func jsonNumber(_ text: String) -> Double? {
+        guard let first = text.utf8.first, first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")),
+              case .number(let number)? = try? JSONParser.parse(text)
+        else { return nil }
+        return number
+    }
+
     private static func compareJSON(_ a: JSONValue, _ comparison: Comparison, _ b: JSONValue) -> Bool {
         switch (a, b) {
         case (.number(let x), .number(let y)): return compare(x, comparison, y)
         case (.string(let x), .string(let y)): return compare(x, comparison, y)
-        case (.string(let x), .number(let y)): return Double(x).map { compare($0, comparison, y) } ?? (comparison == .notEqual)
-        case (.number(let x), .string(let y)): return Double(y).map { compare(x, comparison, $0) } ?? (comparison == .notEqual)
+        case (.string(let x), .number(let y)): return jsonNumber(x).map { compare($0, comparison, y) } ?? (comparison == .notEqual)
+        case (.number(let x), .string(let y)): return jsonNumber(y).map { compare(x, comparison, $0) } ?? (comparison == .notEqual)
         default:
             switch comparison {
             case .equal: return a == b
