@@ -60,7 +60,7 @@ extension ApprovalRequest {
             return text
         }
         func node(_ text: String) throws(GateError) -> NodeID {
-            guard let id = try? NodeID(text) else { throw .remote(status: 200, message: "\"\(text)\" is not a node id") }
+            guard let id = try? NodeID(text, limits: .unbounded) else { throw .remote(status: 200, message: "\"\(text)\" is not a node id") }
             return id
         }
         func time(_ text: String) throws(GateError) -> Timestamp {

@@ -171,10 +171,12 @@ public struct ApprovalRequest: Sendable {
         endedAt = time
     }
 
-    /// True when `identity` is the requester or whom it acts for, spelled either way
-    /// (``NodeID/identityKey``): who may see the request, hold its token and withdraw it.
+    /// True when `identity` is the requester or whom it acts for: who may see the request, hold
+    /// its token and withdraw it. Compared byte for byte: folding case is right where it takes
+    /// a right away (approving one's own request), not where it gives one (`agent:ci` must not
+    /// hold the token of `agent:CI`, a key of its own, nor a JWT subject that differs in case).
     public func isRequesterSide(_ identity: NodeID) -> Bool {
-        identity.isSameIdentity(as: requester.id) || identity.isSameIdentity(as: requester.onBehalfOf)
+        identity == requester.id || identity == requester.onBehalfOf
     }
 
     /// Refuses anyone but who may hold this request's token: its requester, or whom the

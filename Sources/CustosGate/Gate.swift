@@ -131,7 +131,7 @@ public final class Gate: Sendable {
             try snapshot.forEachSeq(in: .kind(kind), within: 0..<snapshot.head.size, newestFirst: true) { seq in
                 let entry = try snapshot.entry(at: seq)
                 guard let id = entry.event.outputs.first(where: { $0.hasType("request") }), entry.event.attributes[GateAttribute.action] != nil else { return true }
-                if let requester, !requester.isSameIdentity(as: entry.event.actor.id), !requester.isSameIdentity(as: entry.event.actor.onBehalfOf) { return true }
+                if let requester, entry.event.actor.id != requester, entry.event.actor.onBehalfOf != requester { return true }
                 guard let request = ApprovalRequest(trail: try graph.approvalTrail(of: id, in: snapshot), now: now) else { return true }
                 if status == nil || request.status == status { found.append(request) }
                 return found.count < limit

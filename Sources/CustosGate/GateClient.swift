@@ -97,7 +97,14 @@ extension GateClient {
         _ action: GateAction, justification: String, payload: String? = nil, timeout: Duration,
         whilePending: (ApprovalRequest) -> Void = { _ in }
     ) async throws -> (request: ApprovalRequest, token: GateToken) {
-        let asked = try await submit(action, justification: justification, payload: payload, idempotencyKey: nil)
+        let asked: ApprovalRequest
+        do {
+            asked = try await submit(action, justification: justification, payload: payload, idempotencyKey: nil)
+        } catch {
+            // A cancelled HTTP call reports itself as a failure of its own.
+            if Task.isCancelled { throw CancellationError() }
+            throw error
+        }
         if asked.status == .pending { whilePending(asked) }
         let decided: ApprovalRequest
         let issued: GateToken?
@@ -127,7 +134,15 @@ extension GateClient {
             await withdraw(asked.id, reason: "the token received was not for this request, action and resource")
             throw GateError.invalidToken("the token received is for \(claims.request) (\(claims.action)), not \(asked.id) (\(action.name) on \(action.resource))")
         }
-        _ = try await redeem(token, action: action.name, resource: action.resource.rawValue)
+        do {
+            _ = try await redeem(token, action: action.name, resource: action.resource.rawValue)
+        } catch {
+            if Task.isCancelled {
+                await withdraw(asked.id, reason: "the requester's task was cancelled before it redeemed its token")
+                throw CancellationError()
+            }
+            throw error
+        }
         return (decided, token)
     }
 

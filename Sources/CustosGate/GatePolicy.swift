@@ -321,14 +321,15 @@ public struct GatePolicy: Sendable {
             // As the gate counts them: distinct people (one spelling of a name or another),
             // humans only, and not excluded from every action of the rule.
             let named = approvers.flatMap { policy.groups[$0].map(Array.init) ?? [$0] }
-            let people = Set(named.compactMap { id -> String? in
-                guard Actor.kindPrefix(of: id) == .human, let node = try? NodeID(id) else { return nil }
-                return actions.allSatisfy({ policy.isExcluded(node, from: $0) }) ? nil : node.identityKey
-            })
-            guard people.count >= approvals else {
-                throw members.node.error(
-                    "the rule needs \(approvals) distinct approvers but its approvers hold only \(people.count) people who may approve (agents, services and neverApprove exclusions do not count)"
-                )
+            let humans = named.compactMap { id -> NodeID? in Actor.kindPrefix(of: id) == .human ? try? NodeID(id) : nil }
+            // For each action the rule names: whoever neverApprove excludes from it does not count.
+            for action in actions {
+                let people = Set(humans.filter { !policy.isExcluded($0, from: action) }.map(\.identityKey))
+                guard people.count >= approvals else {
+                    throw members.node.error(
+                        "the rule needs \(approvals) distinct approvers but its approvers hold only \(people.count) people who may approve \(action) (agents, services and neverApprove exclusions do not count)"
+                    )
+                }
             }
         }
         var waitSeconds = policy.defaultWaitSeconds

@@ -130,7 +130,7 @@ extension GateToken.Claims {
         }
         func node(_ key: String) throws(GateError) -> NodeID {
             let text = try string(key)
-            guard let id = try? NodeID(text) else { throw .invalidToken("\(key) is not a node id") }
+            guard let id = try? NodeID(text, limits: .unbounded) else { throw .invalidToken("\(key) is not a node id") }
             return id
         }
         func second(_ key: String) throws(GateError) -> Int64 {

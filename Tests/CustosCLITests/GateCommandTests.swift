@@ -142,6 +142,33 @@ struct GateCommandTests {
         #expect(final["outcome"]?["attributes"]?["exitStatus"]?.numberValue == Double(128 + SIGTERM))
     }
 
+    @Test("a signal ignored when custos gate started (nohup) stays ignored, in custos and in the command")
+    func ignoredSignalStaysIgnored() async throws {
+        #expect(try runCustos(["init", "--store", store]).status == 0)
+        let running = folder.file("running")
+        let policy = folder.file("allow.yaml")
+        try "version: 1\nrules:\n  - action: export\n    decision: allow\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // As nohup does: SIGHUP ignored, then custos gate in its place.
+        process.arguments = [
+            "-c", #"trap '' HUP; exec "$0" gate --store "$1" --policy "$2" --as agent:etl-bot --action export --resource dataset:x --justification j -- sh -c "touch $3; sleep 2; echo finished""#,
+            CustosBinary.path, store, policy, running,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !FileManager.default.fileExists(atPath: running) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(FileManager.default.fileExists(atPath: running))
+        kill(process.processIdentifier, SIGHUP)
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationStatus)")
+        #expect(String(decoding: printed, as: UTF8.self).contains("finished"))
+    }
+
     @Test("a signal while waiting for a decision withdraws the request and never runs the command")
     func signalWhileWaiting() async throws {
         #expect(try runCustos(["init", "--store", store]).status == 0)

@@ -63,6 +63,8 @@ struct GatePolicyTests {
             ("version: 1\ngroups:\n  ops: [human:alice, service:bot]\nrules:\n  - action: export\n    decision: require_approval\n    approvals: 2\n    approvers: [ops]\n", 5, "only 1 people"),
             ("version: 1\ngroups:\n  ops: [human:Alice@x.com, human:alice@x.com]\nrules:\n  - action: export\n    decision: require_approval\n    approvals: 2\n    approvers: [ops]\n", 5, "only 1 people"),
             ("version: 1\ngroups:\n  ops: [human:a, human:b]\nneverApprove:\n  - identities: [human:B]\nrules:\n  - action: export\n    decision: require_approval\n    approvals: 2\n    approvers: [ops]\n", 7, "only 1 people"),
+            // Excluded from one of the rule's actions: that action lacks a quorum.
+            ("version: 1\ngroups:\n  ops: [human:a, human:b]\nneverApprove:\n  - identities: [human:a]\n    actions: [delete]\nrules:\n  - action: [export, delete]\n    decision: require_approval\n    approvals: 2\n    approvers: [ops]\n", 8, "who may approve delete"),
         ]
         for (text, line, fragment) in cases {
             do {

@@ -131,6 +131,10 @@ struct DetectorTests {
         #expect(finds("email", #"bob\u002Btag@example.com"#, in: #"{"to":"bob\u002Btag@example.com"}"#))
         // An escaped backslash is no escape of what follows it.
         #expect(finds("email", "nbob@example.com", in: #"{"path":"c:\\nbob@example.com"}"#))
+        // A backslash before a byte that makes no JSON escape is only a backslash.
+        #expect(finds("email", "alice@corp.com", in: #"CORP\alice@corp.com"#))
+        #expect(finds("aws_access_key_id", "AKIAIOSFODNN7EXAMPLE", in: #"C:\AKIAIOSFODNN7EXAMPLE"#))
+        #expect(finds("card_number", "4111111111111111", in: #"x\4111111111111111"#))
     }
 
     @Test("secrets named by their key in the spellings of common tools")
@@ -139,6 +143,10 @@ struct DetectorTests {
         #expect(finds("password", "hunter2", in: "PGPASSWORD=hunter2 psql -h db"))
         #expect(finds("password", "hunter2", in: "newpassword=hunter2"))
         #expect(!finds("password", "x", in: "bypass=x"))
+        // Inside a JSON string, an escaped quote does not end the value.
+        #expect(finds("password", #"\"hunter2\""#, in: #"{"log":"password: \"hunter2\""}"#))
+        // A PEM block that is no private key is the secret key's value.
+        #expect(finds("password", #"-----BEGIN OpenVPN Static key V1-----\nabc\n-----END OpenVPN Static key V1-----"#, in: #"{"secret":"-----BEGIN OpenVPN Static key V1-----\nabc\n-----END OpenVPN Static key V1-----"}"#))
         // Long values are masked whole, not left whole.
         let long = String(repeating: "a", count: 1_500)
         #expect(finds("password", long, in: "password=" + long))

@@ -97,6 +97,10 @@ struct IdentityTests {
             #expect(job?["type"] == .string("JOB"))
             #expect(job?["inEdges"]?.arrayValue?.contains { $0["origin"] == .string("dataset:postgres://db:5432:shop.public.orders") } == true, "\(String(describing: job))")
             #expect(job?["outEdges"]?.arrayValue?.contains { $0["destination"] == .string("dataset:s3://lake:marts/orders_daily") } == true)
+            // Namespaces with a scheme and a port split as Marquez splits them.
+            let source = nodes.first { $0["id"] == .string("dataset:postgres://db:5432:shop.public.orders") }
+            #expect(source?["data"]?["namespace"] == .string("postgres://db:5432") && source?["data"]?["name"] == .string("shop.public.orders"), "\(String(describing: source))")
+            #expect(source?["data"]?["id"]?["namespace"] == .string("postgres://db:5432"))
         }
         let entry = try fixture.ledger.entry(at: 0)
         #expect(entry.event.actor.id.rawValue == "agent:agent-one")

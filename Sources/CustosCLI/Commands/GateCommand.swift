@@ -77,9 +77,11 @@ struct GateCommand: AsyncParsableCommand {
             relay.start { work.cancel() }
             do {
                 exitCode = try await work.value
-            } catch is CancellationError where relay.receivedSignal != nil {
+            } catch where relay.receivedSignal != nil {
+                // Cancelled mid-request, the HTTP client reports the server unreachable: the
+                // signal, not the server, ended the step.
                 let signal = relay.receivedSignal ?? SIGINT
-                Terminal.standardError.writeLine("custos gate: interrupted (signal \(signal)) while waiting for a decision; the request was withdrawn and the command not run")
+                Terminal.standardError.writeLine("custos gate: interrupted (signal \(signal)) before the command ran; the request, if it was made, was withdrawn, and the command not run")
                 exitCode = ExitCode(128 + signal)
             } catch {
                 await connection.close()
@@ -119,7 +121,10 @@ struct GateCommand: AsyncParsableCommand {
         }
         let ran: CapturedRun
         do {
-            ran = try await CapturedRun.run(command, environment: environment, limit: Self.outputLimit) { relay.commandStarted($0) }
+            ran = try await CapturedRun.run(
+                command, environment: environment, limit: Self.outputLimit, defaultSignals: relay.commandDefaults,
+                started: { relay.commandStarted($0) }, ended: { relay.commandEnded() }
+            )
             relay.commandEnded()
         } catch {
             relay.commandEnded()
@@ -130,6 +135,10 @@ struct GateCommand: AsyncParsableCommand {
         }
         var attributes: [String: JSONValue] = ["exitStatus": .number(Double(ran.exitStatus)), "command": .string(command[0])]
         if ran.signal != 0 { attributes["signal"] = .number(Double(ran.signal)) }
+        if ran.statusUnknown {
+            attributes["exitStatusUnknown"] = true
+            status.writeLine("custos gate: the end of \(command[0]) could not be learned; recorded as failed")
+        }
         if ran.truncated { attributes["outputTruncated"] = true }
         if ran.leftOpen {
             attributes["outputLeftOpen"] = true

@@ -17,6 +17,8 @@ struct CapturedRun: Sendable {
     /// True when the outputs were still open a while after the command exited: a process it
     /// started in the background holds them. What that process writes later is not captured.
     var leftOpen: Bool
+    /// True when the command's end could not be learned (its status is then 255).
+    var statusUnknown = false
 
     /// How long the outputs are read after the command exits, for what is still in the pipes.
     static let afterExit = Duration.seconds(1)
@@ -29,17 +31,21 @@ struct CapturedRun: Sendable {
 
     /// Runs `arguments` (the first found on `PATH`) with `environment`, reading both outputs
     /// until they close or the command has been gone for ``afterExit``; `started` is told the
-    /// child's process id. The child gets the default actions for the signals this process
-    /// may ignore (SIGINT, SIGTERM, SIGHUP, SIGPIPE) and an empty signal mask.
+    /// child's process id, and `ended` that it exited, before its process id is released. The
+    /// child gets the default action for SIGPIPE and for `defaultSignals` (the signals this
+    /// process took over; others keep what it inherited) and an empty signal mask.
     static func run(
-        _ arguments: [String], environment: [String: String], limit: Int, started: @Sendable (pid_t) -> Void = { _ in }
+        _ arguments: [String], environment: [String: String], limit: Int, defaultSignals: [Int32] = [],
+        started: @Sendable (pid_t) -> Void = { _ in }, ended: @escaping @Sendable () -> Void = {}
     ) async throws -> CapturedRun {
-        let child = try spawn(arguments, environment: environment)
+        // A parent that ignores SIGCHLD would have the child reaped unseen: its status lost.
+        if SignalRelay.isIgnored(SIGCHLD) { _ = Glibc.signal(SIGCHLD, SIG_DFL) }
+        let child = try spawn(arguments, environment: environment, defaultSignals: defaultSignals + [SIGPIPE])
         started(child.pid)
         // Read on a thread of its own, so that a chatty child never blocks on a full pipe and
         // the cooperative pool is never blocked either.
         return await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: collect(child, limit: limit)) }
+            Thread.detachNewThread { continuation.resume(returning: collect(child, limit: limit, ended: ended)) }
         }
     }
 
@@ -49,7 +55,7 @@ struct CapturedRun: Sendable {
         let outputs: [Int32]
     }
 
-    private static func spawn(_ arguments: [String], environment: [String: String]) throws -> Child {
+    private static func spawn(_ arguments: [String], environment: [String: String], defaultSignals: [Int32]) throws -> Child {
         let out = try closeOnExecPipe()
         let err: [Int32]
         do { err = try closeOnExecPipe() } catch {
@@ -72,7 +78,7 @@ struct CapturedRun: Sendable {
         defer { posix_spawnattr_destroy(&attributes) }
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signo in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { sigaddset(&defaults, signo) }
+        for signo in defaultSignals { sigaddset(&defaults, signo) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         var mask = sigset_t()
         sigemptyset(&mask)
@@ -123,7 +129,14 @@ struct CapturedRun: Sendable {
 
     /// Reads the child's outputs until each is at its end, or until ``afterExit`` after the
     /// child exited, then reaps it.
-    private static func collect(_ child: Child, limit: Int) -> CapturedRun {
+    /// True once the child has exited, learned without reaping it (its id stays its own).
+    private static func hasExited(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return errno == ECHILD }
+        return info.si_signo == SIGCHLD
+    }
+
+    private static func collect(_ child: Child, limit: Int, ended: @Sendable () -> Void) -> CapturedRun {
         var bytes: [[UInt8]] = [[], []]
         var truncated = false
         var leftOpen = false
@@ -134,7 +147,10 @@ struct CapturedRun: Sendable {
         var waitStatus: Int32 = 0
         var exitedAt: ContinuousClock.Instant?
         while open.contains(true) {
-            if exitedAt == nil, waitpid(child.pid, &waitStatus, WNOHANG) == child.pid { exitedAt = clock.now }
+            if exitedAt == nil, hasExited(child.pid) {
+                exitedAt = clock.now
+                ended()
+            }
             if let exitedAt, clock.now - exitedAt > afterExit {
                 leftOpen = true
                 break
@@ -159,7 +175,15 @@ struct CapturedRun: Sendable {
         }
         for descriptor in child.outputs { close(descriptor) }
         if exitedAt == nil {
-            while waitpid(child.pid, &waitStatus, 0) < 0 && errno == EINTR {}
+            // The outputs closed first: wait for the end without reaping, then say so.
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(child.pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            ended()
+        }
+        var reaped: pid_t = -1
+        repeat { reaped = waitpid(child.pid, &waitStatus, 0) } while reaped < 0 && errno == EINTR
+        guard reaped == child.pid else {
+            return CapturedRun(output: bytes[0], errorOutput: bytes[1], exitStatus: 255, signal: 0, truncated: truncated, leftOpen: leftOpen, statusUnknown: true)
         }
         // The wait status as <sys/wait.h> lays it out: the low 7 bits are the signal that ended
         // the child (0 when it exited), the next byte its exit code.

@@ -112,8 +112,9 @@ public struct LedgerEntry: Sendable, Hashable {
 }
 
 extension EventLimits {
-    /// No limits: for reading entries back, which were checked when they were appended.
-    static let unbounded: EventLimits = {
+    /// No limits, and ids as any version accepted them: for reading back what was checked
+    /// when it was written (entries, key files, tokens, a server's answers).
+    public static let unbounded: EventLimits = {
         var limits = EventLimits()
         limits.maxEntryBytes = .max
         limits.maxNodes = .max

@@ -117,11 +117,11 @@ public enum OpenLineageMapper {
         let noDataEdges = kind == "job.definition" || nothingFlowed
         let eventInputs = noDataEdges ? [] : inputs.map(\.node)
         let eventOutputs = noDataEdges ? [] : outputs.map(\.node)
-        // An event names at most maxNodes nodes (an edge names two): the column edges that do
-        // not fit continue in events of their own.
+        // An event names at most maxNodes nodes (an edge names two) and holds at most
+        // maxEntryBytes: the column edges that do not fit continue in events of their own.
         let budget = EventLimits.standard.maxNodes
         let room = max(0, (budget - eventInputs.count - eventOutputs.count - 2 * edges.count) / 2)
-        let first = Array(fieldEdges.prefix(room))
+        let first = Self.prefix(of: fieldEdges, edges: room, bytes: EventLimits.standard.maxEntryBytes / 2)
         var events = [try build(
             kind: kind, actor: actor, inputs: eventInputs, outputs: eventOutputs,
             edges: edges + first, attributes: attributes, clientEventID: clientEventID, clientTime: eventTime
@@ -129,7 +129,7 @@ public enum OpenLineageMapper {
         var rest = fieldEdges.dropFirst(first.count)
         var part = 1
         while !rest.isEmpty {
-            let chunk = Array(rest.prefix(budget / 2))
+            let chunk = Self.prefix(of: rest, edges: budget / 2, bytes: EventLimits.standard.maxEntryBytes * 3 / 4)
             rest = rest.dropFirst(chunk.count)
             events.append(try build(
                 kind: "column.lineage", actor: actor, inputs: [], outputs: [], edges: chunk,
@@ -142,6 +142,20 @@ public enum OpenLineageMapper {
     }
 
     // MARK: Helpers
+
+    /// The first of `edges`, at most `count` and about `bytes` of JSON; at least one.
+    private static func prefix(of edges: some Collection<ExplicitEdge>, edges count: Int, bytes: Int) -> [ExplicitEdge] {
+        var taken: [ExplicitEdge] = []
+        var size = 0
+        for edge in edges.prefix(count) {
+            // {"from":"…","relation":"…","to":"…"}, with room for escapes.
+            let cost = 40 + 2 * (edge.from.rawValue.utf8.count + edge.to.rawValue.utf8.count) + (edge.relation?.rawValue.utf8.count ?? 0)
+            if !taken.isEmpty && size + cost > bytes { break }
+            taken.append(edge)
+            size += cost
+        }
+        return taken
+    }
 
     private struct Dataset {
         var node: NodeID

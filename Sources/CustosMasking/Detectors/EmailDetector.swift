@@ -27,7 +27,7 @@ extension TextScanner {
         var afterEscape = false
         while true {
             while s > 0 && at - s < 64 && isLocalPartByte(s - 1) { s -= 1 }
-            guard s > 0, isEscapeBackslash(s - 1) else { break }
+            guard s > 0, isEscapeBackslash(s - 1), escapeBodyLength(at: s) > 0 else { break }
             if let scalar = escapedScalar(at: s - 1), scalar < 0x80, isLocalPartScalar(UInt8(scalar)), at - s < 64 {
                 s -= 1
                 continue

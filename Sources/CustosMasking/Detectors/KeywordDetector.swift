@@ -141,7 +141,8 @@ extension TextScanner {
         } else if p[i] == UInt8(ascii: ":") {
             // YAML and headers: to the end of the line, or of the flow item, or of the quoted
             // string the key stood in (`{"note": "password: hunter2"}` keeps its closing quote).
-            while end < limit && p[end] != UInt8(ascii: "\n") && p[end] != UInt8(ascii: "\r") && p[end] != UInt8(ascii: ",") && p[end] != UInt8(ascii: "\"")
+            while end < limit && p[end] != UInt8(ascii: "\n") && p[end] != UInt8(ascii: "\r") && p[end] != UInt8(ascii: ",")
+                && (p[end] != UInt8(ascii: "\"") || (end > s && isEscapeBackslash(end - 1)))
                 && p[end] != UInt8(ascii: "}") && p[end] != UInt8(ascii: "]") && !(p[end] == UInt8(ascii: "#") && end > s && p[end - 1] == UInt8(ascii: " ")) {
                 end += 1
             }
@@ -158,8 +159,8 @@ extension TextScanner {
             }
         }
         guard end > s, strong || end - s <= 1_024, !isPlaceholder(s, end) else { return i + 1 }
-        // A PEM block is the private-key detector's, which finds where it ends.
-        if matches("-----BEGIN", at: s) { return i + 1 }
+        // A PEM private-key block is the private-key detector's, which finds where it ends.
+        if isPrivateKeyHeader(at: s) { return i + 1 }
         // A JSON object or array as the value is structure, not a secret.
         if !quoted && (p[s] == UInt8(ascii: "{") || p[s] == UInt8(ascii: "[")) { return i + 1 }
         switch strength {

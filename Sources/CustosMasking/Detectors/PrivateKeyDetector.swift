@@ -2,6 +2,16 @@
 /// over many lines, or over `\n` escapes inside a JSON string (as in cloud service-account
 /// files). A block whose end is missing is masked as far as its body goes.
 extension TextScanner {
+    /// True when `s` starts a `-----BEGIN … PRIVATE KEY-----` line, which this detector takes.
+    func isPrivateKeyHeader(at s: Int) -> Bool {
+        guard matches("-----BEGIN ", at: s) else { return false }
+        let limit = min(n, s + 75)
+        var labelEnd = s + 11
+        while labelEnd < limit && (isUpper(labelEnd) || isDigit(labelEnd) || p[labelEnd] == UInt8(ascii: " ")) { labelEnd += 1 }
+        guard matches("-----", at: labelEnd) else { return false }
+        return String(decoding: UnsafeBufferPointer(start: p + s + 11, count: labelEnd - s - 11), as: UTF8.self).contains("PRIVATE KEY")
+    }
+
     mutating func privateKeyBlock(at s: Int) -> Int {
         guard s + 1 < n, p[s + 1] == UInt8(ascii: "-") else { return s + 1 }
         guard matches("-----BEGIN ", at: s) else {

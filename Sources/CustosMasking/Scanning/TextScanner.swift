@@ -106,11 +106,15 @@ struct TextScanner {
 
     /// The length of an escape's body after its backslash: 5 for `uXXXX`, else 1 (`n`, `t`,
     /// `"`, `\\`, …), so that `paid\n4111…` reads as `paid`, an escape, then a number.
+    /// The length of an escape's body after its backslash: 5 for `uXXXX`, 1 for JSON's one-letter
+    /// escapes (`n t r b f " \\ /`), 0 when what follows makes no escape (`CORP\alice`, `C:\AKIA…`).
     func escapeBodyLength(at i: Int) -> Int {
         guard i < n else { return 0 }
-        if p[i] == UInt8(ascii: "u"), i + 4 < n, (i + 1...i + 4).allSatisfy(isHex) { return 5 }
-        return 1
+        if p[i] == UInt8(ascii: "u") { return i + 4 < n && (i + 1...i + 4).allSatisfy(isHex) ? 5 : 0 }
+        return Self.escapeLetters.contains(p[i]) ? 1 : 0
     }
+
+    private static let escapeLetters: [UInt8] = Array("ntrbf\"\\/".utf8)
 
     /// True when the backslash at `i` starts an escape: an odd run of backslashes ends there.
     func isEscapeBackslash(_ i: Int) -> Bool {
@@ -134,7 +138,7 @@ struct TextScanner {
     /// True when the byte at `k` ends an escape: the letter of `\n`, the last digit of
     /// `\u00e9`, the final byte of a terminal control sequence. What follows starts clean.
     func endsEscape(at k: Int) -> Bool {
-        if k >= 1, isEscapeBackslash(k - 1), p[k] != UInt8(ascii: "u") { return true }
+        if k >= 1, isEscapeBackslash(k - 1), escapeBodyLength(at: k) == 1 { return true }
         if k >= 5, isEscapeBackslash(k - 5), escapedScalar(at: k - 5) != nil { return true }
         guard (0x40...0x7E).contains(p[k]) else { return false }
         var j = k - 1

@@ -192,14 +192,14 @@ public final class APIKeyStore: Sendable {
         guard case .array(let keys)? = root["keys"] else { throw Failure(message: "\(fileName) has no \"keys\" list") }
         var records: [String: Record] = [:]
         for key in keys {
-            guard let id = key["id"]?.stringValue, let identityText = key["identity"]?.stringValue, let identity = try? NodeID(identityText),
+            guard let id = key["id"]?.stringValue, let identityText = key["identity"]?.stringValue, let identity = try? NodeID(identityText, limits: .unbounded),
                   case .array(let roleValues)? = key["roles"], let sha256 = key["sha256"]?.stringValue, let created = key["created"]?.stringValue
             else { throw Failure(message: "\(fileName) holds a malformed key record") }
             let roles = Set(roleValues.compactMap { $0.stringValue.flatMap(Role.init(rawValue:)) })
             var onBehalfOf: NodeID?
             if let text = key["onBehalfOf"]?.stringValue {
                 // A key meant to act for someone must never act for nobody.
-                guard let owner = try? NodeID(text) else { throw Failure(message: "\(fileName): key \(id) acts on behalf of \"\(text)\", which is not a node id") }
+                guard let owner = try? NodeID(text, limits: .unbounded) else { throw Failure(message: "\(fileName): key \(id) acts on behalf of \"\(text)\", which is not a node id") }
                 onBehalfOf = owner
             }
             records[id] = Record(

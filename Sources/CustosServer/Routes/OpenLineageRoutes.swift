@@ -84,13 +84,12 @@ enum OpenLineageRoutes {
         }
         let graph: [JSONValue] = nodes.sorted().map { id in
             let type = String(id.type)
-            let parts = id.name.split(separator: ":", maxSplits: 1)
-            var data: [String: JSONValue] = ["id": .string(id.rawValue)]
-            if parts.count == 2 {
-                data["namespace"] = .string(String(parts[0]))
-                data["name"] = .string(String(parts[1]))
+            var data: [String: JSONValue]
+            if let (namespace, name) = marquezParts(of: String(id.name)) {
+                // As Marquez answers: the id is the pair.
+                data = ["id": .object(["namespace": .string(namespace), "name": .string(name)]), "namespace": .string(namespace), "name": .string(name)]
             } else {
-                data["name"] = .string(String(id.name))
+                data = ["id": .string(id.rawValue), "name": .string(String(id.name))]
             }
             return .object([
                 "id": .string(id.rawValue), "type": .string(type == "job" ? "JOB" : type == "dataset" ? "DATASET" : type.uppercased()),
@@ -100,5 +99,20 @@ enum OpenLineageRoutes {
             ])
         }
         return Reply.json(.object(["graph": .array(graph)]))
+    }
+
+    /// NAMESPACE and NAME of a Marquez node name, split as Marquez splits it: at the first
+    /// colon that begins neither `//` nor a port, so that `postgres://db:5432:shop.orders`
+    /// is `postgres://db:5432` and `shop.orders`. Nil when there is no such colon.
+    static func marquezParts(of text: String) -> (namespace: String, name: String)? {
+        let bytes = Array(text.utf8)
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ":") {
+            let next = index + 1
+            if next + 1 < bytes.count, bytes[next] == UInt8(ascii: "/"), bytes[next + 1] == UInt8(ascii: "/") { continue }
+            if next < bytes.count, bytes[next] >= UInt8(ascii: "0"), bytes[next] <= UInt8(ascii: "9") { continue }
+            guard index > 0, next < bytes.count else { return nil }
+            return (String(decoding: bytes[..<index], as: UTF8.self), String(decoding: bytes[next...], as: UTF8.self))
+        }
+        return nil
     }
 }
