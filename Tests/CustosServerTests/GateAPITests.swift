@@ -301,12 +301,9 @@ struct GateAPITests {
             }
             return Response(status: .ok)
         }
-        let receiver = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await receiver.test(.live) { hookClient in
-            let port = try #require(hookClient.port)
+        try await withReceiver(router) { port in
             let fixture = try await ServerFixture()
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
+            let logger = Self.quietLogger
             let notifier = WebhookNotifier(
                 targets: [
                     WebhookTarget(url: URL(string: "http://127.0.0.1:\(port)/hook/slack")!, format: .slack, secret: Array(secret.utf8)),
@@ -340,9 +337,7 @@ struct GateAPITests {
 
     @Test("a webhook that never answers is given up after its retries, and the gate goes on")
     func deadWebhook() async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let notifier = WebhookNotifier(targets: [WebhookTarget(url: URL(string: "http://127.0.0.1:9/nothing")!, format: .slack)], inboxURL: "x", logger: logger, maxAttempts: 3, firstBackoff: .milliseconds(10), attemptTimeout: .milliseconds(300))
+        let notifier = WebhookNotifier(targets: [WebhookTarget(url: URL(string: "http://127.0.0.1:9/nothing")!, format: .slack)], inboxURL: "x", logger: Self.quietLogger, maxAttempts: 3, firstBackoff: .milliseconds(10), attemptTimeout: .milliseconds(300))
         let fixture = try await ServerFixture()
         let asked = try await fixture.state.gate.request(.export(resource: NodeID("dataset:x")), by: Actor.agent("bot"), justification: "j")
         await notifier.announce(asked)
@@ -377,12 +372,9 @@ extension GateAPITests {
             headers[HTTPField.Name("Retry-After")!] = "0"
             return busy ? Response(status: .tooManyRequests, headers: headers) : Response(status: .ok)
         }
-        let receiver = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await receiver.test(.live) { hookClient in
-            let port = try #require(hookClient.port)
+        try await withReceiver(router) { port in
             let fixture = try await ServerFixture()
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
+            let logger = Self.quietLogger
             func url(_ path: String) throws -> URL { try #require(URL(string: "http://127.0.0.1:\(port)\(path)")) }
             let asked = try await fixture.state.gate.request(.export(resource: NodeID("dataset:x")), by: Actor.agent("bot"), justification: "j")
 
@@ -420,6 +412,21 @@ extension GateAPITests {
         #expect(WebhookNotifier.body(for: long, format: .teams, inboxURL: "x").count <= 28_000)
         #expect(WebhookNotifier.outcome(status: 503, retryAfter: "2") == .retry("HTTP 503", after: .seconds(2)))
         #expect(WebhookNotifier.outcome(status: 410, retryAfter: nil) == .refused("HTTP 410"))
+    }
+}
+
+extension GateAPITests {
+    /// A logger that says nothing below critical.
+    static var quietLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// Runs `body` with `router` serving on a loopback port: a webhook receiver.
+    func withReceiver(_ router: Router<BasicRequestContext>, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+        let receiver = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await receiver.test(.live) { client in try await body(try #require(client.port)) }
     }
 }
 

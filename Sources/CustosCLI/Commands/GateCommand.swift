@@ -16,9 +16,11 @@ struct GateCommand: AsyncParsableCommand {
             in its environment. What it prints is masked before it reaches you; its exit status, \
             a keyed digest of its raw output, the SHA-256 of the masked output and the findings per type are recorded.
 
-            SIGINT, SIGTERM and SIGHUP are passed on to the command while it runs (its exit is \
-            recorded as usual); while custos gate waits for a decision, they withdraw the request \
-            and it exits 128 + N without running the command. If the command leaves a background \
+            While the command runs, SIGTERM is passed on to it, and SIGINT and SIGHUP too unless \
+            custos gate runs in its terminal's foreground (the terminal signals the command itself); \
+            its exit is recorded as usual. While custos gate waits for a decision, a signal withdraws \
+            the request and it exits 128 + N without running the command. Signals ignored at start \
+            (nohup) stay ignored. If the command leaves a background \
             process holding its output, custos gate stops reading 1 s after the command exits.
 
             Exit codes: the command's own (128 + N when it died of signal N); 77 when the request \
