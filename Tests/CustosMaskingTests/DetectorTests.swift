@@ -164,6 +164,19 @@ struct DetectorTests {
         #expect(findsNo("date_of_birth", in: #"{"created_at":"1990-01-02"}"#))
     }
 
+    @Test("digits grouped with no-break, thin or narrow spaces, as word processors and locales write them")
+    func wideSpaces() {
+        for space in ["\u{A0}", "\u{2009}", "\u{202F}"] {
+            let card = ["4111", "1111", "1111", "1111"].joined(separator: space)
+            #expect(finds("card_number", card, in: "card\(space)\(card)"), "U+\(String(space.unicodeScalars.first!.value, radix: 16))")
+            let ssn = ["123", "45", "6789"].joined(separator: space)
+            #expect(finds("ssn", ssn, in: "SSN\(space)\(ssn)."), "\(ssn)")
+        }
+        // Words around a no-break space are still two words: the context reaches the number.
+        #expect(finds("ssn", "123456789", in: "ssn\u{A0}123456789"))
+        #expect(findsNo("card_number", in: "total\u{A0}1234 5678"))
+    }
+
     @Test("a card followed by more groups in its own style: 4111 1111 1111 1111 12/26")
     func cardThenExpiry() {
         #expect(finds("card_number", "4111 1111 1111 1111", in: "card 4111 1111 1111 1111 12/26"))

@@ -10,6 +10,8 @@ extension TextScanner {
         var count = 0
         private var lengths: UInt64 = 0
         private var separators: UInt64 = 0
+        /// The bytes each separator takes: 1, or 2 or 3 for a space beyond ASCII.
+        private var separatorBytes: UInt64 = 0
         /// Where each group after the first starts is derived from the lengths.
         let start: Int
         var end: Int
@@ -25,7 +27,7 @@ extension TextScanner {
         func separator(_ k: Int) -> UInt8 { UInt8((separators >> (8 * UInt64(k))) & 0xFF) }
         func groupStart(_ k: Int) -> Int {
             var position = start
-            for index in 0..<k { position += length(index) + 1 }
+            for index in 0..<k { position += length(index) + Int((separatorBytes >> (8 * UInt64(index))) & 0xFF) }
             return position
         }
         func groupEnd(_ k: Int) -> Int { groupStart(k) + length(k) }
@@ -36,8 +38,10 @@ extension TextScanner {
             count += 1
         }
 
-        mutating func setSeparator(_ byte: UInt8) {
+        /// The separator after the last group; a space beyond ASCII is recorded as a space.
+        mutating func setSeparator(_ byte: UInt8, bytes: Int = 1) {
             separators |= UInt64(byte) << (8 * UInt64(count - 1))
+            separatorBytes |= UInt64(bytes) << (8 * UInt64(count - 1))
         }
     }
 
@@ -50,7 +54,8 @@ extension TextScanner {
             while i < limit && isDigit(i) { i += 1 }
             let length = i - start
             guard length > 0, length <= 19 else { break }
-            if i < n && isWord(i) {
+            let wide = i < n ? wideSpaceLength(at: i) : 0
+            if i < n && isWord(i) && wide == 0 {
                 // A date may run into its time: 1990-01-02T00:00:00Z.
                 if groups.count == 2, p[i] == UInt8(ascii: "T"), i + 1 < n, isDigit(i + 1) {
                     groups.add(length: length)
@@ -61,11 +66,12 @@ extension TextScanner {
             }
             groups.add(length: length)
             groups.end = i
-            guard i + 1 < limit, i + 1 < n, isDigit(i + 1) else { break }
-            let separator = p[i]
+            let step = max(1, wide)
+            guard i + step < limit, i + step < n, isDigit(i + step) else { break }
+            let separator = wide > 0 ? UInt8(ascii: " ") : p[i]
             guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-") || separator == UInt8(ascii: ".") || separator == UInt8(ascii: "/") else { break }
-            groups.setSeparator(separator)
-            i += 1
+            groups.setSeparator(separator, bytes: step)
+            i += step
         }
         return groups
     }
@@ -84,8 +90,9 @@ extension TextScanner {
         // a separator joins another group, or a capitalized word follows (a street).
         if e < n {
             let next = p[e]
+            let space = next == UInt8(ascii: " ") ? 1 : next >= 0xC2 ? wideSpaceLength(at: e) : 0
             let joins = next == UInt8(ascii: "-") || next == UInt8(ascii: ".") || next == UInt8(ascii: "/") || next == UInt8(ascii: ":")
-                || (next == UInt8(ascii: " ") && e + 1 < n && (isDigit(e + 1) || isUpper(e + 1)))
+                || (space > 0 && e + space < n && (isDigit(e + space) || isUpper(e + space)))
             if !joins && e - s < 9 { return e }
         } else if e - s < 9 {
             return e

@@ -65,17 +65,19 @@ struct TextScanner {
         let horizon = min(n, s + Self.maxWordLength)
         let p = self.p
         let classes = self.classes
+        // A no-break or thin space is a space, though its bytes are above 0x7F.
+        if p[s] >= 0xC2, case let space = wideSpaceLength(at: s), space > 0 { return s + space }
         var e = s + 1
         if p[s] &- UInt8(ascii: "0") < 10 {
             // Digits first; a number is a word of digits only.
             while e < horizon && p[e] &- UInt8(ascii: "0") < 10 { e += 1 }
-            if e == horizon || classes[Int(p[e])] & ByteClass.word == 0 {
+            if e == horizon || classes[Int(p[e])] & ByteClass.word == 0 || (p[e] >= 0xC2 && wideSpaceLength(at: e) > 0) {
                 return max(e, number(at: s, wordEnd: e))
             }
-            while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 { e += 1 }
+            while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 && !(p[e] >= 0xC2 && wideSpaceLength(at: e) > 0) { e += 1 }
             return max(e, hexWord(at: s, wordEnd: e))
         }
-        while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 { e += 1 }
+        while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 && !(p[e] >= 0xC2 && wideSpaceLength(at: e) > 0) { e += 1 }
         if classes[Int(p[s])] & ByteClass.letter != 0 {
             return max(e, letterWord(at: s, wordEnd: e))
         }
@@ -100,6 +102,23 @@ struct TextScanner {
         case 0x1B: return controlSequenceEnd(at: i)
         default: return i + 1
         }
+    }
+
+    // MARK: Spaces beyond ASCII
+
+    /// The length of a space that is not ASCII at `i`: 2 for the no-break space (U+00A0); 3 for
+    /// the figure, punctuation, thin and hair spaces (U+2007 to U+200A) and the narrow no-break
+    /// space (U+202F), which word processors and locales put between groups of digits; else 0.
+    @inline(__always)
+    func wideSpaceLength(at i: Int) -> Int {
+        if p[i] == 0xC2 { return i + 1 < n && p[i + 1] == 0xA0 ? 2 : 0 }
+        guard p[i] == 0xE2, i + 2 < n, p[i + 1] == 0x80 else { return 0 }
+        return (0x87...0x8A).contains(p[i + 2]) || p[i + 2] == 0xAF ? 3 : 0
+    }
+
+    /// True when a space that is not ASCII ends just before `i`.
+    func wideSpaceEnds(before i: Int) -> Bool {
+        (i >= 2 && wideSpaceLength(at: i - 2) == 2) || (i >= 3 && wideSpaceLength(at: i - 3) == 3)
     }
 
     // MARK: Escapes
@@ -199,7 +218,7 @@ struct TextScanner {
     /// joins it to an identifier (`ORD-555-…`, `v1.2…`).
     func startsClean(_ i: Int) -> Bool {
         guard i > 0 else { return true }
-        if isWord(i - 1) { return endsEscape(at: i - 1) }
+        if isWord(i - 1) { return endsEscape(at: i - 1) || wideSpaceEnds(before: i) }
         if p[i - 1] == UInt8(ascii: ".") || p[i - 1] == UInt8(ascii: "-") { return i < 2 || !isAlphanumeric(i - 2) }
         return true
     }
@@ -207,7 +226,7 @@ struct TextScanner {
     /// Nothing word-like touches `e` from the right.
     func endsClean(_ e: Int) -> Bool {
         guard e < n else { return true }
-        if isWord(e) { return false }
+        if isWord(e) { return wideSpaceLength(at: e) > 0 }
         if p[e] == UInt8(ascii: ".") || p[e] == UInt8(ascii: "-") { return e + 1 >= n || !isAlphanumeric(e + 1) }
         return true
     }
