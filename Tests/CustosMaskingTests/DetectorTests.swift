@@ -172,6 +172,7 @@ struct DetectorTests {
             let ssn = ["123", "45", "6789"].joined(separator: space)
             #expect(finds("ssn", ssn, in: "SSN\(space)\(ssn)."), "\(ssn)")
         }
+        #expect(finds("phone", "+33\u{A0}1\u{A0}23\u{A0}45\u{A0}67\u{A0}89", in: "tel +33\u{A0}1\u{A0}23\u{A0}45\u{A0}67\u{A0}89"))
         // Words around a no-break space are still two words: the context reaches the number.
         #expect(finds("ssn", "123456789", in: "ssn\u{A0}123456789"))
         #expect(findsNo("card_number", in: "total\u{A0}1234 5678"))

@@ -17,8 +17,10 @@ extension TextScanner {
                 i += 1
                 end = i
                 lastWasSeparator = false
-            } else if !lastWasSeparator && i + 1 < limit && (p[i] == UInt8(ascii: " ") || p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: ".")) && (isDigit(i + 1) || p[i + 1] == UInt8(ascii: "(")) {
-                i += 1
+            } else if !lastWasSeparator, case let step = p[i] >= 0xC2 ? wideSpaceLength(at: i) : (p[i] == UInt8(ascii: " ") || p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: ".") ? 1 : 0),
+                      step > 0, i + step < limit, isDigit(i + step) || p[i + step] == UInt8(ascii: "(") {
+                // A space, a hyphen or a dot between groups; or a no-break or thin space.
+                i += step
                 lastWasSeparator = true
             } else if p[i] == UInt8(ascii: "(") || p[i] == UInt8(ascii: ")") {
                 i += 1
