@@ -2,14 +2,21 @@
 /// over many lines, or over `\n` escapes inside a JSON string (as in cloud service-account
 /// files). A block whose end is missing is masked as far as its body goes.
 extension TextScanner {
+    /// The label of a `-----BEGIN LABEL-----` line at `s` ("RSA PRIVATE KEY", "OPENSSH PRIVATE
+    /// KEY", "PGP PRIVATE KEY BLOCK", …): where it ends, and whether it names a private key;
+    /// nil when `s` starts no such line.
+    func pemLabel(at s: Int) -> (end: Int, isPrivateKey: Bool)? {
+        guard matches("-----BEGIN ", at: s) else { return nil }
+        let limit = min(n, s + 64)
+        var end = s + 11
+        while end < limit && (isUpper(end) || isDigit(end) || p[end] == UInt8(ascii: " ")) { end += 1 }
+        guard matches("-----", at: end) else { return nil }
+        return (end, String(decoding: UnsafeBufferPointer(start: p + s + 11, count: end - s - 11), as: UTF8.self).contains("PRIVATE KEY"))
+    }
+
     /// True when `s` starts a `-----BEGIN … PRIVATE KEY-----` line, which this detector takes.
     func isPrivateKeyHeader(at s: Int) -> Bool {
-        guard matches("-----BEGIN ", at: s) else { return false }
-        let limit = min(n, s + 75)
-        var labelEnd = s + 11
-        while labelEnd < limit && (isUpper(labelEnd) || isDigit(labelEnd) || p[labelEnd] == UInt8(ascii: " ")) { labelEnd += 1 }
-        guard matches("-----", at: labelEnd) else { return false }
-        return String(decoding: UnsafeBufferPointer(start: p + s + 11, count: labelEnd - s - 11), as: UTF8.self).contains("PRIVATE KEY")
+        pemLabel(at: s)?.isPrivateKey == true
     }
 
     mutating func privateKeyBlock(at s: Int) -> Int {
@@ -20,12 +27,8 @@ extension TextScanner {
             return i
         }
         let limit = horizon(s)
-        // The label: "RSA PRIVATE KEY", "OPENSSH PRIVATE KEY", "PRIVATE KEY", "PGP PRIVATE KEY BLOCK", …
-        var labelEnd = s + 11
-        while labelEnd < min(limit, s + 64) && (isUpper(labelEnd) || isDigit(labelEnd) || p[labelEnd] == UInt8(ascii: " ")) { labelEnd += 1 }
-        guard matches("-----", at: labelEnd) else { return s + 11 }
-        let label = String(decoding: UnsafeBufferPointer(start: p + s + 11, count: labelEnd - s - 11), as: UTF8.self)
-        guard label.contains("PRIVATE KEY") else { return labelEnd + 5 }
+        guard let (labelEnd, isPrivateKey) = pemLabel(at: s) else { return s + 11 }
+        guard isPrivateKey else { return labelEnd + 5 }
         let bodyStart = labelEnd + 5
         // The matching end line. Where an earlier search found none, none starts: text full of
         // BEGIN lines is searched once, not 16 KiB again for each.

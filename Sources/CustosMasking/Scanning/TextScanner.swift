@@ -71,13 +71,13 @@ struct TextScanner {
         if p[s] &- UInt8(ascii: "0") < 10 {
             // Digits first; a number is a word of digits only.
             while e < horizon && p[e] &- UInt8(ascii: "0") < 10 { e += 1 }
-            if e == horizon || classes[Int(p[e])] & ByteClass.word == 0 || (p[e] >= 0xC2 && wideSpaceLength(at: e) > 0) {
+            if e == horizon || classes[Int(p[e])] & ByteClass.word == 0 || isWideSpace(e) {
                 return max(e, number(at: s, wordEnd: e))
             }
-            while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 && !(p[e] >= 0xC2 && wideSpaceLength(at: e) > 0) { e += 1 }
+            while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 && !isWideSpace(e) { e += 1 }
             return max(e, hexWord(at: s, wordEnd: e))
         }
-        while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 && !(p[e] >= 0xC2 && wideSpaceLength(at: e) > 0) { e += 1 }
+        while e < horizon && classes[Int(p[e])] & ByteClass.word != 0 && !isWideSpace(e) { e += 1 }
         if classes[Int(p[s])] & ByteClass.letter != 0 {
             return max(e, letterWord(at: s, wordEnd: e))
         }
@@ -114,6 +114,12 @@ struct TextScanner {
         if p[i] == 0xC2 { return i + 1 < n && p[i + 1] == 0xA0 ? 2 : 0 }
         guard p[i] == 0xE2, i + 2 < n, p[i + 1] == 0x80 else { return 0 }
         return (0x87...0x8A).contains(p[i + 2]) || p[i + 2] == 0xAF ? 3 : 0
+    }
+
+    /// True when a space that is not ASCII starts at `i`; ASCII bytes cost one comparison.
+    @inline(__always)
+    func isWideSpace(_ i: Int) -> Bool {
+        p[i] >= 0xC2 && wideSpaceLength(at: i) > 0
     }
 
     /// True when a space that is not ASCII ends just before `i`.
