@@ -12,6 +12,7 @@ import Foundation
 /// logLevel: info
 /// limits:
 ///   maxBodyBytes: 8388608     # 8 MiB
+///   maxBodyBytesInFlight: 268435456  # 256 MiB of bodies over all requests at once
 ///   maxBatchEvents: 10000
 ///   queryTimeout: 5s
 ///   maxQueryRows: 10000
@@ -58,6 +59,9 @@ public struct ServerConfiguration: Sendable {
     /// What one request may ask for.
     public struct Limits: Sendable {
         public var maxBodyBytes = 8 << 20
+        /// The most bytes of request bodies the server holds at once, over all requests (at
+        /// least `maxBodyBytes`); a body beyond it answers 503 `server_busy`.
+        public var maxBodyBytesInFlight = 256 << 20
         public var maxBatchEvents = 10_000
         public var queryTimeoutSeconds = 5.0
         public var maxQueryRows = 10_000
@@ -100,10 +104,16 @@ public struct ServerConfiguration: Sendable {
         }
         if let node = members["limits"] {
             let limits = try node.members(allowed: [
-                "maxBodyBytes", "maxBatchEvents", "queryTimeout", "maxQueryRows", "maxQueryBytes", "maxTraceDepth", "maxTraceNodes", "maxListEntries",
+                "maxBodyBytes", "maxBodyBytesInFlight", "maxBatchEvents", "queryTimeout", "maxQueryRows", "maxQueryBytes", "maxTraceDepth", "maxTraceNodes", "maxListEntries",
                 "deniedRecordsPerSecond", "deniedRecordBurst",
             ])
             if let value = limits["maxBodyBytes"] { configuration.limits.maxBodyBytes = try value.integer(in: 1_024...(1 << 30)) }
+            if let value = limits["maxBodyBytesInFlight"] { configuration.limits.maxBodyBytesInFlight = try value.integer(in: (1 << 20)...(1 << 36)) }
+            if configuration.limits.maxBodyBytesInFlight < configuration.limits.maxBodyBytes {
+                throw (limits["maxBodyBytesInFlight"] ?? limits["maxBodyBytes"] ?? node).error(
+                    "maxBodyBytesInFlight (\(configuration.limits.maxBodyBytesInFlight)) must be at least maxBodyBytes (\(configuration.limits.maxBodyBytes)), or no body of the largest size could be read"
+                )
+            }
             if let value = limits["maxBatchEvents"] { configuration.limits.maxBatchEvents = try value.integer(in: 1...100_000) }
             if let value = limits["queryTimeout"] {
                 let seconds = try value.duration()

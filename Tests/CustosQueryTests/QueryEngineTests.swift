@@ -86,6 +86,14 @@ struct QueryEngineTests {
         #expect(byDay.rows.reduce(0) { $0 + Int($1[1].numberValue ?? 0) } == expected["export"])
         let asOf = try engine.run("COUNT EVENTS AS OF CHECKPOINT \(store.checkpointSize)")
         #expect(asOf.rows.first?[0].numberValue == Double(store.checkpointSize))
+        // Group values count against the answer's byte limit, as entries do for EVENTS.
+        let attributeGroups = try engine.run("COUNT EVENTS BY attributes.rows")
+        #expect(attributeGroups.truncation == nil)
+        let groupBytes = attributeGroups.rows.reduce(0) { $0 + $1[0].description.utf8.count }
+        let cut = try engine.run("COUNT EVENTS BY attributes.rows", options: QueryOptions(maxResultBytes: groupBytes / 2))
+        #expect(cut.truncation?.contains("the groups' values reached \(groupBytes / 2) bytes") == true, "\(String(describing: cut.truncation))")
+        #expect(cut.rows.count < attributeGroups.rows.count && !cut.rows.isEmpty)
+        #expect(cut.rows.reduce(0) { $0 + $1[0].description.utf8.count } <= groupBytes / 2)
     }
 
     @Test("the finders name exactly the planted violations")

@@ -86,6 +86,12 @@ struct IdentityTests {
             let notGzip = try await client.execute(uri: "/api/v1/lineage", method: .post, headers: corrupt, body: ByteBuffer(string: runEvent))
             #expect(notGzip.json?["error"]?["code"] == .string("bad_gzip"))
 
+            // custos's own event, with no job: its edge stays in the Marquez view.
+            let native = try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: fixture.key(.agent)),
+                body: ByteBuffer(string: #"{"kind":"export","inputs":["dataset:s3://partner:orders.csv"],"outputs":["export:sftp://partner.example:drop/orders.csv"]}"#)
+            )
+            #expect(native.status == .created, "\(native.text)")
             let graph = try await client.execute(uri: "/api/v1/lineage?nodeId=dataset:s3://lake:marts/orders_daily&depth=5", method: .get, headers: ServerFixture.headers(key: fixture.key(.auditor)))
             #expect(graph.status == .ok, "\(graph.text)")
             let nodes = graph.json?["graph"]?.arrayValue ?? []
@@ -97,6 +103,15 @@ struct IdentityTests {
             #expect(job?["type"] == .string("JOB"))
             #expect(job?["inEdges"]?.arrayValue?.contains { $0["origin"] == .string("dataset:postgres://db:5432:shop.public.orders") } == true, "\(String(describing: job))")
             #expect(job?["outEdges"]?.arrayValue?.contains { $0["destination"] == .string("dataset:s3://lake:marts/orders_daily") } == true)
+            // Only datasets and jobs, and each run's data flows through its job, as Marquez draws it:
+            // no RUN node, no direct edge from the input to the output beside the job's.
+            #expect(Set(nodes.compactMap { $0["type"]?.stringValue }) == ["DATASET", "JOB"], "\(graph.text)")
+            #expect(!ids.contains { $0.hasPrefix("run:") })
+            let sourceOut = nodes.first { $0["id"] == .string("dataset:postgres://db:5432:shop.public.orders") }?["outEdges"]?.arrayValue ?? []
+            #expect(sourceOut.compactMap { $0["destination"]?.stringValue } == ["job:airflow:orders_daily"], "\(sourceOut)")
+            let export = nodes.first { $0["id"] == .string("export:sftp://partner.example:drop/orders.csv") }
+            #expect(export?["type"] == .string("DATASET"))
+            #expect(export?["inEdges"]?.arrayValue?.compactMap { $0["origin"]?.stringValue } == ["dataset:s3://partner:orders.csv"], "\(String(describing: export))")
             // Namespaces with a scheme and a port split as Marquez splits them.
             let source = nodes.first { $0["id"] == .string("dataset:postgres://db:5432:shop.public.orders") }
             #expect(source?["data"]?["namespace"] == .string("postgres://db:5432") && source?["data"]?["name"] == .string("shop.public.orders"), "\(String(describing: source))")
@@ -104,5 +119,24 @@ struct IdentityTests {
         }
         let entry = try fixture.ledger.entry(at: 0)
         #expect(entry.event.actor.id.rawValue == "agent:agent-one")
+    }
+
+    @Test("a refused event of an OpenLineage batch is named by its place in the batch sent, though wide column lineage made more entries before it")
+    func batchErrorsNameTheSentEvent() async throws {
+        let fixture = try await ServerFixture()
+        let fields = (0..<300).map { column in
+            #""c\#(column)": {"inputFields": [{"namespace": "pg", "name": "a", "field": "x\#(column)"}, {"namespace": "pg", "name": "b", "field": "y\#(column)"}]}"#
+        }.joined(separator: ",")
+        let wide = #"{"eventType":"COMPLETE","eventTime":"2026-11-22T06:41:51Z","producer":"p","run":{"runId":"r-wide"},"job":{"namespace":"n","name":"j"},"inputs":[{"namespace":"pg","name":"a"},{"namespace":"pg","name":"b"}],"outputs":[{"namespace":"pg","name":"out","facets":{"columnLineage":{"fields":{\#(fields)}}}}]}"#
+        // Too big for one entry, though well within the body limit.
+        let bulky = #"{"eventType":"COMPLETE","eventTime":"2026-11-22T07:00:00Z","producer":"\#(String(repeating: "p", count: 300_000))","run":{"runId":"r-bulky"},"job":{"namespace":"n","name":"k"},"inputs":[],"outputs":[{"namespace":"pg","name":"other"}]}"#
+        try await fixture.application.test(.router) { client in
+            let answer = try await client.execute(
+                uri: "/api/v1/lineage/batch", method: .post, headers: ServerFixture.headers(key: fixture.key(.agent)), body: ByteBuffer(string: "[\(wide),\(bulky)]")
+            )
+            #expect(answer.status == .badRequest, "\(answer.text)")
+            #expect(answer.json?["error"]?["message"]?.stringValue?.hasPrefix("event 1:") == true, "\(answer.text)")
+        }
+        #expect(try fixture.ledger.head().size == 0)
     }
 }

@@ -22,8 +22,9 @@ public struct QueryOptions: Sendable {
     /// The deepest a TRACE or PATHS may go, whatever its DEPTH says (a deeper one is cut there,
     /// and says so).
     public var maxDepth: Int
-    /// The most entry bytes the rows of one EVENTS may hold (entries are up to 256 KiB each):
-    /// past it the answer is cut, and says so.
+    /// The most entry bytes the rows of one EVENTS may hold (entries are up to 256 KiB each),
+    /// and the most bytes of group values the rows of one COUNT may hold: past it the answer
+    /// is cut, and says so.
     public var maxResultBytes: Int
 
     public init(
@@ -155,13 +156,18 @@ public struct QueryEngine: Sendable {
         }
         var result = QueryResult(statement: "EVENTS", columns: Self.eventColumns, rows: rows, plan: plan)
         let cutForSize = tooLarge
-            ? "the rows reached \(options.maxResultBytes >> 20) MiB of entries, the most one answer holds: narrow the query, or page with seq conditions"
+            ? "the rows reached \(Self.sizeText(options.maxResultBytes)) of entries, the most one answer holds: narrow the query, or page with seq conditions"
             : nil
         result.truncation = stopped ?? cutForSize ?? (more ? Truncation.results(limit).description : nil)
         return result
     }
 
     static let eventColumns = ["seq", "time", "kind", "actor", "on_behalf_of", "inputs", "outputs", "attributes"]
+
+    /// A byte limit as people read it: whole MiB, else bytes.
+    static func sizeText(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
+    }
 
     static func row(_ fields: inout EntryFields) throws -> [JSONValue] {
         let attributes = try fields.attributes()
@@ -177,28 +183,46 @@ public struct QueryEngine: Sendable {
     private func run(_ count: CountStatement, binder: Binder, options: QueryOptions) throws -> QueryResult {
         let (_, seqs, _) = try binder.view(count.view, ledger: ledger)
         let search = EventSearch(binder: binder, conditions: count.conditions)
-        var counts: [[JSONValue]: Int] = [:]
+        // Each group's count, and its values as text (for the order of the rows).
+        var counts: [[JSONValue]: (count: Int, text: [String])] = [:]
         var tooManyGroups = false
+        var groupBytes = 0
+        var tooManyBytes = false
         let (plan, stopped) = try search.run(
             ledger: ledger, seqs: seqs, newestFirst: false,
             budget: SearchBudget(maxScanned: options.maxScannedEvents, seconds: options.timeLimitSeconds)
         ) { fields in
             let key = try count.groups.map { try Self.group($0, &fields) }
-            // The groups are the rows: no more of them than any query may return.
-            if counts[key] == nil && counts.count >= options.maxRows {
+            if let known = counts[key] {
+                counts[key] = (known.count + 1, known.text)
+                return true
+            }
+            // The groups are the rows: no more of them, and no more bytes of them, than any
+            // query may return (an attribute can hold a whole object).
+            guard counts.count < options.maxRows else {
                 tooManyGroups = true
                 return false
             }
-            counts[key, default: 0] += 1
+            let text = key.map(\.description)
+            groupBytes += text.reduce(0) { $0 + $1.utf8.count }
+            guard groupBytes <= options.maxResultBytes else {
+                tooManyBytes = true
+                return false
+            }
+            counts[key] = (1, text)
             return true
         }
         let rows = counts.sorted { lhs, rhs in
-            lhs.key.map(\.description).lexicographicallyPrecedes(rhs.key.map(\.description))
-        }.map { $0.key + [.number(Double($0.value))] }
+            lhs.value.text.lexicographicallyPrecedes(rhs.value.text)
+        }.map { $0.key + [.number(Double($0.value.count))] }
         var result = QueryResult(statement: "COUNT", columns: count.groups.map(\.description) + ["count"], rows: rows, plan: plan)
-        result.truncation = tooManyGroups
-            ? "more than \(options.maxRows) groups, the most rows a query may return: the counts cover only the events read before that; group by fewer values"
-            : stopped
+        if tooManyGroups {
+            result.truncation = "more than \(options.maxRows) groups, the most rows a query may return: the counts cover only the events read before that; group by fewer values"
+        } else if tooManyBytes {
+            result.truncation = "the groups' values reached \(Self.sizeText(options.maxResultBytes)), the most one answer holds: the counts cover only the events read before that; group by a smaller attribute"
+        } else {
+            result.truncation = stopped
+        }
         return result
     }
 

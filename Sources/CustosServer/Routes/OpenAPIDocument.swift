@@ -36,7 +36,7 @@ enum OpenAPIDocument {
             401: "No credentials, or credentials that do not hold (recorded as an access_denied event).",
             403: "The credentials lack a role this route needs (recorded as an access_denied event).",
             404: "No such entry, node, key or request.", 409: "The request's state does not allow the step (already decided, expired, not approved).", 413: "The body or the batch is over the server's limit.",
-            415: "The Content-Encoding is not supported.", 422: "The request is well formed but cannot be carried out; the body says why.", 503: "The ledger is overloaded or shutting down; retry (Retry-After).",
+            415: "The Content-Encoding is not supported.", 422: "The request is well formed but cannot be carried out; the body says why.", 503: "The ledger is overloaded or shutting down, or the server holds all the request bodies it may (server_busy); retry (Retry-After).",
         ]
         var result: [String: JSONValue] = [:]
         for status in all + [503] {

@@ -49,8 +49,30 @@ enum OpenLineageRoutes {
             }
         }
         state.metrics.appendBatch(events.count)
-        let receipts = try await state.ledger.append(contentsOf: events)
+        let receipts: [AppendReceipt]
+        do {
+            receipts = try await state.ledger.append(contentsOf: events)
+        } catch LedgerError.invalidEvent(let index, let error) {
+            // The ledger counts the entries the events became; the sender counts its events.
+            throw LedgerError.invalidEvent(index: sourceIndex(ofEntry: index, firsts: firsts), error)
+        } catch LedgerError.batchTooLarge(let count, let limit) where count > values.count {
+            throw APIError.tooLarge(
+                "the \(values.count) OpenLineage events, \(count) entries with their column lineage,", limit: limit
+            )
+        }
         return firsts.compactMap { receipts.indices.contains($0) ? receipts[$0] : nil }
+    }
+
+    /// Which of the sent events the entry at `index` of the mapped batch came from: the last
+    /// whose first entry is at or before it.
+    static func sourceIndex(ofEntry index: Int, firsts: [Int]) -> Int {
+        var low = 0
+        var high = firsts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if firsts[middle] <= index { low = middle + 1 } else { high = middle }
+        }
+        return max(0, low - 1)
     }
 
     /// `?nodeId=dataset:NS:NAME&depth=N`: the datasets and jobs around the node, up and down to
@@ -73,16 +95,17 @@ enum OpenLineageRoutes {
         } catch let error as LineageError {
             throw APIError.notFound("\(error)", hint: "Marquez ids are dataset:NAMESPACE:NAME or job:NAMESPACE:NAME")
         }
+        let (shownNodes, shownEdges) = marquezView(around: node, nodes: nodes, edges: edges)
         var incoming: [NodeID: [LineageEdge]] = [:]
         var outgoing: [NodeID: [LineageEdge]] = [:]
-        for edge in edges {
+        for edge in shownEdges {
             incoming[edge.to, default: []].append(edge)
             outgoing[edge.from, default: []].append(edge)
         }
         func edgeJSON(_ edge: LineageEdge) -> JSONValue {
             .object(["origin": .string(edge.from.rawValue), "destination": .string(edge.to.rawValue)])
         }
-        let graph: [JSONValue] = nodes.sorted().map { id in
+        let graph: [JSONValue] = shownNodes.sorted().map { id in
             let type = String(id.type)
             var data: [String: JSONValue]
             if let (namespace, name) = marquezParts(of: String(id.name)) {
@@ -92,13 +115,42 @@ enum OpenLineageRoutes {
                 data = ["id": .string(id.rawValue), "name": .string(String(id.name))]
             }
             return .object([
-                "id": .string(id.rawValue), "type": .string(type == "job" ? "JOB" : type == "dataset" ? "DATASET" : type.uppercased()),
+                "id": .string(id.rawValue), "type": .string(type == "job" ? "JOB" : marquezDatasetTypes.contains(type) ? "DATASET" : type.uppercased()),
                 "data": .object(data),
                 "inEdges": .array((incoming[id] ?? []).sorted { $0.from < $1.from }.map(edgeJSON)),
                 "outEdges": .array((outgoing[id] ?? []).sorted { $0.to < $1.to }.map(edgeJSON)),
             ])
         }
         return Reply.json(.object(["graph": .array(graph)]))
+    }
+
+    /// Node types Marquez draws as datasets: an export is a dataset outside.
+    static let marquezDatasetTypes: Set<String> = ["dataset", "export"]
+
+    /// What Marquez would draw of a traced neighbourhood: datasets and jobs only (runs, fields,
+    /// actors and requests stay in `GET /v1/lineage`), and no `input → output` edge where a
+    /// job stands between the two, as it does for every OpenLineage run (the ledger records
+    /// both). Edges between datasets that no job links, as custos's own events record them,
+    /// stay. The traced node stays whatever its type.
+    static func marquezView(around start: NodeID, nodes: Set<NodeID>, edges: Set<LineageEdge>) -> (nodes: Set<NodeID>, edges: Set<LineageEdge>) {
+        func shown(_ id: NodeID) -> Bool {
+            let type = String(id.type)
+            return type == "job" || marquezDatasetTypes.contains(type) || id == start
+        }
+        func isJob(_ id: NodeID) -> Bool { id.type == "job" }
+        let kept = edges.filter { shown($0.from) && shown($0.to) }
+        // The jobs each node feeds, and what each job writes.
+        var feeds: [NodeID: Set<NodeID>] = [:]
+        var writes: [NodeID: Set<NodeID>] = [:]
+        for edge in kept {
+            if isJob(edge.to) && !isJob(edge.from) { feeds[edge.from, default: []].insert(edge.to) }
+            if isJob(edge.from) && !isJob(edge.to) { writes[edge.from, default: []].insert(edge.to) }
+        }
+        let shownEdges = kept.filter { edge in
+            guard !isJob(edge.from), !isJob(edge.to) else { return true }
+            return !(feeds[edge.from] ?? []).contains { writes[$0]?.contains(edge.to) == true }
+        }
+        return (nodes.filter(shown), shownEdges)
     }
 
     /// NAMESPACE and NAME of a Marquez node name, split as Marquez splits it: at the first

@@ -30,6 +30,8 @@ public final class ServerState: Sendable {
     /// requests are shown as expired without their expiry being recorded.
     public var readOnly: Bool { ledger.configuration.readOnly }
     var limits: ServerConfiguration.Limits { configuration.limits }
+    /// The request bodies held at once, over all requests.
+    let bodyBudget: BodyBudget
     /// Full verifications running now (`POST /v1/verify`); each reads the whole log.
     private let verifications = Mutex(0)
     /// At most this many run at once; more answer 503.
@@ -54,6 +56,7 @@ public final class ServerState: Sendable {
         self.configuration = configuration
         self.ledger = ledger
         self.logger = logger
+        bodyBudget = BodyBudget(capacity: max(configuration.limits.maxBodyBytesInFlight, configuration.limits.maxBodyBytes))
         keys = APIKeyStore(storePath: ledger.path)
         _ = try keys.list()
         if let settings = configuration.jwt { jwt = try await JWTAuthenticator(settings: settings) } else { jwt = nil }
@@ -91,16 +94,24 @@ public final class ServerState: Sendable {
 
     // MARK: Bodies
 
-    /// The request body, at most `limit` bytes (after gzip, when the body is gzipped).
+    /// The request body, at most `limit` bytes (after gzip, when the body is gzipped), taken
+    /// from the server's ``BodyBudget`` as it arrives.
     func body(of request: Request, limit: Int? = nil) async throws -> ByteBuffer {
         let limit = limit ?? limits.maxBodyBytes
-        var buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        let reservation = BodyReservation.current
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw APIError.tooLarge("the request body", limit: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError.tooLarge("the request body", limit: limit)
+        }
+        var buffer = ByteBuffer()
+        for try await chunk in request.body {
+            guard chunk.readableBytes <= limit - buffer.readableBytes else { throw APIError.tooLarge("the request body", limit: limit) }
+            if let reservation, !reservation.take(chunk.readableBytes) { throw busy() }
+            if buffer.readableBytes == 0 {
+                buffer = chunk
+            } else {
+                var chunk = chunk
+                buffer.writeBuffer(&chunk)
+            }
         }
         if let encoding = request.headers.value(.contentEncoding)?.lowercased(), encoding != "identity" {
             guard encoding == "gzip" || encoding == "x-gzip" else {
@@ -111,8 +122,20 @@ public final class ServerState: Sendable {
             } catch {
                 throw APIError.badRequest("bad_gzip", "the gzipped body cannot be inflated (or inflates to more than \(limit) bytes)", hint: "check the compression, or send the body uncompressed")
             }
+            if let reservation, !reservation.take(buffer.readableBytes) { throw busy() }
         }
         return buffer
+    }
+
+    /// The answer when the server holds all the request bodies it may.
+    private func busy() -> APIError {
+        var error = APIError(
+            .serviceUnavailable, "server_busy",
+            "the server holds \(bodyBudget.inUse >> 20) MiB of request bodies, the most it holds at once (limits.maxBodyBytesInFlight, \(bodyBudget.capacity >> 20) MiB): this body was not read, and nothing was written",
+            hint: "retry after a short wait, or send smaller bodies"
+        )
+        error.extraHeaders[.retryAfter] = "1"
+        return error
     }
 
     /// The request body parsed as one JSON value.

@@ -1,0 +1,151 @@
+import CompressNIO
+import CustosConfig
+import CustosLedger
+@testable import CustosServer
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Server: request bodies held at once are bounded over all requests")
+struct BodyBudgetTests {
+    /// A JSON batch of `count` small events, about 150 bytes each.
+    static func batch(_ count: Int, tag: String) -> String {
+        "[" + (0..<count).map { #"{"kind":"transform","inputs":["dataset:budget/in-\#($0)"],"outputs":["dataset:budget/\#(tag)-\#($0)"],"attributes":{"n":\#($0)}}"# }
+            .joined(separator: ",") + "]"
+    }
+
+    @Test("while one client's half-sent body holds most of the budget, another large body gets 503 server_busy and writes nothing; once the first is answered, it goes through")
+    func aStalledBodyHoldsTheBudget() async throws {
+        let fixture = try await ServerFixture {
+            $0.limits.maxBodyBytes = 768 << 10
+            $0.limits.maxBodyBytesInFlight = 1 << 20
+        }
+        let held = Self.batch(5_500, tag: "held")  // about 660 KB
+        let other = Self.batch(4_000, tag: "other")  // about 480 KB: more than is left
+        #expect(held.utf8.count > 600_000 && held.utf8.count < 768 << 10 && other.utf8.count > (1 << 20) - held.utf8.count + 4_096)
+        try await fixture.application.test(.live) { client in
+            let port = try #require(client.port)
+            // A client that sends all of its body but the last 4 KB, and waits.
+            let raw = try RawConnection(port: port)
+            let bytes = Array(held.utf8)
+            try raw.send(Array("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(fixture.key(.agent))\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n".utf8))
+            try raw.send(Array(bytes.dropLast(4_096)))
+            try await waitUntil { fixture.state.bodyBudget.inUse >= bytes.count - 4_096 }
+
+            let refused = try await client.execute(uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: fixture.key(.agent)), body: ByteBuffer(string: other))
+            #expect(refused.status == .serviceUnavailable, "\(refused.text)")
+            #expect(refused.json?["error"]?["code"] == .string("server_busy"))
+            #expect(refused.headers[.retryAfter] == "1")
+            #expect(refused.json?["error"]?["message"]?.stringValue?.contains("maxBodyBytesInFlight") == true)
+            #expect(try fixture.ledger.head().size == 0)
+            // A small body still fits beside the held one.
+            let small = try await client.execute(uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: fixture.key(.agent)), body: ByteBuffer(string: Self.batch(10, tag: "small")))
+            #expect(small.status == .created, "\(small.text)")
+
+            // The first client finishes its body: it is answered, and gives its bytes back.
+            try raw.send(Array(bytes.suffix(4_096)))
+            let answer = try raw.receiveHead()
+            #expect(answer.hasPrefix("HTTP/1.1 201"), "\(answer)")
+            raw.close()
+            try await waitUntil { fixture.state.bodyBudget.inUse == 0 }
+
+            let accepted = try await client.execute(uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: fixture.key(.agent)), body: ByteBuffer(string: other))
+            #expect(accepted.status == .created, "\(accepted.text)")
+        }
+        #expect(try fixture.ledger.head().size == 5_500 + 10 + 4_000)
+        #expect(fixture.state.bodyBudget.inUse == 0)
+    }
+
+    @Test("a gzipped body counts as what it inflates to")
+    func inflatedBodiesCount() async throws {
+        let fixture = try await ServerFixture {
+            $0.limits.maxBodyBytes = 768 << 10
+            $0.limits.maxBodyBytesInFlight = 1 << 20
+        }
+        var plain = ByteBuffer(string: Self.batch(4_000, tag: "zipped"))
+        let inflated = plain.readableBytes
+        let compressed = try plain.compress(with: .gzip())
+        #expect(compressed.readableBytes < inflated / 4)
+        var headers = ServerFixture.headers(key: fixture.key(.agent))
+        headers[.contentEncoding] = "gzip"
+        let gzipHeaders = headers
+        // Leave less free than the body inflates to, though more than it is compressed.
+        #expect(fixture.state.bodyBudget.take((1 << 20) - inflated + 1_000))
+        try await fixture.application.test(.router) { client in
+            let refused = try await client.execute(uri: "/v1/events", method: .post, headers: gzipHeaders, body: compressed)
+            #expect(refused.status == .serviceUnavailable && refused.json?["error"]?["code"] == .string("server_busy"), "\(refused.text)")
+            #expect(try fixture.ledger.head().size == 0)
+            fixture.state.bodyBudget.give((1 << 20) - inflated + 1_000)
+            let accepted = try await client.execute(uri: "/v1/events", method: .post, headers: gzipHeaders, body: compressed)
+            #expect(accepted.status == .created, "\(accepted.text)")
+        }
+        #expect(try fixture.ledger.head().size == 4_000)
+        #expect(fixture.state.bodyBudget.inUse == 0)
+    }
+
+    @Test("maxBodyBytesInFlight below maxBodyBytes is refused with its line")
+    func configurationIsChecked() throws {
+        #expect(throws: ConfigError.self) {
+            _ = try ServerConfiguration.parse("limits:\n  maxBodyBytes: 8388608\n  maxBodyBytesInFlight: 4194304\n", file: "custos.yaml")
+        }
+        do {
+            _ = try ServerConfiguration.parse("limits:\n  maxBodyBytes: 8388608\n  maxBodyBytesInFlight: 4194304\n", file: "custos.yaml")
+        } catch {
+            #expect(error.line == 3 && error.message.contains("at least maxBodyBytes"), "\(error)")
+        }
+        let parsed = try ServerConfiguration.parse("limits:\n  maxBodyBytesInFlight: 1073741824\n", file: "custos.yaml")
+        #expect(parsed.limits.maxBodyBytesInFlight == 1 << 30)
+    }
+}
+
+/// A plain TCP connection to the server on loopback, for sending a request in pieces.
+final class RawConnection {
+    private let socketDescriptor: Int32
+
+    init(port: Int) throws {
+        socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketDescriptor >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            Glibc.close(socketDescriptor)
+            throw POSIXError(.ECONNREFUSED)
+        }
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let written = bytes[sent...].withUnsafeBytes { Glibc.send(socketDescriptor, $0.baseAddress, $0.count, 0) }
+            guard written > 0 else { throw POSIXError(.EPIPE) }
+            sent += written
+        }
+    }
+
+    /// The response's status line and headers.
+    func receiveHead() throws -> String {
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4_096)
+        while !received.isEmpty ? String(decoding: received, as: UTF8.self).range(of: "\r\n\r\n") == nil : true {
+            let count = chunk.withUnsafeMutableBytes { recv(socketDescriptor, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += chunk[..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    func close() {
+        Glibc.close(socketDescriptor)
+    }
+}
