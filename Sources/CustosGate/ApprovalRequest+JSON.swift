@@ -36,6 +36,7 @@ extension ApprovalRequest {
             }),
         ]
         if let onBehalfOf = requester.onBehalfOf { members["onBehalfOf"] = .string(onBehalfOf.rawValue) }
+        if let onBehalfOfSource { members["onBehalfOfSource"] = .string(onBehalfOfSource.rawValue) }
         if let maskedPayload { members["payload"] = .string(maskedPayload) }
         if !payloadFindings.isEmpty { members["payloadFindings"] = .object(payloadFindings.mapValues { .number(Double($0)) }) }
         if let lineage { members["lineage"] = lineage }
@@ -82,6 +83,7 @@ extension ApprovalRequest {
         let rule = value["rule"]
         id = try node(try text("id"))
         self.requester = requester
+        onBehalfOfSource = requester.onBehalfOf == nil ? nil : value["onBehalfOfSource"]?.stringValue.flatMap(OnBehalfOfSource.init(rawValue:)) ?? .request
         action = try text("action")
         resource = try node(try text("resource"))
         scope = value["scope"]?.arrayValue?.compactMap(\.stringValue) ?? []

@@ -34,6 +34,9 @@ public struct ApprovalRequest: Sendable {
 
     public let id: NodeID
     public let requester: Actor
+    /// Where whom the requester acts for (`requester.onBehalfOf`) came from; nil when it acts
+    /// for nobody.
+    public let onBehalfOfSource: OnBehalfOfSource?
     public let action: String
     public let resource: NodeID
     public let scope: [String]
@@ -94,6 +97,9 @@ public struct ApprovalRequest: Sendable {
         guard let action = attributes[GateAttribute.action]?.stringValue, let resource = entry.event.inputs.first else { return nil }
         id = trail.request
         requester = entry.event.actor
+        // Requests recorded before the source was recorded say nothing: as unvouched as a claim.
+        onBehalfOfSource = requester.onBehalfOf == nil
+            ? nil : attributes[GateAttribute.onBehalfOfSource]?.stringValue.flatMap(OnBehalfOfSource.init(rawValue:)) ?? .request
         self.action = action
         self.resource = resource
         scope = attributes[GateAttribute.scope]?.arrayValue?.compactMap(\.stringValue) ?? [resource.rawValue]
@@ -195,6 +201,15 @@ public struct ApprovalRequest: Sendable {
     }
 }
 
+/// Where whom a requester acts for came from: what approvers need to know before trusting it.
+public enum OnBehalfOfSource: String, Sendable, Hashable {
+    /// The requester's credentials name it: an API key made with `--on-behalf-of`, or the
+    /// identity provider's claim in a JWT. The requester could not have named anyone else.
+    case credentials
+    /// Only the request says so: the requester's own word, which nothing checked.
+    case request
+}
+
 /// The gate's own identity, the actor of the events it records by itself.
 public enum GateIdentity {
     /// `service:custos-gate`.
@@ -237,4 +252,5 @@ enum GateAttribute {
     static let nonce = "nonce"
     static let succeeded = "succeeded"
     static let policyDigest = "policyDigest"
+    static let onBehalfOfSource = "onBehalfOfSource"
 }

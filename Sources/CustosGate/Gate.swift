@@ -169,9 +169,12 @@ public final class Gate: Sendable {
     /// Records a request for `action` by `actor`, decided at once by the policy when its rule
     /// allows or denies, pending approval otherwise. The payload is masked before it is
     /// stored; the raw payload is never kept. With an `idempotencyKey`, asking again with the
-    /// same key returns the first request.
+    /// same key returns the first request. `onBehalfOfVouched` says that whom `actor` acts for
+    /// comes from its credentials (a key bound to a principal, an identity provider's claim),
+    /// not from the request alone; approvers are shown which.
     public func request(
-        _ action: GateAction, by actor: Actor, justification: String, payload: String? = nil, idempotencyKey: String? = nil
+        _ action: GateAction, by actor: Actor, justification: String, payload: String? = nil, idempotencyKey: String? = nil,
+        onBehalfOfVouched: Bool = false
     ) async throws -> ApprovalRequest {
         let justification = justification.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !justification.isEmpty, justification.utf8.count <= Self.maxJustificationBytes else {
@@ -215,6 +218,9 @@ public final class Gate: Sendable {
             GateAttribute.expiresAt: .string(expiresAt.description),
             GateAttribute.tokenSeconds: .number(rule?.tokenSeconds ?? policy.defaultTokenSeconds),
         ]
+        if actor.onBehalfOf != nil {
+            attributes[GateAttribute.onBehalfOfSource] = .string(onBehalfOfVouched ? OnBehalfOfSource.credentials.rawValue : OnBehalfOfSource.request.rawValue)
+        }
         if let payload {
             let (masked, summary) = masker.mask(payload)
             attributes[GateAttribute.payload] = .string(masked)

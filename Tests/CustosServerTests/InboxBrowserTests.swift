@@ -128,20 +128,24 @@ struct InboxBrowserTests {
         }
     }
 
-    @Test("ids that are not plain ASCII are flagged, a scope beyond the resource is warned about, and a late answer never replaces the request chosen after it")
+    @Test("ids that are not plain ASCII are flagged, a scope beyond the resource is warned about, whom a requester acts for says who vouches for it, and a late answer never replaces the request chosen after it")
     func lookalikesAndStaleAnswers() async throws {
         let fixture = try await ServerFixture()
         let approverKey = try fixture.state.keys.create(identity: NodeID("human:alice@example.com"), roles: [.approver]).key
         try await fixture.application.test(.live) { client in
             let port = try #require(client.port)
             let server = "http://127.0.0.1:\(port)"
-            let agent = RemoteGate(server: try #require(URL(string: server)), apiKey: fixture.key(.agent))
             // "pаrtner" with a Cyrillic а (U+0430), and a scope that reaches every dataset.
-            let lookalike = try await agent.submit(
+            // Asked on behalf of bob by the agent's word alone; the plain one with credentials
+            // that name carol.
+            let lookalike = try await fixture.state.gate.request(
                 .export(resource: NodeID("dataset:p\u{430}rtner/exports"), scope: ["dataset:p\u{430}rtner/exports", "dataset:*"]),
-                justification: "to the partner", payload: nil, idempotencyKey: nil
+                by: Actor(id: "agent:agent-one", onBehalfOf: "human:bob@example.com"), justification: "to the partner"
             )
-            let plain = try await agent.submit(.export(resource: NodeID("dataset:plain")), justification: "plain one", payload: nil, idempotencyKey: nil)
+            let plain = try await fixture.state.gate.request(
+                .export(resource: NodeID("dataset:plain")), by: Actor(id: "agent:agent-one", onBehalfOf: "human:carol@example.com"), justification: "plain one",
+                onBehalfOfVouched: true
+            )
 
             let browser = try await WebDriver.start()
             do {
@@ -154,6 +158,7 @@ struct InboxBrowserTests {
                 let facts = try await browser.waitForText("#facts") { $0.contains("to the partner") }
                 #expect(facts.contains("not plain ASCII: U+0430"), "\(facts)")
                 #expect(try await browser.waitForText("#scope-warning") { !$0.isEmpty }.contains("beyond the resource"))
+                #expect(try await browser.waitForText("#on-behalf-of-source") { !$0.isEmpty }.contains("Only the requester says so"))
 
                 // The lookalike's context now answers only after 1.5 s; the approver picks the
                 // plain request meanwhile. The late answer must not take its place.
@@ -171,6 +176,7 @@ struct InboxBrowserTests {
                 let heading = try await browser.waitForText("#detail h2") { !$0.isEmpty }
                 #expect(heading.contains("dataset:plain"), "\(heading)")
                 #expect(try await browser.waitForText("#facts") { !$0.isEmpty }.contains("plain one"))
+                #expect(try await browser.waitForText("#on-behalf-of-source") { !$0.isEmpty }.contains("Vouched for"))
             } catch {
                 await browser.quit()
                 throw error

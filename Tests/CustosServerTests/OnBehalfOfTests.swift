@@ -46,6 +46,16 @@ struct OnBehalfOfTests {
             let asked = try await post("/v1/approvals", #"{"action":"export","resource":"dataset:a","justification":"weekly"}"#, key: bot)
             #expect(asked.status == .created, "\(asked.text)")
             #expect(asked.json?["onBehalfOf"] == .string(alice.rawValue), "\(asked.text)")
+            // The key vouches for whom the bot acts; an agent whose key names nobody only claims it.
+            #expect(asked.json?["onBehalfOfSource"] == .string("credentials"), "\(asked.text)")
+            let claimed = try await post("/v1/approvals", #"{"action":"export","resource":"dataset:a","justification":"weekly","onBehalfOf":"human:bob@example.com"}"#, key: fixture.key(.agent))
+            #expect(claimed.json?["onBehalfOf"] == .string("human:bob@example.com") && claimed.json?["onBehalfOfSource"] == .string("request"), "\(claimed.text)")
+            let alone = try await post("/v1/approvals", #"{"action":"export","resource":"dataset:a","justification":"weekly"}"#, key: fixture.key(.agent))
+            #expect(alone.json?["onBehalfOfSource"] == nil, "\(alone.text)")
+            // As a remote agent reads it back.
+            let remote = try ApprovalRequest(json: try #require(claimed.json))
+            #expect(remote.onBehalfOfSource == .request)
+            #expect(try ApprovalRequest(json: try #require(asked.json)).onBehalfOfSource == .credentials)
             let id = try #require(asked.json?["id"]?.stringValue)
             let approved = try await post("/v1/approvals/\(id)/approve", "{}", key: aliceKey)
             #expect(approved.status == .forbidden, "\(approved.text)")

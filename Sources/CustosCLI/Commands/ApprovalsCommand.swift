@@ -148,7 +148,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         var lines = [
             "\(request.id)  \(request.status.rawValue)\(request.statusReason.map { ": \($0)" } ?? "")",
             "  action         \(request.action) on \(request.resource) (scope \(request.scope.joined(separator: ", ")))",
-            "  requester      \(request.requester.id)\(request.requester.onBehalfOf.map { " on behalf of \($0)" } ?? "")",
+            "  requester      \(request.requester.id)\(request.requester.onBehalfOf.map { " on behalf of \($0)" + (request.onBehalfOfSource == .credentials ? " (its credentials say so)" : " (only the request says so)") } ?? "")",
             "  justification  \(request.justification)",
             "  rule           \(request.rule) (line \(request.ruleLine)): \(request.decision.rawValue), \(request.requiredApprovals) approval(s) from \(request.approverNames.isEmpty ? "any human" : request.approverNames.joined(separator: ", "))",
             "  asked          \(request.createdAt), expires \(request.expiresAt)",

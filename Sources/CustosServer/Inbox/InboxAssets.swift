@@ -82,6 +82,7 @@ enum InboxAssets {
         .toolbar select { width: auto; }
         #live { color: var(--accent); font-weight: 600; }
         .note { color: var(--warn); }
+        .note.vouched { color: var(--muted); }
         bdi, code { unicode-bidi: isolate; }
         .lookalike { color: var(--bad); font-weight: 600; font-size: 13px; }
         ul.scope { margin: 0; }
@@ -307,7 +308,9 @@ enum InboxAssets {
             const fact = (name, ...value) => { facts.append(el("dt", {}, name), el("dd", {}, ...value)); };
             fact("Request", el("code", {}, request.id));
             fact("Requester", nodeID(request.requester));
-            if (request.onBehalfOf) fact("On behalf of", nodeID(request.onBehalfOf));
+            if (request.onBehalfOf) fact("On behalf of", nodeID(request.onBehalfOf), request.onBehalfOfSource === "credentials"
+              ? el("p", { class: "note vouched", id: "on-behalf-of-source" }, "Vouched for: the requester's credentials name whom it acts for.")
+              : el("p", { class: "note", id: "on-behalf-of-source" }, "Only the requester says so: its credentials do not name whom it acts for, and nothing checked this."));
             fact("Action", text(request.action));
             fact("Resource", nodeID(request.resource, "code"));
             const scope = request.scope || [];

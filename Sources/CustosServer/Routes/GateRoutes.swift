@@ -25,7 +25,10 @@ enum GateRoutes {
             let action = try GateAction(try text(body, "action"), resource: resource, scope: scope)
             let actor = try principal.actor(onBehalfOf: body["onBehalfOf"]?.stringValue)
             let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? body["idempotencyKey"]?.stringValue
-            let asked = try await gate.request(action, by: actor, justification: try text(body, "justification"), payload: body["payload"]?.stringValue, idempotencyKey: key)
+            let asked = try await gate.request(
+                action, by: actor, justification: try text(body, "justification"), payload: body["payload"]?.stringValue, idempotencyKey: key,
+                onBehalfOfVouched: principal.onBehalfOf != nil
+            )
             await state.notifier?.announce(asked)
             var headers = HTTPFields()
             headers[.location] = "/v1/approvals/\(asked.id.rawValue)"

@@ -291,7 +291,12 @@ enum OpenAPIDocument {
                 "action": string, "resource": string, "scope": strings, "justification": string, "payload": string, "onBehalfOf": string, "idempotencyKey": string,
             ], required: ["action", "resource", "justification"]),
             "ApprovalRequest": object([
-                "id": string, "requester": string, "onBehalfOf": string, "action": string, "resource": string, "scope": strings, "justification": string,
+                "id": string, "requester": string, "onBehalfOf": string,
+                "onBehalfOfSource": .object([
+                    "enum": ["credentials", "request"],
+                    "description": "with onBehalfOf: credentials when the requester's key or token names whom it acts for, request when only the request says so",
+                ]),
+                "action": string, "resource": string, "scope": strings, "justification": string,
                 "payload": .object(["type": "string", "description": "masked"]), "payloadFindings": .object(["type": "object"]),
                 "rule": object(["name": string, "line": integer, "decision": string]), "requiredApprovals": integer, "eligibleApprovers": strings, "approvers": strings,
                 "lineage": .object(["type": "array", "description": "the tags that made a lineage rule match, each with its path"]),

@@ -30,11 +30,16 @@ struct RequestLogMiddleware: RouterMiddleware {
                 ]
             )
         }
-        // The request's share of the server's body budget, given back once it is answered.
-        let reservation = BodyReservation(budget: state.bodyBudget)
-        defer { reservation.giveBack() }
         do {
-            var response = try await BodyReservation.$current.withValue(reservation) { try await next(request, context) }
+            var response: Response
+            if request.method == .get || request.method == .head {
+                response = try await next(request, context)
+            } else {
+                // The request's share of the server's body budget, given back once it is answered.
+                let reservation = BodyReservation(budget: state.bodyBudget)
+                defer { reservation.giveBack() }
+                response = try await BodyReservation.$current.withValue(reservation) { try await next(request, context) }
+            }
             status = Int(response.status.code)
             response.headers[Self.noSniff] = "nosniff"
             return response
