@@ -308,7 +308,7 @@ public struct GatePolicy: Sendable {
         }
         let approvers = try members["approvers"]?.strings() ?? []
         for name in approvers where policy.groups[name] == nil {
-            guard ["human:", "agent:", "service:"].contains(where: name.hasPrefix), (try? NodeID(name)) != nil else {
+            guard Actor.kindPrefix(of: name) != nil, (try? NodeID(name)) != nil else {
                 let known = policy.groups.keys.sorted()
                 var message = "approvers names \"\(name)\", which is neither a group nor an identity"
                 if let close = ConfigError.closest(to: name, in: known) { message += ": did you mean \"\(close)\"?" }

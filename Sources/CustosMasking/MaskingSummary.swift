@@ -4,8 +4,9 @@ public enum InputFormat: String, Sendable, CaseIterable {
     case auto
     /// Logs, prose, CSV, stack traces: values are replaced where they are.
     case text
-    /// JSON or NDJSON: object keys are kept, values masked in place, bare numbers replaced by
-    /// quoted strings, so the output is still JSON.
+    /// JSON or NDJSON: values masked in place, bare numbers replaced by quoted strings, and a
+    /// sensitive object key by a name that keeps the object's keys distinct, so the output is
+    /// still JSON that means the same.
     case json
     /// `key=value` lines (logfmt): keys are kept.
     case keyValue = "kv"
@@ -21,7 +22,7 @@ public struct MaskingSummary: Sendable, Equatable {
     /// True when more findings were masked than ``findings`` holds.
     public var findingsTruncated = false
     /// Findings detected but left alone: below the threshold, of a type the policy leaves
-    /// alone, overlapping a surer finding, or in a JSON object key.
+    /// alone, overlapping a surer finding, or a `key=` name in key-value lines.
     public var skipped = 0
     public var bytesIn = 0
     public var bytesOut = 0

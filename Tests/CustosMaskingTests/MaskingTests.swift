@@ -117,7 +117,7 @@ struct MaskingTests {
 
     // MARK: Structure
 
-    @Test("JSON stays JSON: keys kept, string values masked in place, bare numbers quoted")
+    @Test("JSON stays JSON: string values masked in place, bare numbers quoted, sensitive keys masked")
     func jsonStructure() throws {
         let input = #"{"user":{"email":"ana@example.com","ssn":123456789,"tags":["card 4111111111111111"]},"ana@example.com":true,"note":"call 555-234-5678"}"#
         let (output, summary) = Masker().mask(input)
@@ -126,14 +126,32 @@ struct MaskingTests {
         #expect(parsed["user"]?["email"] == .string("<EMAIL>"))
         #expect(parsed["user"]?["ssn"] == .string("<SSN>"))
         #expect(parsed["user"]?["tags"] == .array([.string("card <CARD_NUMBER>")]))
-        #expect(parsed["ana@example.com"] == .bool(true))
+        #expect(parsed["<EMAIL#1>"] == .bool(true), "\(output)")
         #expect(parsed["note"] == .string("call <PHONE>"))
-        #expect(summary.counts == ["email": 1, "ssn": 1, "card_number": 1, "phone": 1])
+        #expect(summary.counts == ["email": 2, "ssn": 1, "card_number": 1, "phone": 1])
         // NDJSON: every line still parses.
         let lines = (0..<50).map { #"{"n":\#($0),"email":"u\#($0)@example.com","card":4111111111111111}"# }.joined(separator: "\n")
         let masked = Masker().mask(lines).output
         for line in masked.split(separator: "\n") { _ = try JSONParser.parse(String(line)) }
         #expect(!masked.contains("@example.com"))
+    }
+
+    @Test("sensitive object keys stay distinct: numbered placeholders within a run, or pseudonyms; the same value gets the same name")
+    func jsonKeys() throws {
+        let input = #"{"by_user":{"ann@example.com":3,"bob@example.com":5},"again":{"ann@example.com":{"card 4111111111111111":1}}}"#
+        let (output, summary) = Masker().mask(input)
+        let parsed = try JSONParser.parse(output)
+        #expect(parsed["by_user"] == .object(["<EMAIL#1>": .number(3), "<EMAIL#2>": .number(5)]), "\(output)")
+        #expect(parsed["again"]?["<EMAIL#1>"]?.objectValue?.keys.first == "card <CARD_NUMBER#1>", "\(output)")
+        #expect(summary.counts == ["email": 3, "card_number": 1])
+        #expect(!output.contains("example.com") && !output.contains("4111"))
+        // With pseudonyms, keys take the value's pseudonym, as values do.
+        let policy = try MaskingPolicy.parse("name: pseudonyms\ntypes:\n  email: pseudonym\n", file: "p.yaml")
+        let keyed = Masker(policy: policy, key: PseudonymKey.random())
+        let pseudonymized = keyed.mask(#"{"ann@example.com":1,"bob@example.com":2,"to":"ann@example.com"}"#).output
+        let members = try #require(try JSONParser.parse(pseudonymized).objectValue)
+        #expect(members.count == 3 && members.keys.allSatisfy { !$0.contains("example.com") }, "\(pseudonymized)")
+        #expect(members.keys.contains(members["to"]?.stringValue ?? "-"), "\(pseudonymized)")
     }
 
     @Test("JSON stays JSON around escapes and a key inside a string, and a value of many separators masks in linear time")

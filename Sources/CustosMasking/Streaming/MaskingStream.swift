@@ -34,6 +34,13 @@ public struct MaskingStream {
     private var output: [UInt8] = []
     /// Masked values per type ordinal; the summary's dictionary is made at the end.
     private var typeCounts = [Int](repeating: 0, count: EntityType.all.count)
+    /// The number each distinct value found in a JSON object key was given, by type ordinal
+    /// and value (``keyName(for:_:rule:)``).
+    private var keyNumbers: [[UInt8]: Int] = [:]
+    /// The next number of each type: counted on, never reused, also once ``keyNumbers`` is full.
+    private var nextKeyNumbers = [Int](repeating: 1, count: EntityType.all.count)
+    /// The most distinct key values remembered in one run.
+    static let maxRememberedKeys = 65_536
 
     /// The most input bytes held at once, for tests of bounded memory.
     public private(set) var peakBufferedBytes = 0
@@ -174,8 +181,10 @@ public struct MaskingStream {
         case .json:
             switch structure.place {
             case .key:
-                output.append(contentsOf: value)
-                summary.skipped += 1
+                // A value's place does not protect it, but keys of one object must stay
+                // distinct, so that the output means what the input meant.
+                output.append(contentsOf: keyName(for: value, finding.type, rule: rule))
+                count(finding)
                 return
             case .stringValue: break
             case .bare: quote = true
@@ -194,12 +203,41 @@ public struct MaskingStream {
         if quote { output.append(UInt8(ascii: "\"")) }
         output.append(contentsOf: masker.replacement(for: value, type: finding.type, rule: rule))
         if quote { output.append(UInt8(ascii: "\"")) }
+        count(finding)
+    }
+
+    private mutating func count(_ finding: Finding) {
         typeCounts[Int(finding.type.ordinal)] += 1
         if summary.findings.count < reportLimit {
             summary.findings.append(finding)
         } else {
             summary.findingsTruncated = true
         }
+    }
+
+    /// What replaces a sensitive value that is a JSON object key: its pseudonym when the rule
+    /// asks for pseudonyms (distinct values, distinct pseudonyms), else the type's placeholder
+    /// numbered by distinct value of that type in this run (`<EMAIL#1>`, `<EMAIL#2>`), so that
+    /// two keys of one object never become one, and nothing links them across runs.
+    private mutating func keyName(for value: UnsafeRawBufferPointer, _ type: EntityType, rule: MaskingPolicy.Rule) -> [UInt8] {
+        if rule.maskingOperator == .pseudonym, masker.key != nil {
+            return masker.replacement(for: value, type: type, rule: rule)
+        }
+        let ordinal = Int(type.ordinal)
+        let remembered = [UInt8(truncatingIfNeeded: ordinal)] + Array(value)
+        let number: Int
+        if let known = keyNumbers[remembered] {
+            number = known
+        } else {
+            number = nextKeyNumbers[ordinal]
+            nextKeyNumbers[ordinal] += 1
+            if keyNumbers.count < Self.maxRememberedKeys { keyNumbers[remembered] = number }
+        }
+        var name = type.placeholderBytes.dropLast()
+        name.append(UInt8(ascii: "#"))
+        name.append(contentsOf: String(number).utf8)
+        name.append(UInt8(ascii: ">"))
+        return Array(name)
     }
 
     private static func hex(_ digest: some Sequence<UInt8>) -> String {
