@@ -60,7 +60,8 @@ public struct ServerConfiguration: Sendable {
     public struct Limits: Sendable {
         public var maxBodyBytes = 8 << 20
         /// The most bytes of request bodies the server holds at once, over all requests (at
-        /// least `maxBodyBytes`); a body beyond it answers 503 `server_busy`.
+        /// least `maxBodyBytes`; when a config file sets only `maxBodyBytes`, this grows to it);
+        /// a body beyond it answers 503 `server_busy`.
         public var maxBodyBytesInFlight = 256 << 20
         public var maxBatchEvents = 10_000
         public var queryTimeoutSeconds = 5.0
@@ -108,11 +109,16 @@ public struct ServerConfiguration: Sendable {
                 "deniedRecordsPerSecond", "deniedRecordBurst",
             ])
             if let value = limits["maxBodyBytes"] { configuration.limits.maxBodyBytes = try value.integer(in: 1_024...(1 << 30)) }
-            if let value = limits["maxBodyBytesInFlight"] { configuration.limits.maxBodyBytesInFlight = try value.integer(in: (1 << 20)...(1 << 36)) }
-            if configuration.limits.maxBodyBytesInFlight < configuration.limits.maxBodyBytes {
-                throw (limits["maxBodyBytesInFlight"] ?? limits["maxBodyBytes"] ?? node).error(
-                    "maxBodyBytesInFlight (\(configuration.limits.maxBodyBytesInFlight)) must be at least maxBodyBytes (\(configuration.limits.maxBodyBytes)), or no body of the largest size could be read"
-                )
+            if let value = limits["maxBodyBytesInFlight"] {
+                configuration.limits.maxBodyBytesInFlight = try value.integer(in: (1 << 20)...(1 << 36))
+                guard configuration.limits.maxBodyBytesInFlight >= configuration.limits.maxBodyBytes else {
+                    throw value.error(
+                        "maxBodyBytesInFlight (\(configuration.limits.maxBodyBytesInFlight)) must be at least maxBodyBytes (\(configuration.limits.maxBodyBytes)), or no body of the largest size could be read"
+                    )
+                }
+            } else {
+                // Unset: room for at least one body of the largest size.
+                configuration.limits.maxBodyBytesInFlight = max(configuration.limits.maxBodyBytesInFlight, configuration.limits.maxBodyBytes)
             }
             if let value = limits["maxBatchEvents"] { configuration.limits.maxBatchEvents = try value.integer(in: 1...100_000) }
             if let value = limits["queryTimeout"] {

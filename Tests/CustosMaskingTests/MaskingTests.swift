@@ -152,6 +152,13 @@ struct MaskingTests {
         let members = try #require(try JSONParser.parse(pseudonymized).objectValue)
         #expect(members.count == 3 && members.keys.allSatisfy { !$0.contains("example.com") }, "\(pseudonymized)")
         #expect(members.keys.contains(members["to"]?.stringValue ?? "-"), "\(pseudonymized)")
+        // Two spellings of one address share a pseudonym as values; as keys of one object they
+        // must not become one key.
+        let spellings = keyed.mask(#"{"Ann@Example.com":1,"ann@example.com":2,"ANN@example.com":3}"#).output
+        let spelled = try #require(try JSONParser.parse(spellings).objectValue, "\(spellings)")
+        #expect(spelled.count == 3 && Set(spelled.values) == [.number(1), .number(2), .number(3)], "\(spellings)")
+        let base = try #require(spelled.keys.first { !$0.contains("#") })
+        #expect(spelled.keys.sorted() == [base, String(base.dropLast()) + "#2>", String(base.dropLast()) + "#3>"].sorted(), "\(spellings)")
     }
 
     @Test("JSON stays JSON around escapes and a key inside a string, and a value of many separators masks in linear time")

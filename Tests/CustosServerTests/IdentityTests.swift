@@ -92,6 +92,12 @@ struct IdentityTests {
                 body: ByteBuffer(string: #"{"kind":"export","inputs":["dataset:s3://partner:orders.csv"],"outputs":["export:sftp://partner.example:drop/orders.csv"]}"#)
             )
             #expect(native.status == .created, "\(native.text)")
+            // A copy custos recorded itself between two datasets a job also links: it stays.
+            let copy = try await client.execute(
+                uri: "/v1/events", method: .post, headers: ServerFixture.headers(key: fixture.key(.agent)),
+                body: ByteBuffer(string: #"{"kind":"copy","inputs":["dataset:s3://lake:marts/orders_daily"],"outputs":["dataset:s3://partner:orders.csv"]}"#)
+            )
+            #expect(copy.status == .created, "\(copy.text)")
             let graph = try await client.execute(uri: "/api/v1/lineage?nodeId=dataset:s3://lake:marts/orders_daily&depth=5", method: .get, headers: ServerFixture.headers(key: fixture.key(.auditor)))
             #expect(graph.status == .ok, "\(graph.text)")
             let nodes = graph.json?["graph"]?.arrayValue ?? []
@@ -109,6 +115,11 @@ struct IdentityTests {
             #expect(!ids.contains { $0.hasPrefix("run:") })
             let sourceOut = nodes.first { $0["id"] == .string("dataset:postgres://db:5432:shop.public.orders") }?["outEdges"]?.arrayValue ?? []
             #expect(sourceOut.compactMap { $0["destination"]?.stringValue } == ["job:airflow:orders_daily"], "\(sourceOut)")
+            let partner = nodes.first { $0["id"] == .string("dataset:s3://partner:orders.csv") }
+            #expect(
+                partner?["inEdges"]?.arrayValue?.compactMap { $0["origin"]?.stringValue }.sorted() == ["dataset:s3://lake:marts/orders_daily", "job:airflow:export_orders"],
+                "\(String(describing: partner))"
+            )
             let export = nodes.first { $0["id"] == .string("export:sftp://partner.example:drop/orders.csv") }
             #expect(export?["type"] == .string("DATASET"))
             #expect(export?["inEdges"]?.arrayValue?.compactMap { $0["origin"]?.stringValue } == ["dataset:s3://partner:orders.csv"], "\(String(describing: export))")

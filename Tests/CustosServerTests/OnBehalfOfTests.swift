@@ -51,7 +51,7 @@ struct OnBehalfOfTests {
             let claimed = try await post("/v1/approvals", #"{"action":"export","resource":"dataset:a","justification":"weekly","onBehalfOf":"human:bob@example.com"}"#, key: fixture.key(.agent))
             #expect(claimed.json?["onBehalfOf"] == .string("human:bob@example.com") && claimed.json?["onBehalfOfSource"] == .string("request"), "\(claimed.text)")
             let alone = try await post("/v1/approvals", #"{"action":"export","resource":"dataset:a","justification":"weekly"}"#, key: fixture.key(.agent))
-            #expect(alone.json?["onBehalfOfSource"] == nil, "\(alone.text)")
+            #expect(alone.status == .created && alone.json?["onBehalfOfSource"] == nil, "\(alone.text)")
             // As a remote agent reads it back.
             let remote = try ApprovalRequest(json: try #require(claimed.json))
             #expect(remote.onBehalfOfSource == .request)

@@ -1,6 +1,8 @@
 /// Follows the structure of JSON (or NDJSON) as it streams past, byte by byte, so that the
-/// masker knows whether a finding sits in an object key (kept), in a string value (masked in
-/// place) or in a bare number (masked as a quoted string, so that the output stays JSON).
+/// masker knows whether a finding sits in an object key (given a name that keeps the keys
+/// distinct), in a string value (masked in place) or in a bare number (masked as a quoted
+/// string, so that the output stays JSON). Past its depth limit, keys read as values: they
+/// are still masked, with the plain placeholder.
 ///
 /// It never fails: on input that is not JSON it simply tracks nonsense, and masking still
 /// happens; only the key and quoting decisions lose their meaning.

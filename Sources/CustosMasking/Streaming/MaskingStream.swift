@@ -1,9 +1,10 @@
 import Crypto
 
 /// One masking run over input of any size, in chunks, with memory bounded by the chunk size
-/// plus a fixed window (``TextScanner/lookBehind`` + ``TextScanner/lookAhead``): a value cut
-/// by a chunk boundary is still found, and the output is byte for byte what masking the
-/// whole input at once gives.
+/// plus a fixed window (``TextScanner/lookBehind`` + ``TextScanner/lookAhead``), and, for
+/// JSON, the names given to sensitive object keys (at most ``maxRememberedKeys`` of them): a
+/// value cut by a chunk boundary is still found, and the output is byte for byte what masking
+/// the whole input at once gives.
 ///
 /// How: the scanner only starts tokens at least ``TextScanner/lookAhead`` bytes before the
 /// end of what has arrived, and no detector looks further than ``TextScanner/lookBehind``
@@ -39,6 +40,9 @@ public struct MaskingStream {
     private var keyNumbers: [[UInt8]: Int] = [:]
     /// The next number of each type: counted on, never reused, also once ``keyNumbers`` is full.
     private var nextKeyNumbers = [Int](repeating: 1, count: EntityType.all.count)
+    /// The key value each pseudonym given to a key stands for: two spellings of one value
+    /// (`Ann@x`, `ann@x`) share a pseudonym, but two keys of one object must not.
+    private var keyPseudonyms: [[UInt8]: [UInt8]] = [:]
     /// The most distinct key values remembered in one run.
     static let maxRememberedKeys = 65_536
 
@@ -169,8 +173,8 @@ public struct MaskingStream {
         emitted = end
     }
 
-    /// Appends the replacement of one finding, or the value itself where the structure says
-    /// it must stay (a JSON key, a `key=` name).
+    /// Appends the replacement of one finding (a distinct name for a JSON object key), or the
+    /// value itself where the structure says it must stay (a `key=` name).
     private mutating func replace(_ finding: Finding, _ value: UnsafeRawBufferPointer) {
         guard let rule = masker.rule(for: finding) else {
             output.append(contentsOf: value)
@@ -221,7 +225,19 @@ public struct MaskingStream {
     /// two keys of one object never become one, and nothing links them across runs.
     private mutating func keyName(for value: UnsafeRawBufferPointer, _ type: EntityType, rule: MaskingPolicy.Rule) -> [UInt8] {
         if rule.maskingOperator == .pseudonym, masker.key != nil {
-            return masker.replacement(for: value, type: type, rule: rule)
+            let pseudonym = masker.replacement(for: value, type: type, rule: rule)
+            var candidate = pseudonym
+            var suffix = 1
+            while true {
+                guard let owner = keyPseudonyms[candidate] else {
+                    if keyPseudonyms.count < Self.maxRememberedKeys { keyPseudonyms[candidate] = Array(value) }
+                    return candidate
+                }
+                if owner.elementsEqual(value) { return candidate }
+                // Another spelling took this name: the next free numbered one.
+                suffix += 1
+                candidate = Array(pseudonym.dropLast()) + Array("#\(suffix)>".utf8)
+            }
         }
         let ordinal = Int(type.ordinal)
         let remembered = [UInt8(truncatingIfNeeded: ordinal)] + Array(value)

@@ -115,7 +115,7 @@ enum OpenLineageRoutes {
                 data = ["id": .string(id.rawValue), "name": .string(String(id.name))]
             }
             return .object([
-                "id": .string(id.rawValue), "type": .string(type == "job" ? "JOB" : marquezDatasetTypes.contains(type) ? "DATASET" : type.uppercased()),
+                "id": .string(id.rawValue), "type": .string(type == "job" ? "JOB" : "DATASET"),
                 "data": .object(data),
                 "inEdges": .array((incoming[id] ?? []).sorted { $0.from < $1.from }.map(edgeJSON)),
                 "outEdges": .array((outgoing[id] ?? []).sorted { $0.to < $1.to }.map(edgeJSON)),
@@ -124,31 +124,35 @@ enum OpenLineageRoutes {
         return Reply.json(.object(["graph": .array(graph)]))
     }
 
-    /// Node types Marquez draws as datasets: an export is a dataset outside.
-    static let marquezDatasetTypes: Set<String> = ["dataset", "export"]
+    /// Node types Marquez has no place for: runs, columns, requests and actors (they stay in
+    /// `GET /v1/lineage`). Every other type but `job` is drawn as a dataset: an export is a
+    /// dataset outside, and a type of a user's own (`model:`) is data too.
+    static let typesMarquezLeavesOut: Set<String> = ["run", "field", "request", "human", "agent", "service"]
 
-    /// What Marquez would draw of a traced neighbourhood: datasets and jobs only (runs, fields,
-    /// actors and requests stay in `GET /v1/lineage`), and no `input → output` edge where a
-    /// job stands between the two, as it does for every OpenLineage run (the ledger records
-    /// both). Edges between datasets that no job links, as custos's own events record them,
-    /// stay. The traced node stays whatever its type.
+    /// What Marquez would draw of a traced neighbourhood: datasets and jobs, and no
+    /// `input → output` edge that an OpenLineage run recorded beside the edges through its job
+    /// (the ledger records both; an edge's first seq tells which event recorded it). Edges
+    /// between datasets that no job links, as custos's own events record them, stay. The
+    /// traced node stays whatever its type.
     static func marquezView(around start: NodeID, nodes: Set<NodeID>, edges: Set<LineageEdge>) -> (nodes: Set<NodeID>, edges: Set<LineageEdge>) {
-        func shown(_ id: NodeID) -> Bool {
-            let type = String(id.type)
-            return type == "job" || marquezDatasetTypes.contains(type) || id == start
-        }
+        func shown(_ id: NodeID) -> Bool { id == start || !typesMarquezLeavesOut.contains(String(id.type)) }
         func isJob(_ id: NodeID) -> Bool { id.type == "job" }
         let kept = edges.filter { shown($0.from) && shown($0.to) }
-        // The jobs each node feeds, and what each job writes.
-        var feeds: [NodeID: Set<NodeID>] = [:]
-        var writes: [NodeID: Set<NodeID>] = [:]
+        // The edges into and out of each job, by the node at their other end.
+        var into: [NodeID: [NodeID: [UInt64]]] = [:]
+        var outOf: [NodeID: [NodeID: [UInt64]]] = [:]
         for edge in kept {
-            if isJob(edge.to) && !isJob(edge.from) { feeds[edge.from, default: []].insert(edge.to) }
-            if isJob(edge.from) && !isJob(edge.to) { writes[edge.from, default: []].insert(edge.to) }
+            if isJob(edge.to) && !isJob(edge.from) { into[edge.from, default: [:]][edge.to, default: []].append(edge.firstSeq) }
+            if isJob(edge.from) && !isJob(edge.to) { outOf[edge.to, default: [:]][edge.from, default: []].append(edge.firstSeq) }
         }
         let shownEdges = kept.filter { edge in
-            guard !isJob(edge.from), !isJob(edge.to) else { return true }
-            return !(feeds[edge.from] ?? []).contains { writes[$0]?.contains(edge.to) == true }
+            guard !isJob(edge.from), !isJob(edge.to), let jobsFed = into[edge.from], let jobsWriting = outOf[edge.to] else { return true }
+            // Left out when a job between the two was linked to either end by the same event.
+            for (job, seqsIn) in jobsFed {
+                guard let seqsOut = jobsWriting[job] else { continue }
+                if seqsIn.contains(edge.firstSeq) || seqsOut.contains(edge.firstSeq) { return false }
+            }
+            return true
         }
         return (nodes.filter(shown), shownEdges)
     }

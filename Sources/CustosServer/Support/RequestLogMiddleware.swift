@@ -37,8 +37,13 @@ struct RequestLogMiddleware: RouterMiddleware {
             } else {
                 // The request's share of the server's body budget, given back once it is answered.
                 let reservation = BodyReservation(budget: state.bodyBudget)
-                defer { reservation.giveBack() }
-                response = try await BodyReservation.$current.withValue(reservation) { try await next(request, context) }
+                do {
+                    response = try await BodyReservation.$current.withValue(reservation) { try await next(request, context) }
+                } catch {
+                    reservation.giveBack()
+                    throw error
+                }
+                Self.giveBack(reservation, after: &response)
             }
             status = Int(response.status.code)
             response.headers[Self.noSniff] = "nosniff"
@@ -52,6 +57,25 @@ struct RequestLogMiddleware: RouterMiddleware {
             return response
         }
     }
+
+    /// A large body's bytes are given back once the answer is written, not when the handler
+    /// returns: an answer can hold a copy the size of the body (`POST /v1/mask`) while a slow
+    /// client reads it. Small ones at once, which saves wrapping every answer. A response
+    /// dropped unwritten releases the reservation with the closure, which gives back then.
+    static func giveBack(_ reservation: BodyReservation, after response: inout Response) {
+        guard reservation.bytes >= heldThroughAnswerBytes else {
+            reservation.giveBack()
+            return
+        }
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            defer { reservation.giveBack() }
+            try await body.write(writer)
+        }
+    }
+
+    /// Bodies of at least this many bytes stay counted until their answer is written.
+    static let heldThroughAnswerBytes = 64 << 10
 
     /// Every answer says what it is by its content type alone (browsers must not guess).
     static let noSniff = HTTPField.Name("X-Content-Type-Options")!

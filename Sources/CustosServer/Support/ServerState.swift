@@ -95,17 +95,20 @@ public final class ServerState: Sendable {
     // MARK: Bodies
 
     /// The request body, at most `limit` bytes (after gzip, when the body is gzipped), taken
-    /// from the server's ``BodyBudget`` as it arrives.
+    /// from the server's ``BodyBudget`` as it arrives (``BodyBudget`` says how).
     func body(of request: Request, limit: Int? = nil) async throws -> ByteBuffer {
         let limit = limit ?? limits.maxBodyBytes
         let reservation = BodyReservation.current
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw APIError.tooLarge("the request body", limit: limit)
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }) {
+            guard length <= limit else { throw APIError.tooLarge("the request body", limit: limit) }
+            // Turned away before any of it is read when it cannot fit now; the bytes are
+            // taken as they arrive, so a client that declares a length and waits holds nothing.
+            if let reservation, length > reservation.budget.free { throw busy(partly: false) }
         }
         var buffer = ByteBuffer()
         for try await chunk in request.body {
             guard chunk.readableBytes <= limit - buffer.readableBytes else { throw APIError.tooLarge("the request body", limit: limit) }
-            if let reservation, !reservation.take(chunk.readableBytes) { throw busy() }
+            if let reservation, !reservation.take(chunk.readableBytes) { throw busy(partly: buffer.readableBytes > 0) }
             if buffer.readableBytes == 0 {
                 buffer = chunk
             } else {
@@ -117,21 +120,34 @@ public final class ServerState: Sendable {
             guard encoding == "gzip" || encoding == "x-gzip" else {
                 throw APIError(.unsupportedMediaType, "unsupported_encoding", "Content-Encoding \(encoding) is not supported", hint: "send the body as is, or gzipped")
             }
+            // Room for the inflated bytes is taken before inflating, not after.
+            let room = reservation.map { $0.take(upTo: limit) } ?? limit
+            let compressedBytes = buffer.readableBytes
             do {
-                buffer = try buffer.decompress(with: .gzip, maxSize: limit)
+                // The inflater may write a little past its bound (its buffers round up), so the
+                // size is checked again after it.
+                guard room > 0 else { throw CompressNIOError.bufferOverflow }
+                buffer = try buffer.decompress(with: .gzip, maxSize: room)
+                guard buffer.readableBytes <= room else { throw CompressNIOError.bufferOverflow }
+            } catch let error as CompressNIOError where error == .bufferOverflow && room < limit {
+                reservation?.give(room)
+                throw busy(partly: true)
             } catch {
+                reservation?.give(room)
                 throw APIError.badRequest("bad_gzip", "the gzipped body cannot be inflated (or inflates to more than \(limit) bytes)", hint: "check the compression, or send the body uncompressed")
             }
-            if let reservation, !reservation.take(buffer.readableBytes) { throw busy() }
+            // What the inflated body did not use, and the compressed body, which is gone.
+            reservation?.give(room - buffer.readableBytes + compressedBytes)
         }
         return buffer
     }
 
-    /// The answer when the server holds all the request bodies it may.
-    private func busy() -> APIError {
+    /// The answer when the server holds all the request bodies it may; `partly` when some of
+    /// this body was read before.
+    private func busy(partly: Bool) -> APIError {
         var error = APIError(
             .serviceUnavailable, "server_busy",
-            "the server holds \(bodyBudget.inUse >> 20) MiB of request bodies, the most it holds at once (limits.maxBodyBytesInFlight, \(bodyBudget.capacity >> 20) MiB): this body was not read, and nothing was written",
+            "the server holds \(BodyBudget.describe(bodyBudget.inUse)) of request bodies, near the most it holds at once (limits.maxBodyBytesInFlight, \(BodyBudget.describe(bodyBudget.capacity))): \(partly ? "the rest of this body was not read" : "this body was not read"), and nothing was written",
             hint: "retry after a short wait, or send smaller bodies"
         )
         error.extraHeaders[.retryAfter] = "1"
