@@ -30,8 +30,10 @@ public enum CustosServer {
         state: ServerState, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let (router, _) = makeRouter(state: state)
+        let idleTimeout = TimeAmount.nanoseconds(Int64(state.configuration.limits.idleTimeoutSeconds * 1_000_000_000))
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: idleTimeout)),
             configuration: .init(address: .hostname(state.configuration.host, port: state.configuration.port), serverName: "custos"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? state.configuration.port) },
             logger: logger

@@ -14,6 +14,7 @@ import Foundation
 ///   maxBodyBytes: 8388608     # 8 MiB
 ///   maxBodyBytesInFlight: 268435456  # 256 MiB of bodies over all requests at once
 ///   maxBatchEvents: 10000
+///   idleTimeout: 75s          # a connection silent this long mid-body, or idle, is closed
 ///   queryTimeout: 5s
 ///   maxQueryRows: 10000
 ///   maxQueryBytes: 33554432   # 32 MiB of entries per answer
@@ -64,6 +65,12 @@ public struct ServerConfiguration: Sendable {
         /// a body beyond it answers 503 `server_busy`.
         public var maxBodyBytesInFlight = 256 << 20
         public var maxBatchEvents = 10_000
+        /// A connection that sends nothing for this long while its request is read, or holds
+        /// no request at all, is closed: a client that stalls mid-body, or keeps connections
+        /// open and idle, cannot hold them for ever. A request whose answer is being prepared
+        /// (a long poll, a long query) is never cut by it. Longer than clients keep idle
+        /// connections (60 s for most), so that a client never sends on one as it closes.
+        public var idleTimeoutSeconds = 75.0
         public var queryTimeoutSeconds = 5.0
         public var maxQueryRows = 10_000
         /// The most entry bytes the rows of one query may hold.
@@ -105,7 +112,7 @@ public struct ServerConfiguration: Sendable {
         }
         if let node = members["limits"] {
             let limits = try node.members(allowed: [
-                "maxBodyBytes", "maxBodyBytesInFlight", "maxBatchEvents", "queryTimeout", "maxQueryRows", "maxQueryBytes", "maxTraceDepth", "maxTraceNodes", "maxListEntries",
+                "maxBodyBytes", "maxBodyBytesInFlight", "maxBatchEvents", "idleTimeout", "queryTimeout", "maxQueryRows", "maxQueryBytes", "maxTraceDepth", "maxTraceNodes", "maxListEntries",
                 "deniedRecordsPerSecond", "deniedRecordBurst",
             ])
             if let value = limits["maxBodyBytes"] { configuration.limits.maxBodyBytes = try value.integer(in: 1_024...(1 << 30)) }
@@ -121,6 +128,11 @@ public struct ServerConfiguration: Sendable {
                 configuration.limits.maxBodyBytesInFlight = max(configuration.limits.maxBodyBytesInFlight, configuration.limits.maxBodyBytes)
             }
             if let value = limits["maxBatchEvents"] { configuration.limits.maxBatchEvents = try value.integer(in: 1...100_000) }
+            if let value = limits["idleTimeout"] {
+                let seconds = try value.duration()
+                guard seconds >= 1, seconds <= 3_600 else { throw value.error("idleTimeout must be from 1s to 1h") }
+                configuration.limits.idleTimeoutSeconds = seconds
+            }
             if let value = limits["queryTimeout"] {
                 let seconds = try value.duration()
                 guard seconds > 0, seconds <= 300 else { throw value.error("queryTimeout must be longer than zero and at most 5m") }

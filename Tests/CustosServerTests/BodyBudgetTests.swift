@@ -192,6 +192,20 @@ final class RawConnection {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// True when the server closes the connection within `limit`, reading and dropping
+    /// whatever it sends first.
+    func closedByServer(within limit: Duration) async throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 4_096)
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            let count = chunk.withUnsafeMutableBytes { recv(socketDescriptor, $0.baseAddress, $0.count, 0) }
+            if count == 0 { return true }
+            if count < 0 && errno != EAGAIN && errno != EWOULDBLOCK { return true }
+            if count < 0 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        return false
+    }
+
     func close() {
         Glibc.close(socketDescriptor)
     }

@@ -15,6 +15,7 @@ struct ConfigurationTests {
               maxBodyBytes: 65536
               maxBatchEvents: 500
               queryTimeout: 2s
+              idleTimeout: 2m
             auth:
               metricsNeedKey: true
               jwt:
@@ -29,6 +30,7 @@ struct ConfigurationTests {
         #expect(configuration.port == 9090)
         #expect(configuration.limits.maxBodyBytes == 65_536)
         #expect(configuration.limits.queryTimeoutSeconds == 2)
+        #expect(configuration.limits.idleTimeoutSeconds == 120)
         #expect(configuration.metricsNeedKey)
         #expect(configuration.jwt?.identityClaim == "email")
         #expect(configuration.jwt?.rolesClaim == "roles")
@@ -78,6 +80,7 @@ struct ConfigurationTests {
         #expect(failure("auth:\n  jwt:\n    issuer: x\n    audience: y\n    jwks: z\n    leeway: 1e308w\n")?.message.contains("duration") == true)
         #expect(failure("auth:\n  jwt:\n    issuer: x\n    audience: y\n    jwks: z\n    leeway: 365d\n")?.message.contains("at most 5m") == true)
         #expect(failure("limits:\n  queryTimeout: 0s\n")?.line == 2)
+        #expect(failure("limits:\n  idleTimeout: 0.5s\n")?.message.contains("from 1s to 1h") == true)
         #expect(failure("limits:\n  queryTimeout: 1h\n")?.message.contains("at most 5m") == true)
         #expect(failure("publicURL: custos.example.com\n")?.message.contains("http or https") == true)
     }
