@@ -4,6 +4,7 @@ import CustosLedger
 @testable import CustosServer
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
@@ -119,6 +120,36 @@ struct BodyBudgetTests {
         #expect(fixture.state.bodyBudget.inUse == 0)
     }
 
+    @Test("a large body stays counted until its answer is written; an answer dropped unwritten gives it back too; a small one at once")
+    func heldUntilTheAnswerIsWritten() async throws {
+        let budget = BodyBudget(capacity: 1 << 20)
+        let large = RequestLogMiddleware.heldThroughAnswerBytes
+        let written = BodyReservation(budget: budget)
+        #expect(written.take(large))
+        var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(repeating: 0x61, count: large)))
+        RequestLogMiddleware.giveBack(written, after: &response)
+        #expect(budget.inUse == large)
+        let writer = CountingWriter()
+        try await response.body.write(writer)
+        #expect(budget.inUse == 0)
+
+        do {
+            let dropped = BodyReservation(budget: budget)
+            #expect(dropped.take(large))
+            var unwritten = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(repeating: 0x61, count: large)))
+            RequestLogMiddleware.giveBack(dropped, after: &unwritten)
+            #expect(budget.inUse == large)
+            _ = unwritten
+        }
+        #expect(budget.inUse == 0)
+
+        let small = BodyReservation(budget: budget)
+        #expect(small.take(large - 1))
+        var quick = Response(status: .ok)
+        RequestLogMiddleware.giveBack(small, after: &quick)
+        #expect(budget.inUse == 0)
+    }
+
     @Test("maxBodyBytesInFlight below maxBodyBytes is refused with its line")
     func configurationIsChecked() throws {
         #expect(throws: ConfigError.self) {
@@ -135,6 +166,13 @@ struct BodyBudgetTests {
         let older = try ServerConfiguration.parse("limits:\n  maxBodyBytes: 536870912\n", file: "custos.yaml")
         #expect(older.limits.maxBodyBytesInFlight == 512 << 20)
     }
+}
+
+/// A response body writer that only counts.
+struct CountingWriter: ResponseBodyWriter {
+    var bytes = 0
+    mutating func write(_ buffer: ByteBuffer) async throws { bytes += buffer.readableBytes }
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
 
 /// A plain TCP connection to the server on loopback, for sending a request in pieces.

@@ -2,7 +2,7 @@
 /// masker knows whether a finding sits in an object key (given a name that keeps the keys
 /// distinct), in a string value (masked in place) or in a bare number (masked as a quoted
 /// string, so that the output stays JSON). Past its depth limit, keys read as values: they
-/// are still masked, with the plain placeholder.
+/// are still masked, as values are (and may then repeat).
 ///
 /// It never fails: on input that is not JSON it simply tracks nonsense, and masking still
 /// happens; only the key and quoting decisions lose their meaning.

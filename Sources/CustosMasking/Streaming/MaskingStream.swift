@@ -40,9 +40,14 @@ public struct MaskingStream {
     private var keyNumbers: [[UInt8]: Int] = [:]
     /// The next number of each type: counted on, never reused, also once ``keyNumbers`` is full.
     private var nextKeyNumbers = [Int](repeating: 1, count: EntityType.all.count)
-    /// The key value each pseudonym given to a key stands for: two spellings of one value
-    /// (`Ann@x`, `ann@x`) share a pseudonym, but two keys of one object must not.
-    private var keyPseudonyms: [[UInt8]: [UInt8]] = [:]
+    /// For each pseudonym given to a key, the number of each spelling that got it, and the
+    /// next number: two spellings of one value (`Ann@x`, `ann@x`) share a pseudonym, but two
+    /// keys of one object must not (the first keeps it, the next get `#2`, `#3`).
+    private var keyPseudonyms: [[UInt8]: (spellings: [[UInt8]: Int], next: Int)] = [:]
+    /// Spellings remembered in ``keyPseudonyms``, at most ``maxRememberedKeys``.
+    private var rememberedSpellings = 0
+    /// Names given once the memory is full: numbered apart (`#~1`), never reused.
+    private var unremembered = 0
     /// The most distinct key values remembered in one run.
     static let maxRememberedKeys = 65_536
 
@@ -226,18 +231,27 @@ public struct MaskingStream {
     private mutating func keyName(for value: UnsafeRawBufferPointer, _ type: EntityType, rule: MaskingPolicy.Rule) -> [UInt8] {
         if rule.maskingOperator == .pseudonym, masker.key != nil {
             let pseudonym = masker.replacement(for: value, type: type, rule: rule)
-            var candidate = pseudonym
-            var suffix = 1
-            while true {
-                guard let owner = keyPseudonyms[candidate] else {
-                    if keyPseudonyms.count < Self.maxRememberedKeys { keyPseudonyms[candidate] = Array(value) }
-                    return candidate
+            func numbered(_ suffix: String) -> [UInt8] { Array(pseudonym.dropLast()) + Array("#\(suffix)>".utf8) }
+            let spelling = Array(value)
+            let room = rememberedSpellings < Self.maxRememberedKeys
+            guard var entry = keyPseudonyms[pseudonym] else {
+                guard room else {
+                    unremembered += 1
+                    return numbered("~\(unremembered)")
                 }
-                if owner.elementsEqual(value) { return candidate }
-                // Another spelling took this name: the next free numbered one.
-                suffix += 1
-                candidate = Array(pseudonym.dropLast()) + Array("#\(suffix)>".utf8)
+                keyPseudonyms[pseudonym] = ([spelling: 1], 2)
+                rememberedSpellings += 1
+                return pseudonym
             }
+            if let number = entry.spellings[spelling] { return number == 1 ? pseudonym : numbered(String(number)) }
+            let number = entry.next
+            entry.next += 1
+            if room {
+                entry.spellings[spelling] = number
+                rememberedSpellings += 1
+            }
+            keyPseudonyms[pseudonym] = entry
+            return numbered(String(number))
         }
         let ordinal = Int(type.ordinal)
         let remembered = [UInt8(truncatingIfNeeded: ordinal)] + Array(value)

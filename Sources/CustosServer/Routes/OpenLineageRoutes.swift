@@ -95,15 +95,16 @@ enum OpenLineageRoutes {
         } catch let error as LineageError {
             throw APIError.notFound("\(error)", hint: "Marquez ids are dataset:NAMESPACE:NAME or job:NAMESPACE:NAME")
         }
-        let (shownNodes, shownEdges) = marquezView(around: node, nodes: nodes, edges: edges)
-        var incoming: [NodeID: [LineageEdge]] = [:]
-        var outgoing: [NodeID: [LineageEdge]] = [:]
-        for edge in shownEdges {
-            incoming[edge.to, default: []].append(edge)
-            outgoing[edge.from, default: []].append(edge)
+        let ledger = state.ledger
+        let (shownNodes, shownEdges) = marquezView(around: node, nodes: nodes, edges: edges) { seq in
+            // An entry that cannot be read counts as custos's own: its edge is shown.
+            (try? ledger.entry(at: seq))?.event.clientEventID?.hasPrefix("openlineage:") == true
         }
-        func edgeJSON(_ edge: LineageEdge) -> JSONValue {
-            .object(["origin": .string(edge.from.rawValue), "destination": .string(edge.to.rawValue)])
+        var incoming: [NodeID: [MarquezEdge]] = [:]
+        var outgoing: [NodeID: [MarquezEdge]] = [:]
+        for edge in shownEdges {
+            incoming[edge.destination, default: []].append(edge)
+            outgoing[edge.origin, default: []].append(edge)
         }
         let graph: [JSONValue] = shownNodes.sorted().map { id in
             let type = String(id.type)
@@ -115,46 +116,57 @@ enum OpenLineageRoutes {
                 data = ["id": .string(id.rawValue), "name": .string(String(id.name))]
             }
             return .object([
-                "id": .string(id.rawValue), "type": .string(type == "job" ? "JOB" : "DATASET"),
+                "id": .string(id.rawValue), "type": .string(type == "job" ? "JOB" : typesMarquezLeavesOut.contains(type) ? type.uppercased() : "DATASET"),
                 "data": .object(data),
-                "inEdges": .array((incoming[id] ?? []).sorted { $0.from < $1.from }.map(edgeJSON)),
-                "outEdges": .array((outgoing[id] ?? []).sorted { $0.to < $1.to }.map(edgeJSON)),
+                "inEdges": .array((incoming[id] ?? []).sorted { $0.origin < $1.origin }.map(\.jsonValue)),
+                "outEdges": .array((outgoing[id] ?? []).sorted { $0.destination < $1.destination }.map(\.jsonValue)),
             ])
         }
         return Reply.json(.object(["graph": .array(graph)]))
     }
 
     /// Node types Marquez has no place for: runs, columns, requests and actors (they stay in
-    /// `GET /v1/lineage`). Every other type but `job` is drawn as a dataset: an export is a
-    /// dataset outside, and a type of a user's own (`model:`) is data too.
+    /// `GET /v1/lineage`; a traced node of one of them keeps its type, in capitals). Every
+    /// other type but `job` is drawn as a dataset: an export is a dataset outside, and a type
+    /// of a user's own (`model:`) is data too.
     static let typesMarquezLeavesOut: Set<String> = ["run", "field", "request", "human", "agent", "service"]
 
     /// What Marquez would draw of a traced neighbourhood: datasets and jobs, and no
-    /// `input → output` edge that an OpenLineage run recorded beside the edges through its job
-    /// (the ledger records both; an edge's first seq tells which event recorded it). Edges
-    /// between datasets that no job links, as custos's own events record them, stay. The
-    /// traced node stays whatever its type.
-    static func marquezView(around start: NodeID, nodes: Set<NodeID>, edges: Set<LineageEdge>) -> (nodes: Set<NodeID>, edges: Set<LineageEdge>) {
+    /// `input → output` edge that an OpenLineage event recorded where a job links the two (the
+    /// ledger records both; `recordedByOpenLineage` says whether the event at an edge's first
+    /// seq was one). Edges between datasets that custos's own events recorded stay, a job
+    /// between the same two or not. The traced node stays whatever its type. Edges are
+    /// answered without their relation, so two edges between one pair are one.
+    static func marquezView(
+        around start: NodeID, nodes: Set<NodeID>, edges: Set<LineageEdge>, recordedByOpenLineage: (UInt64) -> Bool
+    ) -> (nodes: Set<NodeID>, edges: [MarquezEdge]) {
         func shown(_ id: NodeID) -> Bool { id == start || !typesMarquezLeavesOut.contains(String(id.type)) }
         func isJob(_ id: NodeID) -> Bool { id.type == "job" }
         let kept = edges.filter { shown($0.from) && shown($0.to) }
-        // The edges into and out of each job, by the node at their other end.
-        var into: [NodeID: [NodeID: [UInt64]]] = [:]
-        var outOf: [NodeID: [NodeID: [UInt64]]] = [:]
+        // The jobs each node feeds, and the jobs that write each node.
+        var feeds: [NodeID: Set<NodeID>] = [:]
+        var writtenBy: [NodeID: Set<NodeID>] = [:]
         for edge in kept {
-            if isJob(edge.to) && !isJob(edge.from) { into[edge.from, default: [:]][edge.to, default: []].append(edge.firstSeq) }
-            if isJob(edge.from) && !isJob(edge.to) { outOf[edge.to, default: [:]][edge.from, default: []].append(edge.firstSeq) }
+            if isJob(edge.to) && !isJob(edge.from) { feeds[edge.from, default: []].insert(edge.to) }
+            if isJob(edge.from) && !isJob(edge.to) { writtenBy[edge.to, default: []].insert(edge.from) }
         }
-        let shownEdges = kept.filter { edge in
-            guard !isJob(edge.from), !isJob(edge.to), let jobsFed = into[edge.from], let jobsWriting = outOf[edge.to] else { return true }
-            // Left out when a job between the two was linked to either end by the same event.
-            for (job, seqsIn) in jobsFed {
-                guard let seqsOut = jobsWriting[job] else { continue }
-                if seqsIn.contains(edge.firstSeq) || seqsOut.contains(edge.firstSeq) { return false }
+        var shownEdges = Set<MarquezEdge>()
+        for edge in kept {
+            if !isJob(edge.from), !isJob(edge.to), let jobs = feeds[edge.from], let writers = writtenBy[edge.to], !jobs.isDisjoint(with: writers),
+               recordedByOpenLineage(edge.firstSeq) {
+                continue
             }
-            return true
+            shownEdges.insert(MarquezEdge(origin: edge.from, destination: edge.to))
         }
-        return (nodes.filter(shown), shownEdges)
+        return (nodes.filter(shown), Array(shownEdges))
+    }
+
+    /// An edge as Marquez answers it: its two ends.
+    struct MarquezEdge: Hashable {
+        let origin: NodeID
+        let destination: NodeID
+
+        var jsonValue: JSONValue { .object(["origin": .string(origin.rawValue), "destination": .string(destination.rawValue)]) }
     }
 
     /// NAMESPACE and NAME of a Marquez node name, split as Marquez splits it: at the first

@@ -130,8 +130,15 @@ public final class ServerState: Sendable {
                 buffer = try buffer.decompress(with: .gzip, maxSize: room)
                 guard buffer.readableBytes <= room else { throw CompressNIOError.bufferOverflow }
             } catch let error as CompressNIOError where error == .bufferOverflow && room < limit {
+                // Busy only while other requests hold part of the budget: a body too large
+                // for all of it beside its own compressed bytes would be told to retry for ever.
+                let othersHold = reservation.map { $0.budget.inUse - $0.bytes > 0 } ?? false
                 reservation?.give(room)
-                throw busy(partly: true)
+                if othersHold { throw busy(partly: true) }
+                throw APIError.badRequest(
+                    "bad_gzip", "the gzipped body inflates to more than the server can hold beside it (\(room) bytes free, limits.maxBodyBytesInFlight)",
+                    hint: "send it uncompressed, or split it into smaller requests"
+                )
             } catch {
                 reservation?.give(room)
                 throw APIError.badRequest("bad_gzip", "the gzipped body cannot be inflated (or inflates to more than \(limit) bytes)", hint: "check the compression, or send the body uncompressed")
