@@ -78,6 +78,39 @@ struct BodyBudgetTests {
         #expect(fixture.state.bodyBudget.inUse == 0)
     }
 
+    @Test("a chunked body that meets the spent budget part way is refused then, says the rest was not read, and gives back what it took")
+    func chunkedBodyMeetsTheLimitPartWay() async throws {
+        let fixture = try await ServerFixture {
+            $0.limits.maxBodyBytes = 768 << 10
+            $0.limits.maxBodyBytesInFlight = 1 << 20
+        }
+        // Others hold 700 KB: about 350 KB are free, and this body is 650 KB.
+        let othersHold = 700_000
+        #expect(fixture.state.bodyBudget.take(othersHold))
+        let bytes = Array(Self.batch(5_500, tag: "chunked").utf8)
+        try await fixture.application.test(.live) { client in
+            let raw = try RawConnection(port: try #require(client.port))
+            try await raw.send(Array("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(fixture.key(.agent))\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+            var offset = 0
+            // The server may answer and stop reading before all is sent.
+            do {
+                while offset < bytes.count {
+                    let piece = bytes[offset..<min(bytes.count, offset + 65_536)]
+                    try await raw.send(Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8))
+                    offset = piece.endIndex
+                }
+                try await raw.send(Array("0\r\n\r\n".utf8))
+            } catch {}
+            let answer = try await raw.receive { $0.contains("\"hint\"") }
+            #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer.prefix(300))")
+            #expect(answer.contains("server_busy") && answer.contains("the rest of this body was not read"), "\(answer)")
+            raw.close()
+            try await waitUntil { fixture.state.bodyBudget.inUse == othersHold }
+        }
+        #expect(try fixture.ledger.head().size == 0)
+        fixture.state.bodyBudget.give(othersHold)
+    }
+
     @Test("a body longer than its Content-Length allows is refused before any of it is read, and takes nothing")
     func declaredLengthOverTheLimit() async throws {
         let fixture = try await ServerFixture { $0.limits.maxBodyBytes = 4_096 }
@@ -214,10 +247,15 @@ final class RawConnection {
 
     /// The response's status line and headers (what arrived within a minute).
     func receiveHead() async throws -> String {
+        try await receive { $0.contains("\r\n\r\n") }
+    }
+
+    /// What arrives until `enough` holds of it, the server closes, or a minute passes.
+    func receive(until enough: (String) -> Bool) async throws -> String {
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4_096)
         let deadline = ContinuousClock.now + .seconds(60)
-        while String(decoding: received, as: UTF8.self).range(of: "\r\n\r\n") == nil, ContinuousClock.now < deadline {
+        while !enough(String(decoding: received, as: UTF8.self)), ContinuousClock.now < deadline {
             let count = chunk.withUnsafeMutableBytes { recv(socketDescriptor, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 received += chunk[..<count]
