@@ -35,18 +35,14 @@ public struct MaskingStream {
     private var output: [UInt8] = []
     /// Masked values per type ordinal; the summary's dictionary is made at the end.
     private var typeCounts = [Int](repeating: 0, count: EntityType.all.count)
-    /// The number each distinct value found in a JSON object key was given, by type ordinal
-    /// and value (``keyName(for:_:rule:)``).
-    private var keyNumbers: [[UInt8]: Int] = [:]
-    /// The next number of each type: counted on, never reused, also once ``keyNumbers`` is full.
-    private var nextKeyNumbers = [Int](repeating: 1, count: EntityType.all.count)
-    /// For each pseudonym given to a key, the number of each spelling that got it, and the
-    /// next number: two spellings of one value (`Ann@x`, `ann@x`) share a pseudonym, but two
-    /// keys of one object must not (the first keeps it, the next get `#2`, `#3`).
-    private var keyPseudonyms: [[UInt8]: (spellings: [[UInt8]: Int], next: Int)] = [:]
-    /// Spellings remembered in ``keyPseudonyms``, at most ``maxRememberedKeys``.
+    /// For each name a JSON object key's value gets before numbering (its pseudonym, or its
+    /// type's placeholder), the number each spelling got, and the next number: two keys of
+    /// one object must never get one name (``keyName(for:_:rule:)``).
+    private var keyNames: [[UInt8]: (spellings: [[UInt8]: Int], next: Int)] = [:]
+    /// Spellings remembered in ``keyNames``, at most ``maxRememberedKeys``.
     private var rememberedSpellings = 0
-    /// Names given once the memory is full: numbered apart (`#~1`), never reused.
+    /// Names given once the memory is full to a name not seen before: numbered apart (`#~1`),
+    /// never reused.
     private var unremembered = 0
     /// The most distinct key values remembered in one run.
     static let maxRememberedKeys = 65_536
@@ -225,49 +221,35 @@ public struct MaskingStream {
     }
 
     /// What replaces a sensitive value that is a JSON object key: its pseudonym when the rule
-    /// asks for pseudonyms (distinct values, distinct pseudonyms), else the type's placeholder
-    /// numbered by distinct value of that type in this run (`<EMAIL#1>`, `<EMAIL#2>`), so that
-    /// two keys of one object never become one, and nothing links them across runs.
+    /// asks for pseudonyms (another spelling of the same value, which shares the pseudonym,
+    /// gets it numbered: `#2`, `#3`), else the type's placeholder numbered by distinct value of
+    /// that type in this run (`<EMAIL#1>`, `<EMAIL#2>`), so that two keys of one object never
+    /// become one, and nothing links them across runs.
     private mutating func keyName(for value: UnsafeRawBufferPointer, _ type: EntityType, rule: MaskingPolicy.Rule) -> [UInt8] {
-        if rule.maskingOperator == .pseudonym, masker.key != nil {
-            let pseudonym = masker.replacement(for: value, type: type, rule: rule)
-            func numbered(_ suffix: String) -> [UInt8] { Array(pseudonym.dropLast()) + Array("#\(suffix)>".utf8) }
-            let spelling = Array(value)
-            let room = rememberedSpellings < Self.maxRememberedKeys
-            guard var entry = keyPseudonyms[pseudonym] else {
-                guard room else {
-                    unremembered += 1
-                    return numbered("~\(unremembered)")
-                }
-                keyPseudonyms[pseudonym] = ([spelling: 1], 2)
-                rememberedSpellings += 1
-                return pseudonym
+        let pseudonymous = rule.maskingOperator == .pseudonym && masker.key != nil
+        let base = pseudonymous ? masker.replacement(for: value, type: type, rule: rule) : type.placeholderBytes
+        // A pseudonym's first spelling keeps it as it is; placeholders are numbered from 1.
+        func name(_ number: Int) -> [UInt8] { pseudonymous && number == 1 ? base : Array(base.dropLast()) + Array("#\(number)>".utf8) }
+        let spelling = Array(value)
+        let room = rememberedSpellings < Self.maxRememberedKeys
+        guard var entry = keyNames[base] else {
+            guard room else {
+                unremembered += 1
+                return Array(base.dropLast()) + Array("#~\(unremembered)>".utf8)
             }
-            if let number = entry.spellings[spelling] { return number == 1 ? pseudonym : numbered(String(number)) }
-            let number = entry.next
-            entry.next += 1
-            if room {
-                entry.spellings[spelling] = number
-                rememberedSpellings += 1
-            }
-            keyPseudonyms[pseudonym] = entry
-            return numbered(String(number))
+            keyNames[base] = ([spelling: 1], 2)
+            rememberedSpellings += 1
+            return name(1)
         }
-        let ordinal = Int(type.ordinal)
-        let remembered = [UInt8(truncatingIfNeeded: ordinal)] + Array(value)
-        let number: Int
-        if let known = keyNumbers[remembered] {
-            number = known
-        } else {
-            number = nextKeyNumbers[ordinal]
-            nextKeyNumbers[ordinal] += 1
-            if keyNumbers.count < Self.maxRememberedKeys { keyNumbers[remembered] = number }
+        if let number = entry.spellings[spelling] { return name(number) }
+        let number = entry.next
+        entry.next += 1
+        if room {
+            entry.spellings[spelling] = number
+            rememberedSpellings += 1
         }
-        var name = type.placeholderBytes.dropLast()
-        name.append(UInt8(ascii: "#"))
-        name.append(contentsOf: String(number).utf8)
-        name.append(UInt8(ascii: ">"))
-        return Array(name)
+        keyNames[base] = entry
+        return name(number)
     }
 
     private static func hex(_ digest: some Sequence<UInt8>) -> String {
